@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { RunContext } from './context.js';
+import type { PortSpec } from './ports.js';
+import type { InputValues, OutputValues } from './values.js';
+
+export const NODE_CATEGORIES = ['data', 'feature', 'train', 'eval', 'registry', 'deploy', 'monitor', 'util'] as const;
+export type NodeCategory = (typeof NODE_CATEGORIES)[number];
+
+export type ParamsSchema = z.ZodObject;
+
+/** A file a source node reads: its content hash joins the node's cache key. */
+export interface SourceFile {
+  /** The param that names the file, for error messages. */
+  readonly param: string;
+  /** The path as written in the pipeline (relative to the pipeline's folder). */
+  readonly path: string;
+}
+
+export interface NodeDefinition<
+  P extends ParamsSchema = ParamsSchema,
+  I extends Record<string, PortSpec> = Record<string, PortSpec>,
+  O extends Record<string, PortSpec> = Record<string, PortSpec>,
+> {
+  /** Stable id used in pipeline files, e.g. `data.csv`. */
+  readonly type: string;
+  /** Bump when the node computes something different for the same inputs: it invalidates the cache. */
+  readonly version: number;
+  readonly category: NodeCategory;
+  readonly title: string;
+  readonly description: string;
+  readonly inputs: I;
+  readonly outputs: O;
+  readonly params: P;
+  /**
+   * Run in a worker thread (CPU-heavy work: parsing large files, training), so the API and
+   * UI stay responsive and cancel can always stop it. Needs `module`.
+   */
+  readonly worker?: boolean;
+  /** `import.meta.url` of the file that default-exports this definition (for worker threads). */
+  readonly module?: string;
+  /** Files this node reads; their contents are part of the cache key. */
+  sourceFiles?(params: z.output<P>): SourceFile[];
+  run(args: { inputs: InputValues<I>; params: z.output<P> }, ctx: RunContext): Promise<OutputValues<O>>;
+}
+
+/** Any node definition, as the registry and engine see it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyNodeDefinition = NodeDefinition<ParamsSchema, Record<string, PortSpec>, Record<string, PortSpec>> & { run: (...args: any[]) => Promise<any> };
+
+const TYPE_PATTERN = /^[a-z][a-z0-9]*(\.[a-z][a-zA-Z0-9]*)+$/;
+const PORT_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
+ * Declares a node type. Checks the declaration itself at load time so a broken node
+ * definition fails loudly at start-up, never in the middle of a user's run.
+ */
+export function defineNode<P extends ParamsSchema, I extends Record<string, PortSpec>, O extends Record<string, PortSpec>>(
+  definition: NodeDefinition<P, I, O>,
+): NodeDefinition<P, I, O> {
+  const where = `node definition '${definition.type}'`;
+  if (!TYPE_PATTERN.test(definition.type)) throw new Error(`${where}: type must look like 'category.name'`);
+  if (!Number.isInteger(definition.version) || definition.version < 1) throw new Error(`${where}: version must be a positive integer`);
+  for (const name of [...Object.keys(definition.inputs), ...Object.keys(definition.outputs)]) {
+    if (!PORT_PATTERN.test(name)) throw new Error(`${where}: port name '${name}' is not a plain identifier`);
+  }
+  if (definition.worker && !definition.module) throw new Error(`${where}: worker nodes must set module: import.meta.url`);
+  return Object.freeze(definition);
+}

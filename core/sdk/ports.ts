@@ -1,0 +1,25 @@
+/**
+ * Port types form a closed union: the UI checks them while connecting, the validator
+ * checks them again before anything runs. Adding a type means adding a codec for it in
+ * core/engine/codecs.ts.
+ */
+export const PORT_TYPES = ['table', 'model', 'metrics', 'report', 'image'] as const;
+export type PortType = (typeof PORT_TYPES)[number];
+
+export interface PortSpec<T extends PortType = PortType> {
+  readonly type: T;
+  readonly description?: string;
+  /** An optional input may stay unconnected; outputs are never optional. */
+  readonly optional?: boolean;
+}
+
+export function port<T extends PortType>(
+  type: T,
+  options: { description?: string; optional?: boolean } = {},
+): PortSpec<T> {
+  return { type, ...options };
+}
+
+export function isPortType(value: unknown): value is PortType {
+  return typeof value === 'string' && (PORT_TYPES as readonly string[]).includes(value);
+}

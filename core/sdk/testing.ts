@@ -1,0 +1,63 @@
+/**
+ * A RunContext for unit tests of a single node, without the engine or a store. Records
+ * what the node reported so tests can assert on it. Not for production use.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AttachedArtifact, LogLevel, RunContext } from './context.js';
+import { resolveInside } from './paths.js';
+
+export interface TestContext extends RunContext {
+  readonly logs: { level: LogLevel; message: string }[];
+  readonly metrics: { name: string; value: number; step: number | undefined }[];
+  readonly progressReports: number[];
+  readonly abort: AbortController;
+}
+
+export function createTestContext(options: { root?: string; pipelineDir?: string; nodeId?: string; nodeType?: string } = {}): TestContext {
+  const root = resolve(options.root ?? mkdtempSync(join(tmpdir(), 'tensorloom-test-')));
+  const pipelineDir = resolve(options.pipelineDir ?? root);
+  const scratch = mkdtempSync(join(tmpdir(), 'tensorloom-scratch-'));
+  const stored = new Map<string, Uint8Array>();
+  const abort = new AbortController();
+  const logs: TestContext['logs'] = [];
+  const metrics: TestContext['metrics'] = [];
+  const progressReports: number[] = [];
+  let counter = 0;
+  return {
+    nodeId: options.nodeId ?? 'node',
+    nodeType: options.nodeType ?? 'test.node',
+    signal: abort.signal,
+    abort,
+    logs,
+    metrics,
+    progressReports,
+    progress: (fraction) => void progressReports.push(fraction),
+    log: (message, level = 'info') => void logs.push({ level, message }),
+    metric: (name, value, step) => void metrics.push({ name, value, step }),
+    artifacts: {
+      tempPath: (name) => {
+        mkdirSync(scratch, { recursive: true });
+        return join(scratch, `${counter++}-${name}`);
+      },
+      write: async (name, data): Promise<AttachedArtifact> => {
+        const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+        const hash = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+        stored.set(hash, bytes);
+        return { name, hash, size: bytes.byteLength, path: join(scratch, hash) };
+      },
+      read: async (hash) => {
+        const bytes = stored.get(hash);
+        if (!bytes) throw new Error(`no artifact ${hash}`);
+        return bytes;
+      },
+    },
+    workspace: {
+      root,
+      pipelineDir,
+      resolve: (path, field) => resolveInside(root, pipelineDir, path, field),
+    },
+  };
+}
