@@ -1,0 +1,66 @@
+import { bold, cyan, dim, formatMs, green, red, table, UsageError, yellow } from '../output.js';
+import { findWorkspace, openStore } from '../workspace.js';
+
+const colourStatus = (status: string) =>
+  status === 'succeeded' ? green(status) : status === 'failed' ? red(status) : status === 'cached' ? cyan(status) : status === 'running' ? bold(status) : yellow(status);
+
+export function runsCommand(options: { json: boolean; workspace?: string; limit?: number }): number {
+  const store = openStore(findWorkspace(options.workspace));
+  try {
+    const runs = store.listRuns({ limit: options.limit ?? 50 });
+    if (options.json) {
+      process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+      return 0;
+    }
+    if (runs.length === 0) {
+      process.stdout.write('no runs yet\n');
+      return 0;
+    }
+    const rows = [[dim('run'), dim('pipeline'), dim('status'), dim('started'), dim('took'), dim('nodes')]];
+    for (const run of runs) {
+      const counts = Object.entries(run.nodeCounts ?? {}).map(([status, count]) => `${count} ${status}`).join(', ');
+      rows.push([
+        run.id,
+        run.pipelineName + (run.until ? dim(` until ${run.until}`) : ''),
+        colourStatus(run.status),
+        new Date(run.startedAt).toLocaleString(),
+        run.finishedAt ? formatMs(run.finishedAt - run.startedAt) : '—',
+        counts,
+      ]);
+    }
+    process.stdout.write(table(rows) + '\n');
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function showCommand(options: { runId: string; json: boolean; workspace?: string }): number {
+  const store = openStore(findWorkspace(options.workspace));
+  try {
+    const run = store.getRun(options.runId);
+    if (!run) throw new UsageError(`no run '${options.runId}' in this workspace; list them with: tensorloom runs`);
+    if (options.json) {
+      process.stdout.write(JSON.stringify(run, null, 2) + '\n');
+      return 0;
+    }
+    const took = run.finishedAt ? ` in ${formatMs(run.finishedAt - run.startedAt)}` : '';
+    process.stdout.write(`${bold(`run ${run.id}`)} ${run.pipelineName}: ${colourStatus(run.status)}${took}\n`);
+    process.stdout.write(dim(`started ${new Date(run.startedAt).toLocaleString()} · pipeline ${run.pipelineHash.slice(0, 19)}… · backend ${run.backend ?? 'none'}${run.until ? ` · until ${run.until}` : ''}`) + '\n');
+    if (run.error) process.stdout.write(red(run.error) + '\n');
+    const rows = [[dim('node'), dim('type'), dim('status'), dim('took'), dim('outputs / error')]];
+    for (const [id, node] of Object.entries(run.nodes)) {
+      const outputs = Object.entries(node.outputs ?? {}).map(([port, ref]) => `${port} ${ref.hash.slice(0, 19)}…`).join(', ');
+      rows.push([id, node.type ?? '', colourStatus(node.status), node.ms ? formatMs(node.ms) : '', node.error ? red(node.error) : dim(outputs)]);
+    }
+    process.stdout.write(table(rows) + '\n');
+    const metricRows: string[][] = [];
+    for (const [nodeId, metrics] of Object.entries(run.metrics)) {
+      for (const [name, value] of Object.entries(metrics)) metricRows.push([`  ${nodeId}`, name, String(value)]);
+    }
+    if (metricRows.length > 0) process.stdout.write(`${bold('metrics')}\n${table(metricRows)}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

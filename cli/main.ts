@@ -1,0 +1,135 @@
+/**
+ * `tensorloom`: the headless command line. The composition root: it builds the node
+ * registry from nodes/ and hands it to the engine, exactly as the UI server does.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createRegistry } from './catalog.js';
+import { nodesCommand } from './commands/nodes.js';
+import { runCommand } from './commands/run.js';
+import { runsCommand, showCommand } from './commands/runs.js';
+import { validateCommand } from './commands/validate.js';
+import { red, UsageError } from './output.js';
+
+const HELP = `tensorloom: build, run and track machine-learning pipelines
+
+Usage:
+  tensorloom run <pipeline.json> [--until NODE] [--set node.param=value]... [--json] [--workspace DIR]
+  tensorloom validate <pipeline.json> [--json]
+  tensorloom nodes [--json]
+  tensorloom runs [--json] [--workspace DIR] [--limit N]
+  tensorloom show <runId> [--json] [--workspace DIR]
+
+Options:
+  --until NODE         run only NODE and the nodes it depends on
+  --set node.param=v   override a param for this run (v is JSON, or else a string); repeatable
+  --json               print one JSON document on stdout
+  --workspace DIR      where runs, cache and artifacts live (default: the pipeline's folder)
+  --concurrency N      nodes run at once on independent branches (default 4)
+
+Exit codes: 0 success, 1 a node failed, 2 invalid pipeline or usage, 130 cancelled.
+A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.`;
+
+const OPTIONS = {
+  until: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  workspace: { type: 'string' },
+  concurrency: { type: 'string' },
+  limit: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const satisfies ParseArgsConfig['options'];
+
+const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
+  run: ['until', 'set', 'json', 'workspace', 'concurrency'],
+  validate: ['json'],
+  nodes: ['json'],
+  runs: ['json', 'workspace', 'limit'],
+  show: ['json', 'workspace'],
+};
+
+function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new UsageError(`--${flag} must be a whole number ≥ 1 (got '${value}')`);
+  return parsed;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}\n\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    // cli/main.ts sits one folder below package.json; dist/cli/main.js two.
+    const candidates = ['../package.json', '../../package.json'].map((path) => new URL(path, import.meta.url));
+    const found = candidates.find((url) => existsSync(url) && (JSON.parse(readFileSync(url, 'utf8')) as { name?: string }).name === 'tensorloom');
+    process.stdout.write(`${found ? (JSON.parse(readFileSync(found, 'utf8')) as { version: string }).version : 'unknown'}\n`);
+    return 0;
+  }
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP + '\n');
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const allowed = ALLOWED[command];
+  if (!allowed) throw new UsageError(`unknown command '${command}'\n\n${HELP}`);
+  for (const [flag, value] of Object.entries(values)) {
+    if (value !== undefined && !allowed.includes(flag as keyof typeof OPTIONS)) throw new UsageError(`'tensorloom ${command}' has no --${flag} option`);
+  }
+  const expectArgs = (count: number, what: string) => {
+    if (rest.length !== count) throw new UsageError(`'tensorloom ${command}' expects ${what}${rest.length > count ? ` (unexpected: ${rest.slice(count).join(' ')})` : ''}`);
+  };
+  const json = values.json === true;
+  switch (command) {
+    case 'run': {
+      expectArgs(1, 'one pipeline file');
+      const concurrency = positiveInt('concurrency', values.concurrency);
+      return runCommand(createRegistry(), {
+        pipeline: rest[0]!,
+        sets: values.set ?? [],
+        json,
+        ...(values.until === undefined ? {} : { until: values.until }),
+        ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
+        ...(concurrency === undefined ? {} : { concurrency }),
+      });
+    }
+    case 'validate':
+      expectArgs(1, 'one pipeline file');
+      return await validateCommand(createRegistry(), { pipeline: rest[0]!, json });
+    case 'nodes':
+      expectArgs(0, 'no arguments');
+      return nodesCommand(createRegistry(), { json });
+    case 'runs': {
+      expectArgs(0, 'no arguments');
+      const limit = positiveInt('limit', values.limit);
+      return runsCommand({ json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }), ...(limit === undefined ? {} : { limit }) });
+    }
+    case 'show':
+      expectArgs(1, 'a run id (see: tensorloom runs)');
+      return showCommand({ runId: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+  }
+  return 2;
+}
+
+/** Runs the CLI and exits; user mistakes print one clear line, never a stack trace. */
+export async function cli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(red(`tensorloom: ${error.message}`, process.stderr) + '\n');
+      process.exitCode = error.exitCode;
+    } else if (error instanceof Error && error.name === 'StoreError') {
+      process.stderr.write(red(`tensorloom: ${error.message}`, process.stderr) + '\n');
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`tensorloom: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 70;
+    }
+  }
+}

@@ -1,0 +1,419 @@
+/**
+ * Turning one CSV column into an Arrow column. A ColumnReader consumes rows block by
+ * block, right after the block is tokenized (its bytes still in the CPU cache): it
+ * classifies every cell, keeps numbers in an Int32Array (switching to a Float64Array at
+ * the first value that needs it) and, once the column looks like text, copies cells into
+ * a UTF-8 buffer. `finish` decides the type from every cell and hands the typed arrays to
+ * Arrow as they are (no per-row builders, no JS strings, no extra copies).
+ *
+ * Fresh memory is costly (the first write to each page faults), so nothing is allocated
+ * that the column's type does not need.
+ */
+import { Bool, Float64, Int32, Utf8, makeData, type Data } from 'apache-arrow';
+import { CELL_BOOL, CELL_FLOAT, CELL_INT, CELL_MISSING, CELL_OTHER, classifyCell, unquoteInto } from './csv-cells.js';
+import type { Tokens } from './csv-tokenize.js';
+
+const QUOTE = 34;
+const PLUS = 43;
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const LOWER_E = 101;
+/** At most this many digits make an integer below 2^53, so exact in a double. */
+const MAX_FAST_DIGITS = 15;
+/** 10^k is an exact double up to k = 22. */
+const MAX_EXACT_POWER = 22;
+const POW10 = Array.from({ length: MAX_EXACT_POWER + 1 }, (_, k) => Number(`1e${k}`));
+/** Cell kind for `true` (CELL_BOOL is `false`), so booleans need no value array. */
+const CELL_TRUE = 5;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+/**
+ * First bytes a number, boolean, infinity or missing marker can start with (digits, sign,
+ * dot, N n t T f F i I, blanks, quote). A cell starting with any other byte is text.
+ */
+const MAY_BE_VALUE = (() => {
+  const table = new Uint8Array(256);
+  for (const c of '0123456789+-.NntTfFiI "') table[c.charCodeAt(0)] = 1;
+  table[9] = 1;
+  return table;
+})();
+
+export type InferredType = 'int' | 'float' | 'bool' | 'string';
+
+/** A numeric column tolerates stray text cells (reported as bad rows) up to this share. */
+export const NUMERIC_SHARE = 0.95;
+
+export interface ColumnResult {
+  readonly type: InferredType;
+  readonly data: Data<Int32> | Data<Float64> | Data<Bool> | Data<Utf8>;
+  /** Row positions of cells that are text (or booleans) in a numeric column. */
+  readonly strays: readonly number[];
+}
+
+/**
+ * One block of rows: `records[k]` (k < count) is the record index, in `tokens`, of the
+ * block's k-th good row.
+ */
+export interface RowBlock {
+  readonly tokens: Tokens;
+  readonly records: Uint32Array;
+  readonly count: number;
+}
+
+/**
+ * Visits again, in order, the blocks holding rows 0 .. throughRow - 1 (the last block may
+ * hold more rows: the visitor must stop at throughRow).
+ */
+export type Replay = (throughRow: number, visit: (block: RowBlock) => void) => void;
+
+/** Reusable scratch memory for unquoting fields. */
+export class Scratch {
+  buffer = new Uint8Array(1024);
+  fit(length: number): Uint8Array {
+    if (this.buffer.length < length) this.buffer = new Uint8Array(Math.max(length, this.buffer.length * 2));
+    return this.buffer;
+  }
+}
+
+function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, minimum: number, used: number): T {
+  const next = new (array.constructor as new (length: number) => T)(Math.max(minimum, array.length * 2));
+  next.set(array.subarray(0, used));
+  return next;
+}
+
+const cell = new Float64Array(1);
+
+/**
+ * Reads column `column` row after row. Type, decided in `finish` from every cell: bool
+ * when every non-missing cell is true/false; numeric when at least 95% of non-missing
+ * cells are numbers (the rest become `strays`), Int32 when all are integers that fit,
+ * else Float64; otherwise string. A column with no value at all is string.
+ */
+export class ColumnReader {
+  private kinds: Uint8Array;
+  private int32: Int32Array | undefined;
+  private float64: Float64Array | undefined;
+  private count = 0;
+  private missing = 0;
+  private ints = 0;
+  private floats = 0;
+  private bools = 0;
+  private others = 0;
+  /** The text copy, started once the column looks like text (more than 5% non-numbers). */
+  private text: Utf8Buffer | undefined;
+
+  constructor(
+    private readonly column: number,
+    private capacity: number,
+    private readonly scratch: Scratch,
+  ) {
+    this.kinds = new Uint8Array(capacity);
+  }
+
+  /** Classifies the block's rows, which follow the rows consumed so far. */
+  consume(bytes: Uint8Array, block: RowBlock, replay: Replay): void {
+    const from = this.count;
+    const to = from + block.count;
+    if (to > this.capacity) this.grow(to);
+    const { kinds, column } = this;
+    let { int32, float64 } = this;
+    const { fieldStart, recordField } = block.tokens;
+    const records = block.records;
+    let { missing, ints, floats, bools, others } = this;
+    for (let p = from, k = 0; p < to; p++, k++) {
+      const f = recordField[records[k]!]! + column;
+      const s = fieldStart[f]!;
+      const e = fieldStart[f + 1]! - 1;
+      if (s === e) {
+        kinds[p] = CELL_MISSING;
+        missing++;
+        continue;
+      }
+      const first = bytes[s]!;
+      if (MAY_BE_VALUE[first] === 0) {
+        // Starts like no number, boolean or missing marker: text, no need to look further.
+        kinds[p] = CELL_OTHER;
+        others++;
+        continue;
+      }
+      // Fast paths, inlined. A plain unquoted [-]digits[.digits][e[-]digits] with at most
+      // 15 digits and a net power of ten within ±22 is exact as digits × or ÷ 10^k (both
+      // exact doubles, one rounding: the same result as Number()).
+      let i = s;
+      const negative = first === MINUS;
+      if (negative) i++;
+      const integerStart = i;
+      let mantissa = 0;
+      while (i < e) {
+        const d = bytes[i]! - ZERO;
+        if (d < 0 || d > 9) break;
+        mantissa = mantissa * 10 + d;
+        i++;
+      }
+      let digits = i - integerStart;
+      let kind: number;
+      let value = 0;
+      if (i === e && digits > 0 && digits <= MAX_FAST_DIGITS) {
+        kind = CELL_INT;
+        value = negative ? -mantissa : mantissa;
+      } else {
+        let scale = 0;
+        if (i < e && bytes[i] === DOT) {
+          const fractionStart = ++i;
+          while (i < e) {
+            const d = bytes[i]! - ZERO;
+            if (d < 0 || d > 9) break;
+            mantissa = mantissa * 10 + d;
+            i++;
+          }
+          digits += i - fractionStart;
+          scale = fractionStart - i;
+        }
+        if (i < e && (bytes[i]! | 32) === LOWER_E && digits > 0 && i + 1 < e) {
+          i++;
+          const exponentNegative = bytes[i] === MINUS;
+          if (exponentNegative || bytes[i] === PLUS) i++;
+          const exponentStart = i;
+          let exponent = 0;
+          while (i < e && i - exponentStart < 4) {
+            const d = bytes[i]! - ZERO;
+            if (d < 0 || d > 9) break;
+            exponent = exponent * 10 + d;
+            i++;
+          }
+          if (i === exponentStart) i = -1; // no exponent digits: not for the fast path
+          scale += exponentNegative ? -exponent : exponent;
+        }
+        if (i === e && digits > 0 && digits <= MAX_FAST_DIGITS && scale >= -MAX_EXACT_POWER && scale <= MAX_EXACT_POWER) {
+          kind = CELL_FLOAT;
+          value = scale < 0 ? mantissa / POW10[-scale]! : mantissa * POW10[scale]!;
+          if (negative) value = -value;
+        } else if (e - s === 4 && first === 116 && bytes[s + 1] === 114 && bytes[s + 2] === 117 && bytes[s + 3] === 101) {
+          kind = CELL_TRUE;
+        } else if (e - s === 5 && first === 102 && bytes[s + 1] === 97 && bytes[s + 2] === 108 && bytes[s + 3] === 115 && bytes[s + 4] === 101) {
+          kind = CELL_BOOL;
+        } else {
+          // Everything else (quoted, padded, signs, long numbers, markers, any case of true).
+          if (first !== QUOTE) {
+            kind = classifyCell(bytes, s, e, cell, 0);
+          } else {
+            const buffer = this.scratch.fit(e - s);
+            kind = classifyCell(buffer, 0, unquoteInto(bytes, s, e, buffer, 0), cell, 0);
+          }
+          value = cell[0]!;
+          if (kind === CELL_BOOL && value === 1) kind = CELL_TRUE;
+        }
+      }
+      kinds[p] = kind;
+      if (kind === CELL_INT || kind === CELL_FLOAT) {
+        if (float64 !== undefined) {
+          float64[p] = value;
+        } else if (kind === CELL_INT && value >= INT32_MIN && value <= INT32_MAX) {
+          int32 ??= this.int32 = new Int32Array(this.capacity);
+          int32[p] = value;
+        } else {
+          float64 = this.toFloat64(p);
+          float64[p] = value;
+        }
+        if (kind === CELL_INT) ints++;
+        else floats++;
+      } else if (kind === CELL_MISSING) missing++;
+      else if (kind === CELL_OTHER) others++;
+      else bools++;
+    }
+    this.missing = missing;
+    this.ints = ints;
+    this.floats = floats;
+    this.bools = bools;
+    this.others = others;
+    this.count = to;
+    if (this.text) {
+      this.text.append(bytes, block, column, from);
+    } else if (others > 0 && others > (to - missing) * (1 - NUMERIC_SHARE)) {
+      this.startText(bytes, block, replay);
+    }
+  }
+
+  /** From here on numbers are kept as doubles: the ints so far move over. */
+  private toFloat64(upTo: number): Float64Array {
+    const float64 = new Float64Array(this.capacity);
+    const { int32, kinds } = this;
+    if (int32) for (let p = 0; p < upTo; p++) if (kinds[p] === CELL_INT) float64[p] = int32[p]!;
+    this.int32 = undefined;
+    this.float64 = float64;
+    return float64;
+  }
+
+  private grow(minimum: number): void {
+    const used = this.count;
+    this.kinds = grown(this.kinds, minimum, used);
+    if (this.int32) this.int32 = grown(this.int32, minimum, used);
+    if (this.float64) this.float64 = grown(this.float64, minimum, used);
+    this.capacity = this.kinds.length;
+  }
+
+  /** Starts the text copy with every row so far (the current block is the last one). */
+  private startText(bytes: Uint8Array, current: RowBlock, replay: Replay): Utf8Buffer {
+    const before = this.count - current.count;
+    let sampleBytes = 0;
+    const { fieldStart, recordField } = current.tokens;
+    for (let k = 0; k < current.count; k++) {
+      const f = recordField[current.records[k]!]! + this.column;
+      sampleBytes += fieldStart[f + 1]! - 1 - fieldStart[f]!;
+    }
+    const text = new Utf8Buffer(this.capacity, Math.ceil((sampleBytes / Math.max(1, current.count)) * 1.15) + 2);
+    if (before > 0) {
+      replay(before, (block) => text.append(bytes, block, this.column, text.rows, Math.min(block.count, before - text.rows)));
+    }
+    text.append(bytes, current, this.column, before);
+    this.text = text;
+    return text;
+  }
+
+  /** Decides the column's type from all cells consumed and builds its Arrow data. */
+  finish(bytes: Uint8Array, replay: Replay): ColumnResult {
+    const { count, kinds } = this;
+    const present = count - this.missing;
+    const numeric = this.ints + this.floats;
+    if (present === 0 || numeric === 0 || numeric < present * NUMERIC_SHARE) {
+      if (this.bools === present && present > 0) return { type: 'bool', data: buildBool(kinds, count), strays: [] };
+      let text = this.text;
+      if (!text) {
+        const made = new Utf8Buffer(count, 8);
+        replay(count, (block) => made.append(bytes, block, this.column, made.rows, Math.min(block.count, count - made.rows)));
+        text = made;
+      }
+      return { type: 'string', data: text.finish(), strays: [] };
+    }
+    const strays: number[] = [];
+    if (numeric < present) {
+      for (let p = 0; p < count; p++) {
+        const kind = kinds[p]!;
+        if (kind === CELL_OTHER || kind === CELL_BOOL || kind === CELL_TRUE) {
+          strays.push(p);
+          kinds[p] = CELL_MISSING;
+        }
+      }
+    }
+    const { bitmap, nullCount } = validity(kinds, count);
+    // Unwritten slots (nulls) are 0 in fresh memory, so equal files give equal bytes.
+    if (this.float64) {
+      return { type: 'float', data: makeData({ type: new Float64(), length: count, nullCount, nullBitmap: bitmap, data: this.float64.subarray(0, count) }), strays };
+    }
+    const int32 = this.int32 ?? new Int32Array(count);
+    return { type: 'int', data: makeData({ type: new Int32(), length: count, nullCount, nullBitmap: bitmap, data: int32.subarray(0, count) }), strays };
+  }
+}
+
+/** The validity bitmap (bit set = value present), or undefined when nothing is missing. */
+function validity(kinds: Uint8Array, count: number): { bitmap: Uint8Array | undefined; nullCount: number } {
+  let nullCount = 0;
+  for (let p = 0; p < count; p++) if (kinds[p] === CELL_MISSING) nullCount++;
+  if (nullCount === 0) return { bitmap: undefined, nullCount };
+  const bitmap = new Uint8Array((count + 7) >> 3);
+  for (let p = 0; p < count; p++) if (kinds[p] !== CELL_MISSING) bitmap[p >> 3]! |= 1 << (p & 7);
+  return { bitmap, nullCount };
+}
+
+function buildBool(kinds: Uint8Array, count: number): Data<Bool> {
+  const bits = new Uint8Array((count + 7) >> 3);
+  for (let p = 0; p < count; p++) if (kinds[p] === CELL_TRUE) bits[p >> 3]! |= 1 << (p & 7);
+  const { bitmap, nullCount } = validity(kinds, count);
+  return makeData({ type: new Bool(), length: count, nullCount, nullBitmap: bitmap, data: bits });
+}
+
+const probe = new Float64Array(1);
+
+/** True for the empty cell and the missing markers (surrounding blanks ignored). */
+function isMissingText(bytes: Uint8Array, start: number, end: number): boolean {
+  return classifyCell(bytes, start, end, probe, 0) === CELL_MISSING;
+}
+
+/**
+ * A growing string column: cells copied (and unquoted) into one byte buffer. A cell that
+ * is a missing marker is null; every other cell keeps its exact text, spaces included.
+ */
+class Utf8Buffer {
+  private data: Uint8Array;
+  private offsets: Int32Array;
+  private bitmap: Uint8Array | undefined;
+  private nullCount = 0;
+  /** Rows appended so far. */
+  rows = 0;
+  private used = 0;
+
+  constructor(expectedRows: number, bytesPerCell: number) {
+    this.data = new Uint8Array(expectedRows * bytesPerCell + 64);
+    this.offsets = new Int32Array(expectedRows + 1);
+  }
+
+  /** Appends the block's first `take` rows, which must be rows `at`, `at + 1`, … */
+  append(bytes: Uint8Array, block: RowBlock, column: number, at: number, take = block.count): void {
+    if (at !== this.rows) throw new Error(`text column: expected row ${this.rows}, got ${at}`);
+    const { fieldStart, recordField } = block.tokens;
+    const records = block.records;
+    const to = at + take;
+    if (to + 1 > this.offsets.length) this.offsets = grown(this.offsets, to + 1, at + 1);
+    const offsets = this.offsets;
+    let data = this.data;
+    let w = this.used;
+    for (let p = at, k = 0; p < to; p++, k++) {
+      const f = recordField[records[k]!]! + column;
+      const s = fieldStart[f]!;
+      const e = fieldStart[f + 1]! - 1;
+      if (w + e - s > data.length) data = grown(data, w + e - s, w);
+      let missing: boolean;
+      if (s === e) {
+        missing = true;
+      } else if (bytes[s] !== QUOTE) {
+        const first = bytes[s];
+        // Only blanks and the N… markers can be missing: most cells skip the check.
+        missing = (first === 78 || first === 110 || first === 32 || first === 9) && isMissingText(bytes, s, e);
+        if (!missing) {
+          if (e - s > 24) data.set(bytes.subarray(s, e), w);
+          else for (let j = s; j < e; j++) data[w + j - s] = bytes[j]!;
+          w += e - s;
+        }
+      } else {
+        const length = unquoteInto(bytes, s, e, data, w);
+        missing = isMissingText(data, w, w + length);
+        if (!missing) w += length;
+      }
+      if (missing) this.markNull(p);
+      offsets[p + 1] = w;
+    }
+    this.data = data;
+    this.used = w;
+    this.rows = to;
+  }
+
+  private markNull(p: number): void {
+    if (!this.bitmap || this.bitmap.length < (p >> 3) + 1) {
+      const next = new Uint8Array(Math.max((p >> 3) + 1, (this.offsets.length + 7) >> 3)).fill(255);
+      if (this.bitmap) next.set(this.bitmap);
+      this.bitmap = next;
+    }
+    this.bitmap[p >> 3]! &= ~(1 << (p & 7));
+    this.nullCount++;
+  }
+
+  finish(): Data<Utf8> {
+    const count = this.rows;
+    let bitmap: Uint8Array | undefined;
+    if (this.bitmap) {
+      // Exact length, and the bits past the last row cleared, so equal files give equal bytes.
+      bitmap = new Uint8Array((count + 7) >> 3);
+      bitmap.set(this.bitmap.subarray(0, bitmap.length));
+      if (count & 7) bitmap[bitmap.length - 1]! &= (1 << (count & 7)) - 1;
+    }
+    return makeData({
+      type: new Utf8(),
+      length: count,
+      nullCount: this.nullCount,
+      nullBitmap: bitmap,
+      valueOffsets: this.offsets.subarray(0, count + 1),
+      data: this.data.subarray(0, this.used),
+    });
+  }
+}

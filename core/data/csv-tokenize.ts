@@ -1,0 +1,267 @@
+/**
+ * The byte-level CSV tokenizer (RFC 4180): finds record and field boundaries in one pass
+ * over the bytes, without making strings. Quoted fields may hold delimiters, newlines and
+ * `""`; CRLF, LF and a lone CR all end a record; blank lines are skipped.
+ *
+ * Input is cut into blocks of whole records; tokens describe the current block only.
+ * Output is one offset per field plus one sentinel per record, so every field's span is
+ * uniform: field k spans bytes[fieldStart[k], fieldStart[k + 1] - 1). A field whose first
+ * byte is `"` is raw (quotes included) and needs `unquoteInto`. Record r owns fields
+ * recordField[r] .. recordField[r + 1] - 2 (the last slot is its sentinel) and starts on
+ * the 1-based physical line recordLine[r] (newlines inside quotes count).
+ */
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+
+export interface Tokens {
+  /** Field start offsets, with a sentinel (record end + 1) after each record's last field. */
+  fieldStart: Uint32Array;
+  /** Length recordCount + 1 once finished. */
+  recordField: Uint32Array;
+  recordLine: Uint32Array;
+  recordCount: number;
+}
+
+/** Where the scan stands between chunks. */
+export interface TokenizerState {
+  readonly bytes: Uint8Array;
+  readonly delimiter: number;
+  position: number;
+  line: number;
+  /** Used slots of tokens.fieldStart. */
+  slots: number;
+  tokens: Tokens;
+  /** Set when the input ends inside a quoted field: the line where that field began. */
+  unterminatedQuoteLine: number | undefined;
+}
+
+/** Number of fields of record `record`. */
+export function fieldCountOf(tokens: Tokens, record: number): number {
+  return tokens.recordField[record + 1]! - tokens.recordField[record]! - 1;
+}
+
+/**
+ * A tokenizer over bytes[start..]. Token arrays are sized for `blockBytes` of input and
+ * reused block after block (see `startBlock`), so a big file never needs offsets for all
+ * of its fields at once.
+ */
+export function createTokenizer(bytes: Uint8Array, start: number, delimiter: number, blockBytes: number, firstLine = 1): TokenizerState {
+  const span = Math.min(bytes.length - start, blockBytes) + 64;
+  const slotCapacity = Math.ceil(span / 3);
+  const recordCapacity = Math.ceil(span / 16);
+  return {
+    bytes,
+    delimiter,
+    position: start,
+    line: firstLine,
+    slots: 0,
+    unterminatedQuoteLine: undefined,
+    tokens: {
+      fieldStart: new Uint32Array(slotCapacity),
+      recordField: new Uint32Array(recordCapacity + 1),
+      recordLine: new Uint32Array(recordCapacity),
+      recordCount: 0,
+    },
+  };
+}
+
+/** Forgets the previous block's tokens: record and field indices start again at 0. */
+export function startBlock(state: TokenizerState): void {
+  state.slots = 0;
+  state.tokens.recordCount = 0;
+  state.tokens.recordField[0] = 0;
+}
+
+/** The byte offset where record `record` of the current block starts. */
+export function recordOffset(tokens: Tokens, record: number): number {
+  return tokens.fieldStart[tokens.recordField[record]!]!;
+}
+
+function grow(array: Uint32Array, minimum: number): Uint32Array {
+  const next = new Uint32Array(Math.max(minimum, array.length * 2));
+  next.set(array);
+  return next;
+}
+
+/**
+ * Tokenizes whole records until the position passes `limit` (or the input ends), then
+ * returns so the caller can report progress and check for cancel. Returns true when the
+ * whole input is done.
+ */
+export function tokenizeUntil(state: TokenizerState, limit: number): boolean {
+  const bytes = state.bytes;
+  const delimiter = state.delimiter;
+  const length = bytes.length;
+  const tokens = state.tokens;
+  let fieldStart = tokens.fieldStart;
+  let recordField = tokens.recordField;
+  let recordLine = tokens.recordLine;
+  let recordCount = tokens.recordCount;
+  let slots = state.slots;
+  let i = state.position;
+  let line = state.line;
+  const end = Math.min(length, limit);
+  const highestSpecial = Math.max(delimiter, CR);
+
+  while (i < end) {
+    const head = bytes[i]!;
+    // Blank line: nothing but the line ending.
+    if (head === LF) {
+      i++;
+      line++;
+      continue;
+    }
+    if (head === CR) {
+      i += i + 1 < length && bytes[i + 1] === LF ? 2 : 1;
+      line++;
+      continue;
+    }
+    if (recordCount + 1 >= recordField.length) recordField = grow(recordField, recordCount + 2);
+    if (recordCount >= recordLine.length) recordLine = grow(recordLine, recordCount + 1);
+    const firstSlot = slots;
+    recordField[recordCount] = firstSlot;
+    recordLine[recordCount] = line;
+
+    // The fields of one record.
+    for (;;) {
+      if (slots + 2 > fieldStart.length) fieldStart = grow(fieldStart, slots + 2);
+      fieldStart[slots++] = i;
+      let b = 0;
+      if (i < length && bytes[i] === QUOTE) {
+        const quoteLine = line;
+        i++;
+        // Inside quotes only a quote can end the field; newlines still count as lines.
+        for (;;) {
+          const close = bytes.indexOf(QUOTE, i);
+          if (close < 0) {
+            for (; i < length; i++) if (bytes[i] === LF || (bytes[i] === CR && bytes[i + 1] !== LF)) line++;
+            state.unterminatedQuoteLine = quoteLine;
+            state.position = length;
+            state.line = line;
+            state.slots = slots;
+            storeTokens(tokens, fieldStart, recordField, recordLine, recordCount, slots);
+            return true;
+          }
+          for (; i < close; i++) {
+            const c = bytes[i]!;
+            if (c === LF || (c === CR && bytes[i + 1] !== LF)) line++;
+          }
+          i = close + 1;
+          if (i < length && bytes[i] === QUOTE) {
+            i++; // "" is an escaped quote
+            continue;
+          }
+          break;
+        }
+      }
+      // Unquoted text, or text after a closing quote (`"a"b` keeps the b).
+      while (i < length) {
+        b = bytes[i]!;
+        // Most bytes are above every special byte: one compare for them.
+        if (b <= highestSpecial && (b === delimiter || b === LF || b === CR)) break;
+        i++;
+      }
+      if (i >= length) {
+        fieldStart[slots++] = length + 1;
+        break;
+      }
+      i++;
+      if (b === delimiter) continue;
+      fieldStart[slots++] = i; // sentinel: the last field ends at the line ending
+      if (b === CR && i < length && bytes[i] === LF) i++;
+      line++;
+      break;
+    }
+    // A line of only spaces/tabs counts as blank (a stray trailing line is common).
+    if (slots - firstSlot === 2 && isBlank(bytes, fieldStart[firstSlot]!, fieldStart[firstSlot + 1]! - 1)) {
+      slots = firstSlot;
+      continue;
+    }
+    recordCount++;
+  }
+
+  state.position = i;
+  state.line = line;
+  state.slots = slots;
+  storeTokens(tokens, fieldStart, recordField, recordLine, recordCount, slots);
+  return i >= length;
+}
+
+// A plain function rather than a closure, so the scan loop's locals stay in registers.
+function storeTokens(tokens: Tokens, fieldStart: Uint32Array, recordField: Uint32Array, recordLine: Uint32Array, recordCount: number, slots: number): void {
+  tokens.fieldStart = fieldStart;
+  tokens.recordField = recordField;
+  tokens.recordLine = recordLine;
+  tokens.recordCount = recordCount;
+  recordField[recordCount] = slots;
+}
+
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) {
+    const b = bytes[k]!;
+    if (b !== SPACE && b !== TAB) return false;
+  }
+  return true;
+}
+
+export const SNIFF_CANDIDATES = [',', ';', '\t', '|'] as const;
+
+/**
+ * Guesses the delimiter from the first lines (up to 20, within 64 KiB), counting each
+ * candidate outside quotes. The winner has at least one occurrence on the first line,
+ * then the most lines with the same count as the first line, then the highest count;
+ * ties go to the order `,` `;` tab `|`. With no candidate at all (one column) it is `,`.
+ */
+export function sniffDelimiter(bytes: Uint8Array, start: number): string {
+  const window = Math.min(bytes.length, start + 65536);
+  const codes = SNIFF_CANDIDATES.map((c) => c.charCodeAt(0));
+  const lines: number[][] = [];
+  let counts = codes.map(() => 0);
+  let inQuotes = false;
+  let lineHasContent = false;
+  let reachedEnd = true;
+  for (let i = start; i < window; i++) {
+    const b = bytes[i]!;
+    if (b === QUOTE) {
+      inQuotes = !inQuotes;
+      lineHasContent = true;
+      continue;
+    }
+    if (inQuotes) continue;
+    if (b === LF || b === CR) {
+      if (lineHasContent) lines.push(counts);
+      counts = codes.map(() => 0);
+      lineHasContent = false;
+      if (lines.length >= 20) {
+        reachedEnd = false;
+        break;
+      }
+      continue;
+    }
+    lineHasContent = true;
+    const k = codes.indexOf(b);
+    if (k >= 0) counts[k]!++;
+  }
+  // A last line cut off by the window is not representative.
+  if (lineHasContent && (window === bytes.length && reachedEnd)) lines.push(counts);
+  const first = lines[0];
+  if (!first) return ',';
+  let best = -1;
+  let bestAgree = -1;
+  let bestCount = -1;
+  for (let k = 0; k < codes.length; k++) {
+    const count = first[k]!;
+    if (count === 0) continue;
+    const agree = lines.filter((l) => l[k] === count).length;
+    if (agree > bestAgree || (agree === bestAgree && count > bestCount)) {
+      best = k;
+      bestAgree = agree;
+      bestCount = count;
+    }
+  }
+  return best < 0 ? ',' : SNIFF_CANDIDATES[best]!;
+}

@@ -1,0 +1,313 @@
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { ancestors } from '../graph/algorithms.js';
+import type { NodeRegistry } from '../graph/registry.js';
+import type { ResolvedNode, ResolvedPipeline } from '../graph/types.js';
+import type { AttachedArtifact, LogLevel } from '../sdk/context.js';
+import { NodeError, isNodeError } from '../sdk/errors.js';
+import { resolveInside } from '../sdk/paths.js';
+import type { WorkspaceStore } from '../store/index.js';
+import { cacheKey } from './cache-key.js';
+import { hasOutputs, isFinalState, type EngineEvent, type EngineEventListener, type NodeState, type RunOutcome } from './events.js';
+import { runNodeJob, ValueCache, type JobReporter, type JobResult, type NodeJob, type OutputRef } from './run-node.js';
+import { CANCEL_GRACE_MS, WorkerPool } from './worker-pool.js';
+
+export interface EngineOptions {
+  readonly registry: NodeRegistry;
+  readonly store: WorkspaceStore;
+  /** Paths that nodes read must lie inside this folder. */
+  readonly workspaceRoot: string;
+  /** Nodes in flight at once across independent branches (default 4). */
+  readonly concurrency?: number;
+  /** Worker threads for CPU-heavy nodes (default: the machine's parallelism). */
+  readonly workerThreads?: number;
+  /** Run every node in this thread, even worker nodes (for debugging). */
+  readonly inProcessOnly?: boolean;
+}
+
+export interface RunRequest {
+  readonly pipeline: ResolvedPipeline;
+  /** The pipeline file, when there is one; relative paths resolve against its folder. */
+  readonly pipelinePath: string | null;
+  readonly pipelineDir: string;
+  /** Run only this node and its ancestors. */
+  readonly until?: string;
+  /** The `--set` overrides, recorded with the run. */
+  readonly overrides?: Record<string, unknown>;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EngineEventListener;
+}
+
+export interface NodeSummary {
+  status: NodeState;
+  cached: boolean;
+  ms: number;
+  error?: string;
+}
+
+/** The result of one run, in the shape of `tensorloom run --json`. */
+export interface RunResult {
+  runId: string;
+  status: RunOutcome;
+  /** The TensorFlow.js backend the run used, or 'none' when no node needed one. */
+  backend: string;
+  nodes: Record<string, NodeSummary>;
+  metrics: Record<string, Record<string, number>>;
+  outputs: Record<string, Record<string, string>>;
+}
+
+/**
+ * Executes resolved pipelines: topological scheduling with bounded concurrency, an on-disk
+ * cache keyed by content, failure isolation, cancellation, and an event stream.
+ */
+export class Engine {
+  private readonly pool: WorkerPool;
+  private readonly values = new ValueCache();
+
+  constructor(private readonly options: EngineOptions) {
+    this.pool = new WorkerPool(Math.max(1, options.workerThreads ?? availableParallelism()));
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    return new RunExecution(this.options, this.pool, this.values, request).execute();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+class RunExecution {
+  private readonly states = new Map<string, NodeState>();
+  private readonly outputs = new Map<string, Record<string, OutputRef>>();
+  private readonly summaries: Record<string, NodeSummary> = {};
+  private readonly metrics: Record<string, Record<string, number>> = {};
+  private readonly running = new Set<string>();
+  private readonly abort = new AbortController();
+  private readonly selected: string[];
+  private runId = '';
+  private finishAll: () => void = () => {};
+
+  constructor(
+    private readonly options: EngineOptions,
+    private readonly pool: WorkerPool,
+    private readonly values: ValueCache,
+    private readonly request: RunRequest,
+  ) {
+    const { pipeline, until } = request;
+    if (until !== undefined && !pipeline.nodes.has(until)) throw new Error(`cannot run until '${until}': the pipeline has no such node`);
+    const keep = until === undefined ? undefined : ancestors(pipeline, until);
+    this.selected = pipeline.order.filter((id) => keep === undefined || keep.has(id));
+  }
+
+  async execute(): Promise<RunResult> {
+    const { store } = this.options;
+    const request = this.request;
+    const pipeline = request.pipeline;
+    const startedAt = Date.now();
+    this.runId = store.createRun({
+      pipelineName: pipeline.doc.name,
+      pipelineHash: pipeline.hash,
+      pipelinePath: request.pipelinePath,
+      pipelineJson: JSON.stringify(pipeline.doc),
+      until: request.until ?? null,
+      overrides: request.overrides ?? {},
+    });
+    this.emit({ type: 'run.started', runId: this.runId, pipeline: pipeline.doc.name, nodes: this.selected, until: request.until ?? null, at: startedAt });
+
+    for (const id of this.selected) this.setState(id, 'queued');
+    const external = request.signal;
+    const onExternalAbort = () => this.cancel();
+    try {
+      await new Promise<void>((resolve) => {
+        this.finishAll = resolve;
+        if (external?.aborted) this.cancel();
+        else {
+          external?.addEventListener('abort', onExternalAbort, { once: true });
+          this.schedule();
+        }
+      });
+    } finally {
+      external?.removeEventListener('abort', onExternalAbort);
+    }
+
+    const status = this.outcome();
+    const failed = this.selected.filter((id) => this.states.get(id) === 'failed');
+    store.finishRun(this.runId, status, failed.length > 0 ? `node${failed.length > 1 ? 's' : ''} failed: ${failed.join(', ')}` : undefined);
+    this.emit({ type: 'run.finished', runId: this.runId, status, ms: Date.now() - startedAt, at: Date.now() });
+
+    const outputs: RunResult['outputs'] = {};
+    for (const [id, refs] of this.outputs) {
+      outputs[id] = Object.fromEntries(Object.entries(refs).map(([port, ref]) => [port, ref.hash]));
+    }
+    return { runId: this.runId, status, backend: 'none', nodes: this.summaries, metrics: this.metrics, outputs };
+  }
+
+  private outcome(): RunOutcome {
+    const states = this.selected.map((id) => this.states.get(id));
+    if (states.includes('failed')) return 'failed';
+    if (this.abort.signal.aborted || states.includes('cancelled')) return 'cancelled';
+    return 'succeeded';
+  }
+
+  /** Starts every node whose inputs are ready, within the concurrency bound; finishes when all are final. */
+  private schedule(): void {
+    const limit = Math.max(1, this.options.concurrency ?? 4);
+    for (const id of this.selected) {
+      if (this.states.get(id) !== 'queued') continue;
+      const node = this.request.pipeline.nodes.get(id)!;
+      const upstream = Object.values(node.inputs).map((ref) => ref.node);
+      const blocked = upstream.find((up) => isFinalState(this.states.get(up) ?? 'idle') && !hasOutputs(this.states.get(up)!));
+      if (blocked !== undefined) {
+        const why = this.states.get(blocked) === 'failed' ? 'failed' : `was ${this.states.get(blocked)}`;
+        this.finish(id, 'skipped', 0, `skipped: upstream node '${blocked}' ${why}`);
+        continue;
+      }
+      if (!upstream.every((up) => hasOutputs(this.states.get(up) ?? 'idle'))) continue;
+      if (this.running.size >= limit) continue;
+      this.running.add(id);
+      void this.runNode(node).finally(() => {
+        this.running.delete(id);
+        this.schedule();
+      });
+    }
+    if (this.running.size === 0 && this.selected.every((id) => isFinalState(this.states.get(id) ?? 'idle'))) this.finishAll();
+  }
+
+  private cancel(): void {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort(new Error('cancelled'));
+    for (const id of this.selected) {
+      if (this.states.get(id) === 'queued') this.finish(id, 'cancelled', 0);
+    }
+    if (this.running.size === 0) this.finishAll();
+  }
+
+  private async runNode(node: ResolvedNode): Promise<void> {
+    const { store } = this.options;
+    const started = Date.now();
+    const definition = node.definition;
+    let key: string;
+    try {
+      const inputs: Record<string, string> = {};
+      for (const [port, ref] of Object.entries(node.inputs)) inputs[port] = this.outputs.get(ref.node)![ref.port]!.hash;
+      key = cacheKey(definition, node.params, inputs, await this.hashSourceFiles(node));
+    } catch (error) {
+      this.fail(node.id, started, error);
+      return;
+    }
+    if (this.abort.signal.aborted) return this.finish(node.id, 'cancelled', 0);
+
+    const hit = store.lookupCache(key);
+    if (hit) {
+      this.outputs.set(node.id, hit);
+      store.recordOutputs(this.runId, node.id, hit);
+      store.upsertNodeExecution(this.runId, node.id, { cacheKey: key });
+      for (const point of store.metricsForCacheKey(key)) this.onMetric(node.id, point.name, point.value, point.step ?? undefined);
+      this.finish(node.id, 'cached', Date.now() - started);
+      return;
+    }
+
+    this.setState(node.id, 'running');
+    store.upsertNodeExecution(this.runId, node.id, { cacheKey: key, startedAt: started, params: node.params });
+    const job: NodeJob = {
+      nodeId: node.id,
+      nodeType: node.type,
+      params: node.params,
+      inputs: Object.fromEntries(Object.entries(node.inputs).map(([port, ref]) => [port, this.outputs.get(ref.node)![ref.port]!])),
+      workspaceRoot: this.options.workspaceRoot,
+      pipelineDir: this.request.pipelineDir,
+    };
+    const result = await this.dispatch(node, job);
+    const ms = Date.now() - started;
+    if (this.abort.signal.aborted) return this.finish(node.id, 'cancelled', ms);
+    if (!result.ok) {
+      if (result.stack) this.onLog(node.id, 'error', result.stack);
+      return this.finish(node.id, 'failed', ms, result.message);
+    }
+    store.saveCache(key, node.type, result.outputs);
+    this.outputs.set(node.id, result.outputs);
+    store.recordOutputs(this.runId, node.id, result.outputs);
+    this.finish(node.id, 'succeeded', ms);
+  }
+
+  /** Runs the node in a worker thread or in this thread; either way a cancel is honoured within a second. */
+  private dispatch(node: ResolvedNode, job: NodeJob): Promise<JobResult> {
+    const reporter: JobReporter = {
+      progress: (fraction, message) =>
+        this.emit({ type: 'node.progress', runId: this.runId, nodeId: node.id, fraction, ...(message === undefined ? {} : { message }) }),
+      log: (level, message) => this.onLog(node.id, level, message),
+      metric: (name, value, step) => this.onMetric(node.id, name, value, step),
+      attach: (artifact: AttachedArtifact) =>
+        this.options.store.attachArtifact(this.runId, node.id, artifact.name, { hash: artifact.hash, size: artifact.size, path: artifact.path, kind: 'file' }),
+    };
+    const { definition } = node;
+    const signal = this.abort.signal;
+    if (definition.worker && definition.module && !this.options.inProcessOnly) {
+      return this.pool.run(definition.module, this.options.store.dir, job, reporter, signal);
+    }
+    const work = runNodeJob(definition, job, this.options.store.artifacts, reporter, signal, this.values);
+    // A node running in this thread that ignores the signal is abandoned after the grace period.
+    const abandoned = new Promise<JobResult>((resolve) => {
+      const onAbort = () => setTimeout(() => resolve({ ok: false, userError: true, message: 'cancelled' }), CANCEL_GRACE_MS).unref();
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    return Promise.race([work, abandoned]);
+  }
+
+  private async hashSourceFiles(node: ResolvedNode): Promise<Record<string, string>> {
+    const files: Record<string, string> = {};
+    for (const source of node.definition.sourceFiles?.(node.params as never) ?? []) {
+      const absolute = resolveInside(this.options.workspaceRoot, this.request.pipelineDir, source.path, source.param);
+      if (!existsSync(absolute)) throw new NodeError(`param '${source.param}': file not found: ${source.path} (looked in ${absolute})`, { field: source.param });
+      if (!statSync(absolute).isFile()) throw new NodeError(`param '${source.param}': ${source.path} is not a file`, { field: source.param });
+      files[source.param] = await this.options.store.fileHash(absolute);
+    }
+    return files;
+  }
+
+  private fail(nodeId: string, started: number, error: unknown): void {
+    const message = isNodeError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    if (!isNodeError(error) && error instanceof Error && error.stack) this.onLog(nodeId, 'error', error.stack);
+    this.finish(nodeId, 'failed', Date.now() - started, message);
+  }
+
+  private finish(nodeId: string, status: NodeState, ms: number, error?: string): void {
+    this.summaries[nodeId] = { status, cached: status === 'cached', ms, ...(error === undefined ? {} : { error }) };
+    this.setState(nodeId, status, ms, error);
+  }
+
+  private setState(nodeId: string, status: NodeState, ms?: number, error?: string): void {
+    this.states.set(nodeId, status);
+    const node = this.request.pipeline.nodes.get(nodeId)!;
+    const final = isFinalState(status);
+    this.options.store.upsertNodeExecution(this.runId, nodeId, {
+      nodeType: node.type,
+      status,
+      cached: status === 'cached',
+      ...(final ? { finishedAt: Date.now(), ms: ms ?? 0, error: error ?? null } : {}),
+    });
+    if (!final && status !== 'running') this.summaries[nodeId] = { status, cached: false, ms: 0 };
+    this.emit({ type: 'node.state', runId: this.runId, nodeId, status, cached: status === 'cached', ...(ms === undefined ? {} : { ms }), ...(error === undefined ? {} : { error }), at: Date.now() });
+  }
+
+  private onLog(nodeId: string, level: LogLevel, message: string): void {
+    this.options.store.recordLog(this.runId, nodeId, level, message);
+    this.emit({ type: 'node.log', runId: this.runId, nodeId, level, message });
+  }
+
+  private onMetric(nodeId: string, name: string, value: number, step?: number): void {
+    this.options.store.recordMetric(this.runId, nodeId, name, value, step ?? null);
+    (this.metrics[nodeId] ??= {})[name] = value;
+    this.emit({ type: 'node.metric', runId: this.runId, nodeId, name, value, ...(step === undefined ? {} : { step }) });
+  }
+
+  private emit(event: EngineEvent): void {
+    try {
+      this.request.onEvent?.(event);
+    } catch {
+      // A listener's bug must not break the run.
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AttachedArtifact, LogLevel, RunContext } from '../sdk/context.js';
+import type { AnyNodeDefinition } from '../sdk/define-node.js';
+import { isNodeError } from '../sdk/errors.js';
+import { resolveInside } from '../sdk/paths.js';
+import type { PortType } from '../sdk/ports.js';
+import type { ArtifactStore } from '../store/index.js';
+import { codecFor } from './codecs.js';
+
+/** An artifact as the engine passes it between nodes. */
+export interface OutputRef {
+  readonly hash: string;
+  readonly type: PortType;
+  readonly size: number;
+}
+
+/** Everything needed to run one node, in this thread or in a worker: plain data only. */
+export interface NodeJob {
+  readonly nodeId: string;
+  readonly nodeType: string;
+  readonly params: Record<string, unknown>;
+  readonly inputs: Record<string, OutputRef>;
+  readonly workspaceRoot: string;
+  readonly pipelineDir: string;
+}
+
+/** How a running node's reports leave it (to the event stream and the store). */
+export interface JobReporter {
+  progress(fraction: number, message?: string): void;
+  log(level: LogLevel, message: string): void;
+  metric(name: string, value: number, step?: number): void;
+  attach(artifact: AttachedArtifact): void;
+}
+
+export type JobResult =
+  | { ok: true; outputs: Record<string, OutputRef> }
+  | { ok: false; message: string; /** a user mistake (NodeError): no stack needed */ userError: boolean; stack?: string };
+
+/**
+ * Decoded values of artifacts produced in this thread, so a table passed from one node to
+ * the next is not re-read from disk. Keyed by content hash, which makes it always correct.
+ */
+export class ValueCache {
+  private readonly values = new Map<string, unknown>();
+  constructor(private readonly limit = 64) {}
+  get(hash: string): unknown {
+    return this.values.get(hash);
+  }
+  set(hash: string, value: unknown): void {
+    if (this.values.size >= this.limit) this.values.delete(this.values.keys().next().value!);
+    this.values.set(hash, value);
+  }
+}
+
+export async function runNodeJob(
+  definition: AnyNodeDefinition,
+  job: NodeJob,
+  artifacts: ArtifactStore,
+  reporter: JobReporter,
+  signal: AbortSignal,
+  values: ValueCache,
+): Promise<JobResult> {
+  try {
+    const inputs: Record<string, unknown> = {};
+    for (const [port, ref] of Object.entries(job.inputs)) {
+      const cached = values.get(ref.hash);
+      inputs[port] = cached !== undefined ? cached : await codecFor(ref.type).decode(artifacts.pathOf(ref.hash));
+    }
+    signal.throwIfAborted();
+    const ctx = createRunContext(job, artifacts, reporter, signal);
+    const returned: unknown = await definition.run({ inputs, params: job.params }, ctx);
+    signal.throwIfAborted();
+    const outputs: Record<string, OutputRef> = {};
+    for (const [port, spec] of Object.entries(definition.outputs)) {
+      const value = (returned as Record<string, unknown> | undefined)?.[port];
+      const codec = codecFor(spec.type);
+      const problem = value === undefined ? 'no value returned' : codec.problem(value);
+      if (problem) throw new Error(`node type '${job.nodeType}' returned a bad '${port}' output: ${problem}`);
+      const temp = artifacts.tempPath(`${job.nodeId}-${port}`);
+      await codec.encode(value as never, temp);
+      const stored = codec.kind === 'dir' ? await artifacts.putDir(temp) : await artifacts.putFile(temp);
+      outputs[port] = { hash: stored.hash, type: spec.type, size: stored.size };
+      values.set(stored.hash, codec.kind === 'dir' ? await codec.decode(stored.path) : value);
+    }
+    return { ok: true, outputs };
+  } catch (error) {
+    if (signal.aborted) return { ok: false, message: 'cancelled', userError: true };
+    if (isNodeError(error)) return { ok: false, message: error.message, userError: true };
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: `internal error: ${message}`, userError: false, ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
+  }
+}
+
+function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobReporter, signal: AbortSignal): RunContext {
+  let lastProgressAt = 0;
+  return {
+    nodeId: job.nodeId,
+    nodeType: job.nodeType,
+    signal,
+    progress(fraction, message) {
+      // Progress can be reported per row; forward at most ~20 updates a second.
+      const now = Date.now();
+      if (fraction < 1 && now - lastProgressAt < 50) return;
+      lastProgressAt = now;
+      reporter.progress(Math.min(1, Math.max(0, fraction)), message);
+    },
+    log: (message, level = 'info') => reporter.log(level, message),
+    metric(name, value, step) {
+      if (!Number.isFinite(value)) {
+        reporter.log('warn', `metric '${name}' is ${value}; not recorded`);
+        return;
+      }
+      reporter.metric(name, value, step);
+    },
+    artifacts: {
+      tempPath(name) {
+        const path = artifacts.tempPath(`${job.nodeId}-${name}`);
+        mkdirSync(join(path, '..'), { recursive: true });
+        return path;
+      },
+      async write(name, data) {
+        const ref = await artifacts.putBytes(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+        const attached: AttachedArtifact = { name, hash: ref.hash, size: ref.size, path: ref.path };
+        reporter.attach(attached);
+        return attached;
+      },
+      read: (hash) => artifacts.readBytes(hash),
+    },
+    workspace: {
+      root: job.workspaceRoot,
+      pipelineDir: job.pipelineDir,
+      resolve: (path, field) => resolveInside(job.workspaceRoot, job.pipelineDir, path, field),
+    },
+  };
+}

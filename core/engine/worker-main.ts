@@ -1,0 +1,50 @@
+/**
+ * Entry of an engine worker thread: runs one node job at a time for the main thread's
+ * WorkerPool and forwards the node's reports as messages.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { AnyNodeDefinition } from '../sdk/define-node.js';
+import { ArtifactStore } from '../store/index.js';
+import { runNodeJob, ValueCache, type JobReporter } from './run-node.js';
+import type { ToWorker, FromWorker } from './worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker-main must run in a worker thread');
+
+let current: AbortController | undefined;
+const values = new ValueCache(8);
+const send = (message: FromWorker) => port.postMessage(message);
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'abort') {
+    current?.abort(new Error('cancelled'));
+    return;
+  }
+  void run(message);
+});
+
+async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const controller = new AbortController();
+  current = controller;
+  const reporter: JobReporter = {
+    progress: (fraction, text) => send({ type: 'progress', fraction, ...(text === undefined ? {} : { message: text }) }),
+    log: (level, text) => send({ type: 'log', level, message: text }),
+    metric: (name, value, step) => send({ type: 'metric', name, value, ...(step === undefined ? {} : { step }) }),
+    attach: (artifact) => send({ type: 'attach', artifact }),
+  };
+  try {
+    const loaded = (await import(message.moduleUrl)) as { default?: AnyNodeDefinition };
+    const definition = loaded.default;
+    if (!definition || definition.type !== message.job.nodeType) {
+      send({ type: 'result', result: { ok: false, userError: false, message: `internal error: ${message.moduleUrl} does not default-export node type '${message.job.nodeType}'` } });
+      return;
+    }
+    const artifacts = new ArtifactStore(message.storeDir);
+    const result = await runNodeJob(definition, message.job, artifacts, reporter, controller.signal, values);
+    send({ type: 'result', result });
+  } catch (error) {
+    send({ type: 'result', result: { ok: false, userError: false, message: `internal error: ${String(error)}` } });
+  } finally {
+    if (current === controller) current = undefined;
+  }
+}

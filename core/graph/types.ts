@@ -1,0 +1,138 @@
+import type { AnyNodeDefinition } from '../sdk/define-node.js';
+
+/** The only format string this version reads and writes. A new major shape gets `@2`. */
+export const PIPELINE_FORMAT = 'tensorloom/pipeline@1';
+
+/** Node ids: a letter, then letters, digits, `_` or `-`. No dots, so `node.port` is unambiguous. */
+export const NODE_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** Port names, as `defineNode` enforces them. */
+export const PORT_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** A pipeline file, as people keep it in git. */
+export interface PipelineDoc {
+  format: typeof PIPELINE_FORMAT;
+  name: string;
+  description?: string;
+  nodes: PipelineNode[];
+  edges: PipelineEdge[];
+}
+
+export interface PipelineNode {
+  id: string;
+  type: string;
+  /** As written in the file (plain JSON). May be left out; parsing fills in `{}`. */
+  params?: Record<string, unknown>;
+  /** UI only: never changes what a run computes. */
+  position?: { x: number; y: number };
+  /** UI only: a display name. */
+  label?: string;
+}
+
+export interface PipelineEdge {
+  /** `<nodeId>.<outputPort>` */
+  from: string;
+  /** `<nodeId>.<inputPort>` */
+  to: string;
+}
+
+export interface PortRef {
+  node: string;
+  port: string;
+}
+
+export const ISSUE_CODES = [
+  /** The file cannot be read (missing, a folder, no permission, not UTF-8). */
+  'file',
+  /** Malformed JSON. */
+  'json',
+  /** The same key twice in one JSON object: JSON.parse would silently keep the last. */
+  'duplicate-key',
+  /** Missing or unsupported `format` string. */
+  'format',
+  /** The document does not have the pipeline shape (wrong JSON type, missing field). */
+  'shape',
+  /** A field the format does not define (usually a typo, e.g. `param` for `params`). */
+  'unknown-field',
+  'bad-id',
+  'duplicate-id',
+  'unknown-type',
+  'unknown-param',
+  'missing-param',
+  'invalid-param',
+  /** An edge or `--set` names a node id that does not exist. */
+  'unknown-node',
+  'unknown-port',
+  /** An edge endpoint that is not `node.port`, or one that runs from an input / into an output. */
+  'bad-edge',
+  'type-mismatch',
+  'input-connected-twice',
+  'missing-input',
+  'cycle',
+  /** Warning: a node with no edges at all in a pipeline of several nodes. */
+  'unconnected-node',
+  /** A malformed `--set node.param=value`. */
+  'bad-override',
+] as const;
+
+export type IssueCode = (typeof ISSUE_CODES)[number];
+
+/** One problem found in a pipeline. Messages name the node, the field and the reason. */
+export interface ValidationIssue {
+  code: IssueCode;
+  message: string;
+  nodeId?: string;
+  /** The param or port the issue is about (`test`, `layers[0].units`, `table`). */
+  field?: string;
+  /** The file the pipeline came from, when known. */
+  file?: string;
+  /** 1-based, when the pipeline came from text. */
+  line?: number;
+  /** 1-based, in UTF-16 code units (what editors use for `file:line:column`). */
+  column?: number;
+  /** JSON-path-ish location in the document, e.g. `nodes[2].params.test`. */
+  path?: string;
+  /** For a cycle: the node ids on it, in edge order (the UI highlights them). */
+  nodes?: string[];
+}
+
+export interface ResolvedNode {
+  id: string;
+  type: string;
+  definition: AnyNodeDefinition;
+  /** Parsed by the node's zod schema: defaults filled, unknown keys dropped. */
+  params: Record<string, unknown>;
+  /** Input port → the upstream output feeding it. Unconnected optional inputs are absent. */
+  inputs: Record<string, PortRef>;
+  /** Position in the file's `nodes` array: breaks ties in the topological order. */
+  index: number;
+}
+
+export interface ResolvedEdge {
+  from: PortRef;
+  to: PortRef;
+}
+
+export interface ResolvedPipeline {
+  doc: PipelineDoc;
+  nodes: Map<string, ResolvedNode>;
+  /** Edges in file order, endpoints resolved. */
+  edges: ResolvedEdge[];
+  /** Deterministic topological order: Kahn's algorithm, ties broken by file order. */
+  order: string[];
+  /** `sha256:…` of the canonical form (default-filled params; no names, positions, labels). */
+  hash: string;
+}
+
+/** Splits `node.port` at its first dot (ids never contain dots). Undefined when malformed. */
+export function parsePortRef(text: string): PortRef | undefined {
+  const dot = text.indexOf('.');
+  if (dot < 0) return undefined;
+  const node = text.slice(0, dot);
+  const port = text.slice(dot + 1);
+  if (!NODE_ID_PATTERN.test(node) || !PORT_NAME_PATTERN.test(port)) return undefined;
+  return { node, port };
+}
+
+export function formatPortRef(ref: PortRef): string {
+  return `${ref.node}.${ref.port}`;
+}

@@ -1,0 +1,182 @@
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+/**
+ * The database schema as an ordered list of steps. `PRAGMA user_version` says how many have
+ * run; opening a workspace runs the rest, each in its own transaction together with the
+ * version bump, so a crash mid-migration leaves the previous version intact.
+ *
+ * A step that has shipped is never edited: change the schema by appending a step.
+ *
+ * Conventions: times are milliseconds since the epoch (INTEGER); JSON lives in `*_json`
+ * TEXT columns checked with json_valid; statuses are validated by the TypeScript types
+ * rather than CHECK constraints, because SQLite can only change a CHECK by rebuilding the
+ * table. Artifacts are keyed by `hash` so later tables (the model registry's versions,
+ * aliases and audit log; deployments) can reference `artifacts(hash)` and `runs(id)`.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  up(db: Database.Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'runs, node executions, metrics and logs',
+    up(db) {
+      db.exec(`
+        CREATE TABLE runs (
+          id             TEXT PRIMARY KEY,
+          pipeline_name  TEXT NOT NULL,
+          pipeline_hash  TEXT NOT NULL,
+          pipeline_path  TEXT,
+          pipeline_json  TEXT NOT NULL,
+          until_node     TEXT,
+          overrides_json TEXT NOT NULL CHECK (json_valid(overrides_json)),
+          status         TEXT NOT NULL,
+          backend        TEXT,
+          error          TEXT,
+          started_at     INTEGER NOT NULL,
+          finished_at    INTEGER,
+          pid            INTEGER NOT NULL,
+          host           TEXT NOT NULL,
+          boot_id        TEXT,
+          process_start  TEXT
+        ) STRICT;
+        CREATE INDEX runs_by_start ON runs (started_at DESC, id DESC);
+        CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+
+        CREATE TABLE node_executions (
+          seq         INTEGER PRIMARY KEY,
+          run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          node_id     TEXT NOT NULL,
+          node_type   TEXT,
+          status      TEXT NOT NULL,
+          cached      INTEGER NOT NULL DEFAULT 0,
+          cache_key   TEXT,
+          params_json TEXT CHECK (params_json IS NULL OR json_valid(params_json)),
+          started_at  INTEGER,
+          finished_at INTEGER,
+          ms          REAL,
+          error       TEXT,
+          UNIQUE (run_id, node_id)
+        ) STRICT;
+        CREATE INDEX node_executions_by_cache_key ON node_executions (cache_key) WHERE cache_key IS NOT NULL;
+
+        CREATE TABLE metrics (
+          id      INTEGER PRIMARY KEY,
+          run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          node_id TEXT NOT NULL,
+          name    TEXT NOT NULL,
+          step    INTEGER,
+          value   REAL, -- NULL stands for NaN, which SQLite cannot store
+          time    INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX metrics_by_run ON metrics (run_id, node_id, name, step);
+
+        CREATE TABLE logs (
+          id      INTEGER PRIMARY KEY,
+          run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          node_id TEXT,
+          level   TEXT NOT NULL,
+          message TEXT NOT NULL,
+          time    INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX logs_by_run ON logs (run_id, id);
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'artifact index, run outputs, attachments, output cache and file hash memo',
+    up(db) {
+      db.exec(`
+        CREATE TABLE artifacts (
+          hash       TEXT PRIMARY KEY CHECK (hash GLOB 'sha256:*'),
+          kind       TEXT NOT NULL CHECK (kind IN ('file', 'dir')),
+          type       TEXT, -- the port type; NULL for attachments
+          size       INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE run_outputs (
+          run_id  TEXT NOT NULL,
+          node_id TEXT NOT NULL,
+          port    TEXT NOT NULL,
+          hash    TEXT NOT NULL REFERENCES artifacts (hash),
+          type    TEXT NOT NULL,
+          PRIMARY KEY (run_id, node_id, port),
+          FOREIGN KEY (run_id, node_id) REFERENCES node_executions (run_id, node_id) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX run_outputs_by_hash ON run_outputs (hash);
+
+        CREATE TABLE attachments (
+          run_id  TEXT NOT NULL,
+          node_id TEXT NOT NULL,
+          name    TEXT NOT NULL,
+          hash    TEXT NOT NULL REFERENCES artifacts (hash),
+          PRIMARY KEY (run_id, node_id, name),
+          FOREIGN KEY (run_id, node_id) REFERENCES node_executions (run_id, node_id) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX attachments_by_hash ON attachments (hash);
+
+        CREATE TABLE cache (
+          cache_key    TEXT PRIMARY KEY,
+          node_type    TEXT NOT NULL,
+          outputs_json TEXT NOT NULL CHECK (json_valid(outputs_json)),
+          created_at   INTEGER NOT NULL,
+          last_used_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE file_hashes (
+          path      TEXT PRIMARY KEY,
+          size      INTEGER NOT NULL,
+          mtime_ns  TEXT NOT NULL, -- TEXT: nanosecond times and inode numbers may not fit a float
+          ino       TEXT NOT NULL,
+          ctime_ns  TEXT NOT NULL,
+          hash      TEXT NOT NULL,
+          hashed_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database up to `target` (default: the latest step). Safe when several
+ * processes open the same new workspace at once: each step takes the write lock first
+ * and re-reads the version, so it runs exactly once.
+ */
+export function migrate(
+  db: Database.Database,
+  options: { steps?: readonly Migration[]; target?: number } = {},
+): { from: number; to: number } {
+  const steps = options.steps ?? MIGRATIONS;
+  const target = options.target ?? steps.length;
+  steps.forEach((step, index) => {
+    if (step.version !== index + 1) throw new Error(`migration ${index + 1} is numbered ${step.version}: steps must be numbered 1, 2, 3, …`);
+  });
+  const from = schemaVersion(db);
+  if (from > steps.length) {
+    throw new StoreError(
+      'newer-schema',
+      `${db.name} was written by a newer version of Tensorloom (schema version ${from}; this version knows up to ${steps.length}); update Tensorloom to open this workspace`,
+      { path: db.name },
+    );
+  }
+  for (const step of steps.slice(from, target)) {
+    db.transaction(() => {
+      if (schemaVersion(db) >= step.version) return; // another process ran it meanwhile
+      step.up(db);
+      db.pragma(`user_version = ${step.version}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, schemaVersion(db)) };
+}

@@ -1,0 +1,174 @@
+import type Database from 'better-sqlite3';
+import type { LogLevel } from '../sdk/context.js';
+import type { PortType } from '../sdk/ports.js';
+import type { ArtifactStore } from './artifact-store.js';
+import { NODE_STATUSES } from './types.js';
+import type { LogEntry, NodeExecutionDetail, NodeStatus, RunDetail, RunStatus, RunSummary, SeriesPoint } from './types.js';
+
+interface RunRow {
+  id: string;
+  pipeline_name: string;
+  pipeline_hash: string;
+  pipeline_path: string | null;
+  pipeline_json: string;
+  until_node: string | null;
+  overrides_json: string;
+  status: string;
+  backend: string | null;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+  pid: number;
+  host: string;
+}
+
+interface NodeRow {
+  node_id: string;
+  node_type: string | null;
+  status: string;
+  cached: number;
+  cache_key: string | null;
+  params_json: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+  ms: number | null;
+  error: string | null;
+}
+
+const SUMMARY_COLUMNS = 'id, pipeline_name, pipeline_hash, pipeline_path, until_node, status, backend, error, started_at, finished_at, pid, host';
+
+export const DEFAULT_RUN_LIMIT = 100;
+
+/** Reads runs back for the CLI, the API and the UI. */
+export class RunQueries {
+  private readonly statements;
+
+  constructor(
+    db: Database.Database,
+    private readonly artifacts: ArtifactStore,
+  ) {
+    this.statements = {
+      listRuns: db.prepare<[number], Omit<RunRow, 'pipeline_json' | 'overrides_json'>>(
+        `SELECT ${SUMMARY_COLUMNS} FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`,
+      ),
+      countsForRuns: db.prepare<[number], { run_id: string; status: string; count: number }>(`
+        SELECT run_id, status, count(*) AS count FROM node_executions
+        WHERE run_id IN (SELECT id FROM runs ORDER BY started_at DESC, id DESC LIMIT ?)
+        GROUP BY run_id, status`),
+      run: db.prepare<[string], RunRow>(`SELECT ${SUMMARY_COLUMNS}, pipeline_json, overrides_json FROM runs WHERE id = ?`),
+      nodes: db.prepare<[string], NodeRow>('SELECT * FROM node_executions WHERE run_id = ? ORDER BY seq'),
+      outputs: db.prepare<[string], { node_id: string; port: string; hash: string; type: string; size: number }>(`
+        SELECT o.node_id, o.port, o.hash, o.type, a.size FROM run_outputs o JOIN artifacts a ON a.hash = o.hash
+        WHERE o.run_id = ? ORDER BY o.node_id, o.port`),
+      attachments: db.prepare<[string], { node_id: string; name: string; hash: string; kind: 'file' | 'dir'; size: number }>(`
+        SELECT t.node_id, t.name, t.hash, a.kind, a.size FROM attachments t JOIN artifacts a ON a.hash = t.hash
+        WHERE t.run_id = ? ORDER BY t.node_id, t.name`),
+      lastMetrics: db.prepare<[string], { node_id: string; name: string; value: number | null }>(`
+        SELECT node_id, name, value FROM metrics
+        WHERE id IN (SELECT max(id) FROM metrics WHERE run_id = ? GROUP BY node_id, name)
+        ORDER BY id`),
+      series: db.prepare<[string], { node_id: string; name: string; step: number; value: number | null }>(
+        'SELECT node_id, name, step, value FROM metrics WHERE run_id = ? AND step IS NOT NULL ORDER BY node_id, name, step, id',
+      ),
+      logs: db.prepare<[string], { time: number; node_id: string | null; level: string; message: string }>(
+        'SELECT time, node_id, level, message FROM logs WHERE run_id = ? ORDER BY id',
+      ),
+    };
+  }
+
+  /** Newest first. */
+  listRuns(options: { limit?: number } = {}): RunSummary[] {
+    const limit = Math.max(0, Math.floor(options.limit ?? DEFAULT_RUN_LIMIT));
+    const counts = new Map<string, Record<NodeStatus, number>>();
+    for (const row of this.statements.countsForRuns.all(limit)) {
+      const forRun = counts.get(row.run_id) ?? zeroCounts();
+      forRun[row.status as NodeStatus] = row.count;
+      counts.set(row.run_id, forRun);
+    }
+    return this.statements.listRuns.all(limit).map((row) => summaryOf(row, counts.get(row.id) ?? zeroCounts()));
+  }
+
+  getRun(runId: string): RunDetail | undefined {
+    const row = this.statements.run.get(runId);
+    if (row === undefined) return undefined;
+
+    const nodes: Record<string, NodeExecutionDetail> = {};
+    const counts = zeroCounts();
+    for (const node of this.statements.nodes.all(runId)) {
+      counts[node.status as NodeStatus] += 1;
+      nodes[node.node_id] = {
+        type: node.node_type,
+        status: node.status as NodeStatus,
+        cached: node.cached === 1,
+        cacheKey: node.cache_key,
+        ms: node.ms,
+        error: node.error,
+        startedAt: node.started_at,
+        finishedAt: node.finished_at,
+        params: node.params_json === null ? null : (JSON.parse(node.params_json) as unknown),
+        outputs: {},
+        attachments: {},
+      };
+    }
+    for (const output of this.statements.outputs.all(runId)) {
+      const node = nodes[output.node_id];
+      if (node) node.outputs[output.port] = { hash: output.hash, type: output.type as PortType, size: output.size };
+    }
+    for (const attachment of this.statements.attachments.all(runId)) {
+      const node = nodes[attachment.node_id];
+      if (node) {
+        node.attachments[attachment.name] = { hash: attachment.hash, size: attachment.size, kind: attachment.kind, path: this.artifacts.pathOf(attachment.hash) };
+      }
+    }
+
+    const metrics: RunDetail['metrics'] = {};
+    for (const metric of this.statements.lastMetrics.all(runId)) {
+      (metrics[metric.node_id] ??= {})[metric.name] = metric.value ?? Number.NaN;
+    }
+    const series: RunDetail['series'] = {};
+    for (const point of this.statements.series.all(runId)) {
+      const forNode = (series[point.node_id] ??= {});
+      const points: SeriesPoint[] = (forNode[point.name] ??= []);
+      const value = point.value ?? Number.NaN;
+      // A step recorded twice keeps its last value.
+      const last = points[points.length - 1];
+      if (last !== undefined && last.step === point.step) last.value = value;
+      else points.push({ step: point.step, value });
+    }
+    const logs: LogEntry[] = this.statements.logs
+      .all(runId)
+      .map((log) => ({ time: log.time, nodeId: log.node_id, level: log.level as LogLevel, message: log.message }));
+
+    return {
+      ...summaryOf(row, counts),
+      pipelineJson: row.pipeline_json,
+      overrides: JSON.parse(row.overrides_json) as Record<string, unknown>,
+      nodes,
+      metrics,
+      series,
+      logs,
+    };
+  }
+}
+
+function zeroCounts(): Record<NodeStatus, number> {
+  return Object.fromEntries(NODE_STATUSES.map((status) => [status, 0])) as Record<NodeStatus, number>;
+}
+
+function summaryOf(row: Omit<RunRow, 'pipeline_json' | 'overrides_json'>, nodeCounts: Record<NodeStatus, number>): RunSummary {
+  return {
+    id: row.id,
+    pipelineName: row.pipeline_name,
+    pipelineHash: row.pipeline_hash,
+    pipelinePath: row.pipeline_path,
+    status: row.status as RunStatus,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    until: row.until_node,
+    backend: row.backend,
+    error: row.error,
+    host: row.host,
+    pid: row.pid,
+    nodeCounts,
+  };
+}
