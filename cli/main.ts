@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}\n\n${HELP}`);
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}; see 'tensorloom --help'`);
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   const allowed = ALLOWED[command];
-  if (!allowed) throw new UsageError(`unknown command '${command}'\n\n${HELP}`);
+  if (!allowed) throw new UsageError(`unknown command '${command}'; commands are: ${Object.keys(ALLOWED).join(', ')} (see 'tensorloom --help')`);
   for (const [flag, value] of Object.entries(values)) {
     if (value !== undefined && !allowed.includes(flag as keyof typeof OPTIONS)) throw new UsageError(`'tensorloom ${command}' has no --${flag} option`);
   }

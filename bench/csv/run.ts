@@ -5,12 +5,14 @@
  *   npx tsx bench/csv/run.ts [--rows 1000000] [--runs 5]
  *
  * The file (8 columns: int, float, string, bool, a few missing and quoted cells) is
- * generated once into bench/.data/ and reused. Each reader gets one warm-up, then the
- * median of `runs` timed reads, file reading included.
+ * generated once into bench/.data/ and reused. Each reader gets one warm-up, then `runs`
+ * timed reads, alternating with the other reader (pandas runs in one long-lived python
+ * process), file reading included. Prints median and best, and the ratio of medians.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readCsv } from '../../core/data/csv.js';
 
@@ -71,28 +73,24 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function timeTensorloom(): Promise<{ times: number[]; rows: number; types: readonly string[] }> {
-  const warm = await readCsv({ path: file });
-  const times: number[] = [];
-  for (let k = 0; k < runs; k++) {
-    const start = performance.now();
-    await readCsv({ path: file });
-    times.push((performance.now() - start) / 1000);
-  }
-  return { times, rows: warm.rowsRead, types: warm.columnTypes };
+async function timeTensorloom(): Promise<number> {
+  const start = performance.now();
+  await readCsv({ path: file });
+  return (performance.now() - start) / 1000;
 }
 
+/** pandas in one long-lived process: each "run" line times one read_csv, in step with ours. */
 const PANDAS_SCRIPT = `
 import json, sys, time
 import pandas as pd
-path, runs = sys.argv[1], int(sys.argv[2])
+path = sys.argv[1]
 frame = pd.read_csv(path)
-times = []
-for _ in range(runs):
+print(json.dumps({"rows": len(frame), "types": [str(t) for t in frame.dtypes], "version": pd.__version__}), flush=True)
+del frame
+for line in sys.stdin:
     start = time.perf_counter()
     pd.read_csv(path)
-    times.append(time.perf_counter() - start)
-print(json.dumps({"times": times, "rows": len(frame), "types": [str(t) for t in frame.dtypes], "version": pd.__version__}))
+    print(time.perf_counter() - start, flush=True)
 `;
 
 /** The first python that can import pandas: $PYTHON, python3, then Debian's /usr/bin/python3. */
@@ -101,10 +99,32 @@ function findPython(): string | undefined {
   return candidates.find((python) => spawnSync(python, ['-c', 'import pandas'], { stdio: 'ignore' }).status === 0);
 }
 
-function timePandas(python: string): { times: number[]; rows: number; types: string[]; version: string } {
-  const result = spawnSync(python, ['-c', PANDAS_SCRIPT, file, String(runs)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (result.status !== 0) throw new Error(`pandas run failed:\n${result.stderr}`);
-  return JSON.parse(result.stdout) as { times: number[]; rows: number; types: string[]; version: string };
+interface Pandas {
+  readonly info: { rows: number; types: string[]; version: string };
+  time(): Promise<number>;
+  close(): void;
+}
+
+async function startPandas(python: string): Promise<Pandas> {
+  const child = spawn(python, ['-c', PANDAS_SCRIPT, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const iterator = lines[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string> => {
+    const { value, done } = await iterator.next();
+    if (done) throw new Error('the pandas process ended early (see its error above)');
+    return value as string;
+  };
+  const info = JSON.parse(await nextLine()) as Pandas['info'];
+  return {
+    info,
+    async time() {
+      child.stdin.write('run\n');
+      return Number(await nextLine());
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -113,26 +133,36 @@ async function main(): Promise<void> {
     generate(file, rows);
   }
   const megabytes = statSync(file).size / (1 << 20);
-  console.log(`file: ${file} (${megabytes.toFixed(1)} MiB, ${rows.toLocaleString('en')} rows, 8 columns); ${runs} timed runs after 1 warm-up\n`);
+  console.log(`file: ${file} (${megabytes.toFixed(1)} MiB, ${rows.toLocaleString('en')} rows, 8 columns)`);
+  console.log(`${runs} timed runs each after 1 warm-up, alternating the two readers so both see the same machine load\n`);
 
-  const ours = await timeTensorloom();
   const python = findPython();
-  const pandas = python ? timePandas(python) : undefined;
+  const pandas = python ? await startPandas(python) : undefined;
+  const warm = await readCsv({ path: file });
+  if (pandas) await pandas.time();
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    if (k % 2 === 1 && pandas) theirs.push(await pandas.time());
+    ours.push(await timeTensorloom());
+    if (k % 2 === 0 && pandas) theirs.push(await pandas.time());
+  }
+  pandas?.close();
 
-  const row = (name: string, times: readonly number[], count: number) =>
+  const line = (name: string, times: readonly number[], count: number) =>
     `${name.padEnd(24)} ${median(times).toFixed(3).padStart(10)} ${Math.min(...times).toFixed(3).padStart(10)} ${(megabytes / median(times)).toFixed(0).padStart(8)} ${String(count).padStart(10)}`;
   console.log(`${'reader'.padEnd(24)} ${'median s'.padStart(10)} ${'best s'.padStart(10)} ${'MiB/s'.padStart(8)} ${'rows'.padStart(10)}`);
-  console.log(row(`tensorloom readCsv`, ours.times, ours.rows));
-  if (pandas) console.log(row(`pandas ${pandas.version} read_csv`, pandas.times, pandas.rows));
-  console.log(`\ntensorloom column types: ${ours.types.join(', ')}`);
+  console.log(line('tensorloom readCsv', ours, warm.rowsRead));
+  if (pandas) console.log(line(`pandas ${pandas.info.version} read_csv`, theirs, pandas.info.rows));
+  console.log(`\ntensorloom column types: ${warm.columnTypes.join(', ')}`);
   if (!pandas) {
-    console.log('\npandas not found: install it to compare (Debian/Ubuntu: apt-get install python3-pandas), or set PYTHON to a python with pandas.');
+    console.log('\npandas not found: install it to compare (Debian/Ubuntu: apt-get install python3-pandas), or set PYTHON to a python that has pandas.');
     return;
   }
-  console.log(`pandas column types:     ${pandas.types.join(', ')}`);
-  if (pandas.rows !== ours.rows) console.log(`WARNING: row counts differ (tensorloom ${ours.rows}, pandas ${pandas.rows})`);
-  const ratio = median(ours.times) / median(pandas.times);
-  console.log(`\nratio tensorloom / pandas (median time): ${ratio.toFixed(2)}  (${ratio <= 1 ? 'tensorloom faster or equal' : 'tensorloom slower'})`);
+  console.log(`pandas column types:     ${pandas.info.types.join(', ')}`);
+  if (pandas.info.rows !== warm.rowsRead) console.log(`WARNING: row counts differ (tensorloom ${warm.rowsRead}, pandas ${pandas.info.rows})`);
+  const ratio = median(ours) / median(theirs);
+  console.log(`\nratio tensorloom / pandas (median time): ${ratio.toFixed(2)} (${ratio <= 1 ? 'tensorloom is as fast or faster' : 'tensorloom is slower'})`);
 }
 
 await main();

@@ -4,6 +4,13 @@ import { findWorkspace, openStore } from '../workspace.js';
 const colourStatus = (status: string) =>
   status === 'succeeded' ? green(status) : status === 'failed' ? red(status) : status === 'cached' ? cyan(status) : status === 'running' ? bold(status) : yellow(status);
 
+/** Local time as `2026-11-26 10:12:53`: sortable and unambiguous. */
+function formatTime(ms: number): string {
+  const date = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
 export function runsCommand(options: { json: boolean; workspace?: string; limit?: number }): number {
   const store = openStore(findWorkspace(options.workspace));
   try {
@@ -18,12 +25,12 @@ export function runsCommand(options: { json: boolean; workspace?: string; limit?
     }
     const rows = [[dim('run'), dim('pipeline'), dim('status'), dim('started'), dim('took'), dim('nodes')]];
     for (const run of runs) {
-      const counts = Object.entries(run.nodeCounts ?? {}).map(([status, count]) => `${count} ${status}`).join(', ');
+      const counts = Object.entries(run.nodeCounts ?? {}).filter(([, count]) => count > 0).map(([status, count]) => `${count} ${status}`).join(', ');
       rows.push([
         run.id,
         run.pipelineName + (run.until ? dim(` until ${run.until}`) : ''),
         colourStatus(run.status),
-        new Date(run.startedAt).toLocaleString(),
+        formatTime(run.startedAt),
         run.finishedAt ? formatMs(run.finishedAt - run.startedAt) : '—',
         counts,
       ]);
@@ -46,7 +53,7 @@ export function showCommand(options: { runId: string; json: boolean; workspace?:
     }
     const took = run.finishedAt ? ` in ${formatMs(run.finishedAt - run.startedAt)}` : '';
     process.stdout.write(`${bold(`run ${run.id}`)} ${run.pipelineName}: ${colourStatus(run.status)}${took}\n`);
-    process.stdout.write(dim(`started ${new Date(run.startedAt).toLocaleString()} · pipeline ${run.pipelineHash.slice(0, 19)}… · backend ${run.backend ?? 'none'}${run.until ? ` · until ${run.until}` : ''}`) + '\n');
+    process.stdout.write(dim(`started ${formatTime(run.startedAt)} · pipeline ${run.pipelineHash.slice(0, 19)}… · backend ${run.backend ?? 'none'}${run.until ? ` · until ${run.until}` : ''}`) + '\n');
     if (run.error) process.stdout.write(red(run.error) + '\n');
     const rows = [[dim('node'), dim('type'), dim('status'), dim('took'), dim('outputs / error')]];
     for (const [id, node] of Object.entries(run.nodes)) {

@@ -11,6 +11,7 @@
  */
 import { Bool, Float64, Int32, Utf8, makeData, type Data } from 'apache-arrow';
 import { CELL_BOOL, CELL_FLOAT, CELL_INT, CELL_MISSING, CELL_OTHER, classifyCell, unquoteInto } from './csv-cells.js';
+import { NodeError } from '../sdk/errors.js';
 import type { Tokens } from './csv-tokenize.js';
 
 const QUOTE = 34;
@@ -27,6 +28,7 @@ const POW10 = Array.from({ length: MAX_EXACT_POWER + 1 }, (_, k) => Number(`1e${
 /** Cell kind for `true` (CELL_BOOL is `false`), so booleans need no value array. */
 const CELL_TRUE = 5;
 const INT32_MIN = -2147483648;
+const MAX_TEXT_BYTES = 0x7fffffff;
 const INT32_MAX = 2147483647;
 /**
  * First bytes a number, boolean, infinity or missing marker can start with (digits, sign,
@@ -53,9 +55,10 @@ export interface ColumnResult {
 
 /**
  * One block of rows: `records[k]` (k < count) is the record index, in `tokens`, of the
- * block's k-th good row.
+ * block's k-th good row; token offsets point into `bytes`.
  */
 export interface RowBlock {
+  readonly bytes: Uint8Array;
   readonly tokens: Tokens;
   readonly records: Uint32Array;
   readonly count: number;
@@ -76,8 +79,8 @@ export class Scratch {
   }
 }
 
-function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, minimum: number, used: number): T {
-  const next = new (array.constructor as new (length: number) => T)(Math.max(minimum, array.length * 2));
+function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, minimum: number, used: number, cap = Infinity): T {
+  const next = new (array.constructor as new (length: number) => T)(Math.min(cap, Math.max(minimum, array.length * 2)));
   next.set(array.subarray(0, used));
   return next;
 }
@@ -112,14 +115,14 @@ export class ColumnReader {
   }
 
   /** Classifies the block's rows, which follow the rows consumed so far. */
-  consume(bytes: Uint8Array, block: RowBlock, replay: Replay): void {
+  consume(block: RowBlock, replay: Replay): void {
     const from = this.count;
     const to = from + block.count;
     if (to > this.capacity) this.grow(to);
     const { kinds, column } = this;
     let { int32, float64 } = this;
     const { fieldStart, recordField } = block.tokens;
-    const records = block.records;
+    const { records, bytes } = block;
     let { missing, ints, floats, bools, others } = this;
     for (let p = from, k = 0; p < to; p++, k++) {
       const f = recordField[records[k]!]! + column;
@@ -229,9 +232,9 @@ export class ColumnReader {
     this.others = others;
     this.count = to;
     if (this.text) {
-      this.text.append(bytes, block, column, from);
+      this.text.append(block, column, from);
     } else if (others > 0 && others > (to - missing) * (1 - NUMERIC_SHARE)) {
-      this.startText(bytes, block, replay);
+      this.startText(block, replay);
     }
   }
 
@@ -254,7 +257,7 @@ export class ColumnReader {
   }
 
   /** Starts the text copy with every row so far (the current block is the last one). */
-  private startText(bytes: Uint8Array, current: RowBlock, replay: Replay): Utf8Buffer {
+  private startText(current: RowBlock, replay: Replay): Utf8Buffer {
     const before = this.count - current.count;
     let sampleBytes = 0;
     const { fieldStart, recordField } = current.tokens;
@@ -264,15 +267,15 @@ export class ColumnReader {
     }
     const text = new Utf8Buffer(this.capacity, Math.ceil((sampleBytes / Math.max(1, current.count)) * 1.15) + 2);
     if (before > 0) {
-      replay(before, (block) => text.append(bytes, block, this.column, text.rows, Math.min(block.count, before - text.rows)));
+      replay(before, (block) => text.append(block, this.column, text.rows, Math.min(block.count, before - text.rows)));
     }
-    text.append(bytes, current, this.column, before);
+    text.append(current, this.column, before);
     this.text = text;
     return text;
   }
 
   /** Decides the column's type from all cells consumed and builds its Arrow data. */
-  finish(bytes: Uint8Array, replay: Replay): ColumnResult {
+  finish(replay: Replay): ColumnResult {
     const { count, kinds } = this;
     const present = count - this.missing;
     const numeric = this.ints + this.floats;
@@ -281,7 +284,7 @@ export class ColumnReader {
       let text = this.text;
       if (!text) {
         const made = new Utf8Buffer(count, 8);
-        replay(count, (block) => made.append(bytes, block, this.column, made.rows, Math.min(block.count, count - made.rows)));
+        replay(count, (block) => made.append(block, this.column, made.rows, Math.min(block.count, count - made.rows)));
         text = made;
       }
       return { type: 'string', data: text.finish(), strays: [] };
@@ -344,15 +347,15 @@ class Utf8Buffer {
   private used = 0;
 
   constructor(expectedRows: number, bytesPerCell: number) {
-    this.data = new Uint8Array(expectedRows * bytesPerCell + 64);
+    this.data = new Uint8Array(Math.min(MAX_TEXT_BYTES, expectedRows * bytesPerCell + 64));
     this.offsets = new Int32Array(expectedRows + 1);
   }
 
   /** Appends the block's first `take` rows, which must be rows `at`, `at + 1`, … */
-  append(bytes: Uint8Array, block: RowBlock, column: number, at: number, take = block.count): void {
+  append(block: RowBlock, column: number, at: number, take = block.count): void {
     if (at !== this.rows) throw new Error(`text column: expected row ${this.rows}, got ${at}`);
     const { fieldStart, recordField } = block.tokens;
-    const records = block.records;
+    const { records, bytes } = block;
     const to = at + take;
     if (to + 1 > this.offsets.length) this.offsets = grown(this.offsets, to + 1, at + 1);
     const offsets = this.offsets;
@@ -362,7 +365,11 @@ class Utf8Buffer {
       const f = recordField[records[k]!]! + column;
       const s = fieldStart[f]!;
       const e = fieldStart[f + 1]! - 1;
-      if (w + e - s > data.length) data = grown(data, w + e - s, w);
+      if (w + e - s > data.length) {
+        // Utf8 offsets are 32-bit: one column holds at most 2 GiB of text.
+        if (w + e - s > MAX_TEXT_BYTES) throw new NodeError(`column ${column + 1} holds more than 2 GiB of text, more than one column can hold; split the file`);
+        data = grown(data, w + e - s, w, MAX_TEXT_BYTES);
+      }
       let missing: boolean;
       if (s === e) {
         missing = true;

@@ -3,10 +3,11 @@
  * over the bytes, without making strings. Quoted fields may hold delimiters, newlines and
  * `""`; CRLF, LF and a lone CR all end a record; blank lines are skipped.
  *
- * Input is cut into blocks of whole records; tokens describe the current block only.
- * Output is one offset per field plus one sentinel per record, so every field's span is
- * uniform: field k spans bytes[fieldStart[k], fieldStart[k + 1] - 1). A field whose first
- * byte is `"` is raw (quotes included) and needs `unquoteInto`. Record r owns fields
+ * It works on a window of the input (see csv-source.ts) cut into blocks of whole records;
+ * tokens describe the current block only, as offsets into the current window. There is
+ * one offset per field plus one sentinel per record, so every field's span is uniform:
+ * field k spans bytes[fieldStart[k], fieldStart[k + 1] - 1). A field whose first byte is
+ * `"` is raw (quotes included) and needs `unquoteInto`. Record r owns fields
  * recordField[r] .. recordField[r + 1] - 2 (the last slot is its sentinel) and starts on
  * the 1-based physical line recordLine[r] (newlines inside quotes count).
  */
@@ -20,15 +21,18 @@ const TAB = 9;
 export interface Tokens {
   /** Field start offsets, with a sentinel (record end + 1) after each record's last field. */
   fieldStart: Uint32Array;
-  /** Length recordCount + 1 once finished. */
+  /** Length recordCount + 1 once a block is done. */
   recordField: Uint32Array;
   recordLine: Uint32Array;
   recordCount: number;
 }
 
-/** Where the scan stands between chunks. */
+/** Where the scan stands between blocks. */
 export interface TokenizerState {
-  readonly bytes: Uint8Array;
+  /** The current window of input. */
+  bytes: Uint8Array;
+  /** Whether the window reaches the end of the input. */
+  final: boolean;
   readonly delimiter: number;
   position: number;
   line: number;
@@ -39,31 +43,35 @@ export interface TokenizerState {
   unterminatedQuoteLine: number | undefined;
 }
 
+/**
+ * 'block': stopped after passing the limit; 'more': the window ends inside (or right
+ * after) a record, so refill it from `position` and go on; 'done': the input is done.
+ */
+export type TokenizeStatus = 'block' | 'more' | 'done';
+
 /** Number of fields of record `record`. */
 export function fieldCountOf(tokens: Tokens, record: number): number {
   return tokens.recordField[record + 1]! - tokens.recordField[record]! - 1;
 }
 
 /**
- * A tokenizer over bytes[start..]. Token arrays are sized for `blockBytes` of input and
- * reused block after block (see `startBlock`), so a big file never needs offsets for all
- * of its fields at once.
+ * A tokenizer starting at bytes[start] on line `firstLine`. Token arrays are sized for
+ * `blockBytes` of input and reused block after block (see `startBlock`).
  */
-export function createTokenizer(bytes: Uint8Array, start: number, delimiter: number, blockBytes: number, firstLine = 1): TokenizerState {
-  const span = Math.min(bytes.length - start, blockBytes) + 64;
-  const slotCapacity = Math.ceil(span / 3);
-  const recordCapacity = Math.ceil(span / 16);
+export function createTokenizer(bytes: Uint8Array, final: boolean, start: number, delimiter: number, blockBytes: number, firstLine = 1): TokenizerState {
+  const span = Math.min(bytes.length, blockBytes) + 64;
   return {
     bytes,
+    final,
     delimiter,
     position: start,
     line: firstLine,
     slots: 0,
     unterminatedQuoteLine: undefined,
     tokens: {
-      fieldStart: new Uint32Array(slotCapacity),
-      recordField: new Uint32Array(recordCapacity + 1),
-      recordLine: new Uint32Array(recordCapacity),
+      fieldStart: new Uint32Array(Math.ceil(span / 3)),
+      recordField: new Uint32Array(Math.ceil(span / 16) + 1),
+      recordLine: new Uint32Array(Math.ceil(span / 16)),
       recordCount: 0,
     },
   };
@@ -76,7 +84,14 @@ export function startBlock(state: TokenizerState): void {
   state.tokens.recordField[0] = 0;
 }
 
-/** The byte offset where record `record` of the current block starts. */
+/** Moves on to a refilled window whose byte 0 is the old window's byte `position`. */
+export function setWindow(state: TokenizerState, bytes: Uint8Array, final: boolean): void {
+  state.bytes = bytes;
+  state.final = final;
+  state.position = 0;
+}
+
+/** The offset (in the window) where record `record` of the current block starts. */
 export function recordOffset(tokens: Tokens, record: number): number {
   return tokens.fieldStart[tokens.recordField[record]!]!;
 }
@@ -88,12 +103,13 @@ function grow(array: Uint32Array, minimum: number): Uint32Array {
 }
 
 /**
- * Tokenizes whole records until the position passes `limit` (or the input ends), then
- * returns so the caller can report progress and check for cancel. Returns true when the
- * whole input is done.
+ * Tokenizes whole records until the position passes `limit`, so the caller can parse the
+ * block while it is cached, report progress and check for cancel. A record cut by the
+ * end of a non-final window is left for the next window.
  */
-export function tokenizeUntil(state: TokenizerState, limit: number): boolean {
+export function tokenizeUntil(state: TokenizerState, limit: number): TokenizeStatus {
   const bytes = state.bytes;
+  const final = state.final;
   const delimiter = state.delimiter;
   const length = bytes.length;
   const tokens = state.tokens;
@@ -106,8 +122,9 @@ export function tokenizeUntil(state: TokenizerState, limit: number): boolean {
   let line = state.line;
   const end = Math.min(length, limit);
   const highestSpecial = Math.max(delimiter, CR);
+  let cut = false;
 
-  while (i < end) {
+  records: while (i < end) {
     const head = bytes[i]!;
     // Blank line: nothing but the line ending.
     if (head === LF) {
@@ -116,12 +133,18 @@ export function tokenizeUntil(state: TokenizerState, limit: number): boolean {
       continue;
     }
     if (head === CR) {
+      if (i + 1 >= length && !final) {
+        cut = true; // its LF may start the next window
+        break;
+      }
       i += i + 1 < length && bytes[i + 1] === LF ? 2 : 1;
       line++;
       continue;
     }
     if (recordCount + 1 >= recordField.length) recordField = grow(recordField, recordCount + 2);
     if (recordCount >= recordLine.length) recordLine = grow(recordLine, recordCount + 1);
+    const recordStart = i;
+    const recordStartLine = line;
     const firstSlot = slots;
     recordField[recordCount] = firstSlot;
     recordLine[recordCount] = line;
@@ -133,18 +156,14 @@ export function tokenizeUntil(state: TokenizerState, limit: number): boolean {
       let b = 0;
       if (i < length && bytes[i] === QUOTE) {
         const quoteLine = line;
+        let open = false;
         i++;
         // Inside quotes only a quote can end the field; newlines still count as lines.
         for (;;) {
           const close = bytes.indexOf(QUOTE, i);
           if (close < 0) {
-            for (; i < length; i++) if (bytes[i] === LF || (bytes[i] === CR && bytes[i + 1] !== LF)) line++;
-            state.unterminatedQuoteLine = quoteLine;
-            state.position = length;
-            state.line = line;
-            state.slots = slots;
-            storeTokens(tokens, fieldStart, recordField, recordLine, recordCount, slots);
-            return true;
+            open = true;
+            break;
           }
           for (; i < close; i++) {
             const c = bytes[i]!;
@@ -157,6 +176,19 @@ export function tokenizeUntil(state: TokenizerState, limit: number): boolean {
           }
           break;
         }
+        if (open) {
+          if (!final) {
+            // The quoted text goes on in the next window.
+            i = recordStart;
+            line = recordStartLine;
+            slots = firstSlot;
+            cut = true;
+            break records;
+          }
+          for (; i < length; i++) if (bytes[i] === LF || (bytes[i] === CR && bytes[i + 1] !== LF)) line++;
+          state.unterminatedQuoteLine = quoteLine;
+          break records;
+        }
       }
       // Unquoted text, or text after a closing quote (`"a"b` keeps the b).
       while (i < length) {
@@ -165,9 +197,19 @@ export function tokenizeUntil(state: TokenizerState, limit: number): boolean {
         if (b <= highestSpecial && (b === delimiter || b === LF || b === CR)) break;
         i++;
       }
-      if (i >= length) {
-        fieldStart[slots++] = length + 1;
-        break;
+      if (i >= length || (b === CR && i + 1 >= length)) {
+        if (!final) {
+          // The record goes on in the next window (or its CR may have an LF there).
+          i = recordStart;
+          line = recordStartLine;
+          slots = firstSlot;
+          cut = true;
+          break records;
+        }
+        if (i >= length) {
+          fieldStart[slots++] = length + 1;
+          break;
+        }
       }
       i++;
       if (b === delimiter) continue;
@@ -188,7 +230,9 @@ export function tokenizeUntil(state: TokenizerState, limit: number): boolean {
   state.line = line;
   state.slots = slots;
   storeTokens(tokens, fieldStart, recordField, recordLine, recordCount, slots);
-  return i >= length;
+  if (state.unterminatedQuoteLine !== undefined) return 'done';
+  if (cut || i >= length) return final ? 'done' : 'more';
+  return 'block';
 }
 
 // A plain function rather than a closure, so the scan loop's locals stay in registers.

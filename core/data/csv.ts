@@ -4,13 +4,23 @@
  * straight into Arrow buffers (csv-columns.ts). Every user mistake is a NodeError naming
  * the file; see readCsv for the rules.
  */
-import { readFile } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { Field, RecordBatch, Schema, Struct, Table, makeData, type Data } from 'apache-arrow';
 import { NodeError } from '../sdk/errors.js';
-import { ColumnReader, Scratch, type InferredType } from './csv-columns.js';
+import { ColumnReader, Scratch, type InferredType, type Replay, type RowBlock } from './csv-columns.js';
 import { unquoteInto } from './csv-cells.js';
-import { createTokenizer, fieldCountOf, sniffDelimiter, tokenizeUntil, type Tokens } from './csv-tokenize.js';
+import { memoryInput, openInput, Window, WINDOW_BYTES, type Input } from './csv-source.js';
+import {
+  createTokenizer,
+  fieldCountOf,
+  recordOffset,
+  setWindow,
+  sniffDelimiter,
+  startBlock,
+  tokenizeUntil,
+  type TokenizeStatus,
+  type Tokens,
+} from './csv-tokenize.js';
 import { takeRows } from './table-ops.js';
 
 export type CsvSource = { path: string; name?: string } | { bytes: Uint8Array; name: string };
@@ -51,10 +61,6 @@ export interface CsvReadResult {
 export const MAX_REPORTED_BAD_ROWS = 100;
 /** How many bad rows a 'fail' error message lists. */
 const BAD_ROWS_IN_MESSAGE = 5;
-/** Bytes tokenized between progress reports and cancel checks. */
-const CHUNK_BYTES = 4 << 20;
-/** Bytes tokenized per block: small enough that the block is still cached when its cells are parsed. */
-const BLOCK_BYTES = 256 << 10;
 /** Share of the progress bar for tokenizing and parsing; the rest is building columns. */
 const PARSE_SHARE = 0.9;
 
@@ -74,78 +80,129 @@ const PARSE_SHARE = 0.9;
  * - Aborting `signal` rejects with `signal.reason`.
  */
 export async function readCsv(source: CsvSource, options: CsvReadOptions = {}): Promise<CsvReadResult> {
+  return readCsvTuned(source, options, DEFAULT_TUNING);
+}
+
+/** Buffer sizes; tests shrink them to cross window and block edges often. */
+export interface CsvTuning {
+  /** Bytes read from a file at a time. */
+  readonly windowBytes: number;
+  /** Bytes tokenized before their cells are parsed (keep it within the CPU's L2 cache). */
+  readonly blockBytes: number;
+  /** Bytes between progress reports and cancel checks. */
+  readonly reportBytes: number;
+}
+
+const DEFAULT_TUNING: CsvTuning = { windowBytes: WINDOW_BYTES, blockBytes: 256 << 10, reportBytes: 4 << 20 };
+
+/** readCsv with explicit buffer sizes (for tests). */
+export async function readCsvTuned(source: CsvSource, options: CsvReadOptions, tuning: CsvTuning): Promise<CsvReadResult> {
+  const name = 'bytes' in source ? source.name : (source.name ?? source.path);
+  const input = 'bytes' in source ? memoryInput(source.bytes) : await openInput(source.path, (code, error) => fileError(name, code, error));
+  try {
+    return await parse(input, name, options, tuning);
+  } finally {
+    await input.handle?.close();
+  }
+}
+
+/** Where the first data record starts: its input offset and line. */
+interface DataStart {
+  readonly offset: number;
+  readonly line: number;
+}
+
+async function parse(input: Input, name: string, options: CsvReadOptions, tuning: CsvTuning): Promise<CsvReadResult> {
   const { signal, onProgress } = options;
   const header = options.header ?? true;
   const onBadRow = options.onBadRow ?? 'fail';
-  const name = 'bytes' in source ? source.name : (source.name ?? source.path);
-  const loaded = 'bytes' in source ? source.bytes : await loadFile(source.path, name);
-  // One element kind (plain Uint8Array, not Buffer) keeps the hot loops monomorphic.
-  const bytes = new Uint8Array(loaded.buffer, loaded.byteOffset, loaded.byteLength);
   signal?.throwIfAborted();
 
-  const start = checkEncoding(bytes, name);
-  const delimiter = options.delimiter === undefined || options.delimiter === 'auto' ? sniffDelimiter(bytes, start) : normalizeDelimiter(options.delimiter);
+  const { windowBytes, blockBytes, reportBytes } = tuning;
+  const window = await Window.at(input, 0, windowBytes);
+  const start = checkStart(window.bytes, name);
+  const delimiter = options.delimiter === undefined || options.delimiter === 'auto' ? sniffDelimiter(window.bytes, start) : normalizeDelimiter(options.delimiter);
+  const delimiterCode = delimiter.charCodeAt(0);
+  const utf8 = new Utf8Check(name);
+  utf8.check(window, 1);
 
   // Tokenize a block of records, then parse its cells while those bytes are still cached.
-  const tokenizer = createTokenizer(bytes, start, delimiter.charCodeAt(0));
+  const tokenizer = createTokenizer(window.bytes, window.final, start, delimiterCode, blockBytes);
   const tokens = tokenizer.tokens;
   const scratch = new Scratch();
   let names: string[] = [];
   let columnCount = -1;
   let readers: ColumnReader[] = [];
-  let nextRecord = 0;
-  let rows = new Uint32Array(0);
+  let records = new Uint32Array(1024);
   let rowCount = 0;
-  const ragged: number[] = [];
-  let nextReport = CHUNK_BYTES;
-  for (let done = false; !done; ) {
-    done = tokenizeUntil(tokenizer, tokenizer.position + BLOCK_BYTES);
+  const ragged: CsvBadRow[] = [];
+  let raggedCount = 0;
+  let dataStart: DataStart = { offset: start, line: 1 };
+  let nextReport = reportBytes;
+  const replay: Replay = (throughRow, visit) => replayRows(input, tuning, dataStart, delimiterCode, columnCount, throughRow, visit);
+
+  for (let status: TokenizeStatus = 'block'; status !== 'done'; ) {
+    startBlock(tokenizer);
+    status = tokenizeUntil(tokenizer, tokenizer.position + blockBytes);
     if (tokenizer.unterminatedQuoteLine !== undefined) {
       throw new NodeError(
         `${quoteName(name)} line ${tokenizer.unterminatedQuoteLine}: a quoted field starts here and is never closed; check for a stray '"' on that line`,
         { field: 'path' },
       );
     }
-    if (columnCount < 0) {
-      if (tokens.recordCount === 0) continue;
-      columnCount = fieldCountOf(tokens, 0);
-      names = header ? headerNames(bytes, tokens) : Array.from({ length: columnCount }, (_, k) => `column${k + 1}`);
-      nextRecord = header ? 1 : 0;
-      const expectedRows = Math.ceil((tokens.recordCount / Math.max(1, tokenizer.position - start)) * (bytes.length - start) * 1.05) + 16;
-      rows = new Uint32Array(expectedRows);
-      readers = Array.from({ length: columnCount }, (_, c) => new ColumnReader(c, expectedRows, scratch));
+    if (tokens.recordCount > 0) {
+      let firstRecord = 0;
+      if (columnCount < 0) {
+        columnCount = fieldCountOf(tokens, 0);
+        names = header ? headerNames(window.bytes, tokens) : Array.from({ length: columnCount }, (_, k) => `column${k + 1}`);
+        firstRecord = header ? 1 : 0;
+        dataStart =
+          firstRecord < tokens.recordCount
+            ? { offset: window.offset + recordOffset(tokens, firstRecord), line: tokens.recordLine[firstRecord]! }
+            : { offset: window.offset + tokenizer.position, line: tokenizer.line };
+        const seen = Math.max(1, window.offset + tokenizer.position - start);
+        const expectedRows = Math.ceil((tokens.recordCount / seen) * (input.size - start) * 1.05) + 16;
+        readers = Array.from({ length: columnCount }, (_, c) => new ColumnReader(c, expectedRows, scratch));
+      }
+      // Records with the wrong number of fields are bad rows; the others are parsed.
+      if (tokens.recordCount > records.length) records = new Uint32Array(tokens.recordCount * 2);
+      let count = 0;
+      for (let r = firstRecord; r < tokens.recordCount; r++) {
+        const found = fieldCountOf(tokens, r);
+        if (found === columnCount) {
+          records[count++] = r;
+        } else {
+          if (ragged.length < MAX_REPORTED_BAD_ROWS) ragged.push({ line: tokens.recordLine[r]!, reason: `expected ${columnCount} fields, found ${found}` });
+          raggedCount++;
+        }
+      }
+      const block: RowBlock = { bytes: window.bytes, tokens, records, count };
+      for (const reader of readers) reader.consume(block, replay);
+      rowCount += count;
     }
-    // Records with the wrong field count are bad; the others are parsed.
-    const from = rowCount;
-    if (tokens.recordCount > rows.length) {
-      const bigger = new Uint32Array(Math.max(tokens.recordCount, rows.length * 2));
-      bigger.set(rows.subarray(0, rowCount));
-      rows = bigger;
+    if (status === 'more') {
+      const lineAtWindowStart = tokenizer.line;
+      await window.refill(tokenizer.position);
+      setWindow(tokenizer, window.bytes, window.final);
+      utf8.check(window, lineAtWindowStart);
     }
-    for (let r = nextRecord; r < tokens.recordCount; r++) {
-      if (fieldCountOf(tokens, r) === columnCount) rows[rowCount++] = r;
-      else ragged.push(r);
-    }
-    nextRecord = tokens.recordCount;
-    for (const reader of readers) reader.consume(bytes, tokens, rows, from, rowCount);
-    if (!done && tokenizer.position >= nextReport) {
-      nextReport = tokenizer.position + CHUNK_BYTES;
-      onProgress?.((PARSE_SHARE * tokenizer.position) / bytes.length);
+    const done = window.offset + tokenizer.position;
+    if (status !== 'done' && done >= nextReport) {
+      nextReport = done + reportBytes;
+      onProgress?.((PARSE_SHARE * done) / Math.max(1, input.size));
       await yieldToEventLoop();
       signal?.throwIfAborted();
     }
   }
   if (columnCount < 0) throw new NodeError(`${quoteName(name)} is empty: it has no header and no rows`, { field: 'path' });
 
-  const goodRows = rows.subarray(0, rowCount);
   const columns: Data[] = [];
   const columnTypes: InferredType[] = [];
-  /** Per parsed row: 0 = fine, c + 1 = first column whose cell is a stray. */
+  /** Per row: 0 = fine, c + 1 = first column whose cell is a stray. */
   let strayColumn: Int32Array | undefined;
   let strayRows = 0;
   for (let c = 0; c < columnCount; c++) {
-    const result = readers[c]!.finish(bytes, tokens, goodRows);
-    readers[c] = undefined as never; // let its buffers go
+    const result = readers[c]!.finish(replay);
     columns.push(result.data);
     columnTypes.push(result.type);
     for (const p of result.strays) {
@@ -156,10 +213,12 @@ export async function readCsv(source: CsvSource, options: CsvReadOptions = {}): 
       }
     }
   }
+  readers = [];
   signal?.throwIfAborted();
 
-  const skipped = ragged.length + strayRows;
-  const badRows = describeBadRows(bytes, tokens, names, columnCount, ragged, goodRows, strayColumn, scratch);
+  const skipped = raggedCount + strayRows;
+  const strays = strayColumn ? describeStrays(input, tuning, dataStart, delimiterCode, columnCount, names, strayColumn) : [];
+  const badRows = mergeBadRows(ragged, strays);
   if (skipped > 0 && onBadRow === 'fail') throw badRowsError(name, skipped, badRows);
 
   let table = makeTable(names, columns, rowCount);
@@ -172,47 +231,130 @@ export async function readCsv(source: CsvSource, options: CsvReadOptions = {}): 
   return { table, delimiter, rowsRead: table.numRows, badRows, skipped, columnTypes };
 }
 
-async function loadFile(path: string, name: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const where = quoteName(name);
-    if (code === 'ENOENT') throw new NodeError(`file ${where} not found; check the path (relative paths start at the pipeline's folder)`, { field: 'path' });
-    if (code === 'EISDIR') throw new NodeError(`${where} is a folder, not a CSV file`, { field: 'path' });
-    if (code === 'EACCES' || code === 'EPERM') throw new NodeError(`${where} cannot be read: permission denied`, { field: 'path' });
-    throw new NodeError(`${where} cannot be read (${code ?? String(error)})`, { field: 'path', cause: error });
+/**
+ * Tokenizes again from the first data record and hands over the good rows block by
+ * block, until `throughRow` rows went by. Only the rare paths use it (a column found to
+ * be text late, describing bad cells), so the main pass keeps nothing of old blocks.
+ */
+function replayRows(
+  input: Input,
+  tuning: CsvTuning,
+  from: DataStart,
+  delimiter: number,
+  columnCount: number,
+  throughRow: number,
+  visit: (block: RowBlock) => void,
+): void {
+  const window = Window.atSync(input, from.offset, tuning.windowBytes);
+  const tokenizer = createTokenizer(window.bytes, window.final, 0, delimiter, tuning.blockBytes, from.line);
+  const tokens = tokenizer.tokens;
+  let records = new Uint32Array(1024);
+  let rows = 0;
+  for (let status: TokenizeStatus = 'block'; status !== 'done' && rows < throughRow; ) {
+    startBlock(tokenizer);
+    status = tokenizeUntil(tokenizer, tokenizer.position + tuning.blockBytes);
+    if (tokens.recordCount > records.length) records = new Uint32Array(tokens.recordCount * 2);
+    let count = 0;
+    for (let r = 0; r < tokens.recordCount && rows + count < throughRow; r++) {
+      if (fieldCountOf(tokens, r) === columnCount) records[count++] = r;
+    }
+    if (count > 0) visit({ bytes: window.bytes, tokens, records, count });
+    rows += count;
+    if (status === 'more') {
+      window.refillSync(tokenizer.position);
+      setWindow(tokenizer, window.bytes, window.final);
+    }
   }
 }
 
-/** Validates the text encoding; returns the offset after a UTF-8 BOM. */
-function checkEncoding(bytes: Uint8Array, name: string): number {
+/** Line and text of the first stray cells, found by replaying up to the last one listed. */
+function describeStrays(input: Input, tuning: CsvTuning, from: DataStart, delimiter: number, columnCount: number, names: readonly string[], strayColumn: Int32Array): CsvBadRow[] {
+  const wanted: number[] = [];
+  for (let p = 0; p < strayColumn.length && wanted.length < MAX_REPORTED_BAD_ROWS; p++) if (strayColumn[p] !== 0) wanted.push(p);
+  const out: CsvBadRow[] = [];
+  const scratch = new Scratch();
+  let row = 0;
+  let next = 0;
+  replayRows(input, tuning, from, delimiter, columnCount, (wanted.at(-1) ?? -1) + 1, (block) => {
+    for (; next < wanted.length && wanted[next]! < row + block.count; next++) {
+      const p = wanted[next]!;
+      const record = block.records[p - row]!;
+      const c = strayColumn[p]! - 1;
+      const text = fieldText(block.bytes, block.tokens, block.tokens.recordField[record]! + c, scratch);
+      const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+      out.push({ line: block.tokens.recordLine[record]!, column: names[c]!, reason: `'${shown}' is not a number` });
+    }
+    row += block.count;
+  });
+  return out;
+}
+
+/** Ragged records and stray cells together, in line order, at most MAX_REPORTED_BAD_ROWS. */
+function mergeBadRows(ragged: readonly CsvBadRow[], strays: readonly CsvBadRow[]): CsvBadRow[] {
+  const out: CsvBadRow[] = [];
+  let k = 0;
+  let j = 0;
+  while (out.length < MAX_REPORTED_BAD_ROWS && (k < ragged.length || j < strays.length)) {
+    if (j >= strays.length || (k < ragged.length && ragged[k]!.line < strays[j]!.line)) out.push(ragged[k++]!);
+    else out.push(strays[j++]!);
+  }
+  return out;
+}
+
+function fileError(name: string, code: string | undefined, error: unknown): NodeError {
+  const where = quoteName(name);
+  if (code === 'ENOENT') return new NodeError(`file ${where} not found; check the path (relative paths start at the pipeline's folder)`, { field: 'path' });
+  if (code === 'EISDIR') return new NodeError(`${where} is a folder, not a CSV file`, { field: 'path' });
+  if (code === 'EACCES' || code === 'EPERM') return new NodeError(`${where} cannot be read: permission denied`, { field: 'path' });
+  return new NodeError(`${where} cannot be read (${code ?? String(error)})`, { field: 'path', cause: error });
+}
+
+/** Rejects UTF-16 and binary files; returns the offset after a UTF-8 BOM. */
+function checkStart(bytes: Uint8Array, name: string): number {
   const where = quoteName(name);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new NodeError(`${where} is UTF-16 text; save it as UTF-8 (CSV UTF-8) and try again`, { field: 'path' });
   }
-  const head = bytes.subarray(0, 65536);
-  if (head.includes(0)) throw new NodeError(`${where} is not a text file (it contains zero bytes); is it a spreadsheet or a compressed file?`, { field: 'path' });
-  if (!isUtf8(bytes)) {
-    throw new NodeError(
-      `${where} is not valid UTF-8 text (first bad byte on line ${firstBadUtf8Line(bytes)}); re-save it with UTF-8 encoding`,
-      { field: 'path' },
-    );
+  if (bytes.subarray(0, 65536).includes(0)) {
+    throw new NodeError(`${where} is not a text file (it contains zero bytes); is it a spreadsheet or a compressed file?`, { field: 'path' });
   }
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 }
 
-function firstBadUtf8Line(bytes: Uint8Array): number {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i <= bytes.length; i++) {
-    if (i === bytes.length || bytes[i] === 10) {
-      if (!isUtf8(bytes.subarray(lineStart, i))) return line;
-      line++;
-      lineStart = i + 1;
+/**
+ * Checks that the input is UTF-8, window by window: each time up to the window's last
+ * line end (a multi-byte character never holds one), the rest with the next window.
+ */
+class Utf8Check {
+  /** Window offset up to which the bytes are known good. */
+  private checkedTo = 0;
+  private windowOffset = 0;
+
+  constructor(private readonly name: string) {}
+
+  check(window: Window, lineAtWindowStart: number): void {
+    const bytes = window.bytes;
+    const from = Math.max(0, this.checkedTo - (window.offset - this.windowOffset));
+    this.windowOffset = window.offset;
+    let to = bytes.length;
+    if (!window.final) while (to > from && bytes[to - 1] !== 10 && bytes[to - 1] !== 13) to--;
+    if (to <= from) return;
+    if (!isUtf8(bytes.subarray(from, to))) {
+      let line = lineAtWindowStart;
+      for (let i = 0; i < from; i++) if (bytes[i] === 10) line++;
+      for (let lineStart = from, i = from; i <= to; i++) {
+        if (i === to || bytes[i] === 10) {
+          if (!isUtf8(bytes.subarray(lineStart, i))) break;
+          line++;
+          lineStart = i + 1;
+        }
+      }
+      throw new NodeError(`${quoteName(this.name)} is not valid UTF-8 text (first bad byte on line ${line}); re-save it with UTF-8 encoding`, {
+        field: 'path',
+      });
     }
+    this.checkedTo = to;
   }
-  return line;
 }
 
 function normalizeDelimiter(delimiter: string): string {
@@ -257,39 +399,6 @@ export function uniqueNames(raw: readonly string[]): string[] {
     used.add(unique);
     return unique;
   });
-}
-
-function describeBadRows(
-  bytes: Uint8Array,
-  tokens: Tokens,
-  names: readonly string[],
-  columnCount: number,
-  ragged: readonly number[],
-  rows: Uint32Array,
-  strayColumn: Int32Array | undefined,
-  scratch: Scratch,
-): CsvBadRow[] {
-  const out: CsvBadRow[] = [];
-  let k = 0;
-  let p = 0;
-  // Merge ragged records and rows with stray cells in record (= line) order.
-  while (out.length < MAX_REPORTED_BAD_ROWS) {
-    if (strayColumn) while (p < rows.length && strayColumn[p] === 0) p++;
-    const nextRagged = k < ragged.length ? ragged[k]! : Infinity;
-    const nextStray = strayColumn && p < rows.length ? rows[p]! : Infinity;
-    if (nextRagged === Infinity && nextStray === Infinity) break;
-    if (nextRagged < nextStray) {
-      out.push({ line: tokens.recordLine[nextRagged]!, reason: `expected ${columnCount} fields, found ${fieldCountOf(tokens, nextRagged)}` });
-      k++;
-    } else {
-      const c = strayColumn![p]! - 1;
-      const text = fieldText(bytes, tokens, tokens.recordField[nextStray]! + c, scratch);
-      const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-      out.push({ line: tokens.recordLine[nextStray]!, column: names[c]!, reason: `'${shown}' is not a number` });
-      p++;
-    }
-  }
-  return out;
 }
 
 export function formatBadRow(row: CsvBadRow): string {

@@ -187,6 +187,16 @@ function assemble(fields: readonly Field[], columns: readonly Data[], length: nu
   return new Table(schema, new RecordBatch(schema, struct));
 }
 
+/**
+ * The same table as exactly one record batch (chunks merged), so equal tables encode to
+ * equal bytes. A table that already is one batch comes back as is.
+ */
+export function compactTable(table: Table): Table {
+  if (table.batches.length === 1) return table;
+  const columns = table.schema.fields.map((field, k) => (table.numRows === 0 ? single(vectorFromArray([], field.type)) : single(table.getChildAt(k)!)));
+  return assemble(table.schema.fields, columns, table.numRows, table.schema.metadata);
+}
+
 /** The rows at `indices`, in that order (repeats allowed), every column keeping its type. */
 export function takeRows(table: Table, indices: ArrayLike<number>): Table {
   const columns = table.schema.fields.map((_, k) => takeVector(table.getChildAt(k)!, indices));

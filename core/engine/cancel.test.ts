@@ -80,3 +80,18 @@ describe('cancellation', () => {
     expect(result.metrics.spin!.spins).toBeGreaterThan(0);
   });
 });
+
+describe('worker threads', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  it('runs a size-gated worker node in this thread for small inputs and in a worker for large ones', async () => {
+    harness = new Harness();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(harness.root, 'small.txt'), 'tiny');
+    writeFileSync(join(harness.root, 'large.txt'), 'x'.repeat(100));
+    await harness.run(pipeline([{ id: 'small', type: 'test.where', params: { file: 'small.txt' } }, { id: 'large', type: 'test.where', params: { file: 'large.txt' } }], []));
+    const said = Object.fromEntries(harness.events.flatMap((event) => (event.type === 'node.log' ? [[event.nodeId, event.message]] : [])));
+    expect(said).toEqual({ small: 'main thread', large: 'worker thread' });
+  });
+});

@@ -53,3 +53,31 @@ describe('concurrency', () => {
     expect(order).toEqual(['first:running', 'first:succeeded', 'second:running', 'second:succeeded']);
   });
 });
+
+describe('scheduling', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  it('starts each node exactly once, even when many finish around the same time', async () => {
+    harness = new Harness({ concurrency: 8 });
+    // A wide diamond: one source, 12 middle nodes, one join per pair, all cheap and cached-or-not.
+    const middle = Array.from({ length: 12 }, (_, i) => ({ id: `m${i}`, type: 'test.add', params: { plus: i } }));
+    const joins = Array.from({ length: 6 }, (_, i) => ({ id: `j${i}`, type: 'test.add' }));
+    const doc = pipeline(
+      [{ id: 'src', type: 'test.source' }, ...middle, ...joins],
+      [
+        ...middle.map((node) => ['src.out', `${node.id}.a`] as [string, string]),
+        ...joins.flatMap((node, i) => [[`m${2 * i}.out`, `${node.id}.a`], [`m${2 * i + 1}.out`, `${node.id}.b`]] as [string, string][]),
+      ],
+    );
+    for (const attempt of ['cold', 'cached']) {
+      await harness.run(doc);
+      const starts = new Map<string, number>();
+      for (const event of harness.events) {
+        if (event.type === 'node.state' && (event.status === 'running' || event.status === 'cached')) starts.set(event.nodeId, (starts.get(event.nodeId) ?? 0) + 1);
+      }
+      expect([...starts.values()].every((count) => count === 1), attempt).toBe(true);
+      expect(starts.size).toBe(19);
+    }
+  });
+});

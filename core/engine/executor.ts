@@ -154,7 +154,8 @@ class RunExecution {
   private schedule(): void {
     const limit = Math.max(1, this.options.concurrency ?? 4);
     for (const id of this.selected) {
-      if (this.states.get(id) !== 'queued') continue;
+      // A started node stays 'queued' while its cache key is computed: `running` tells them apart.
+      if (this.states.get(id) !== 'queued' || this.running.has(id)) continue;
       const node = this.request.pipeline.nodes.get(id)!;
       const upstream = Object.values(node.inputs).map((ref) => ref.node);
       const blocked = upstream.find((up) => isFinalState(this.states.get(up) ?? 'idle') && !hasOutputs(this.states.get(up)!));
@@ -188,10 +189,13 @@ class RunExecution {
     const started = Date.now();
     const definition = node.definition;
     let key: string;
+    let inputBytes = 0;
     try {
       const inputs: Record<string, string> = {};
       for (const [port, ref] of Object.entries(node.inputs)) inputs[port] = this.outputs.get(ref.node)![ref.port]!.hash;
-      key = cacheKey(definition, node.params, inputs, await this.hashSourceFiles(node));
+      const files = await this.hashSourceFiles(node);
+      key = cacheKey(definition, node.params, inputs, files.hashes);
+      inputBytes = files.bytes + Object.values(node.inputs).reduce((sum, ref) => sum + this.outputs.get(ref.node)![ref.port]!.size, 0);
     } catch (error) {
       this.fail(node.id, started, error);
       return;
@@ -218,7 +222,7 @@ class RunExecution {
       workspaceRoot: this.options.workspaceRoot,
       pipelineDir: this.request.pipelineDir,
     };
-    const result = await this.dispatch(node, job);
+    const result = await this.dispatch(node, job, inputBytes);
     const ms = Date.now() - started;
     if (this.abort.signal.aborted) return this.finish(node.id, 'cancelled', ms);
     if (!result.ok) {
@@ -232,7 +236,7 @@ class RunExecution {
   }
 
   /** Runs the node in a worker thread or in this thread; either way a cancel is honoured within a second. */
-  private dispatch(node: ResolvedNode, job: NodeJob): Promise<JobResult> {
+  private dispatch(node: ResolvedNode, job: NodeJob, inputBytes: number): Promise<JobResult> {
     const reporter: JobReporter = {
       progress: (fraction, message) =>
         this.emit({ type: 'node.progress', runId: this.runId, nodeId: node.id, fraction, ...(message === undefined ? {} : { message }) }),
@@ -243,7 +247,8 @@ class RunExecution {
     };
     const { definition } = node;
     const signal = this.abort.signal;
-    if (definition.worker && definition.module && !this.options.inProcessOnly) {
+    const wantsWorker = typeof definition.worker === 'object' ? inputBytes > definition.worker.whenInputBytesOver : definition.worker === true;
+    if (wantsWorker && definition.module && !this.options.inProcessOnly) {
       return this.pool.run(definition.module, this.options.store.dir, job, reporter, signal);
     }
     const work = runNodeJob(definition, job, this.options.store.artifacts, reporter, signal, this.values);
@@ -256,15 +261,18 @@ class RunExecution {
     return Promise.race([work, abandoned]);
   }
 
-  private async hashSourceFiles(node: ResolvedNode): Promise<Record<string, string>> {
-    const files: Record<string, string> = {};
+  private async hashSourceFiles(node: ResolvedNode): Promise<{ hashes: Record<string, string>; bytes: number }> {
+    const hashes: Record<string, string> = {};
+    let bytes = 0;
     for (const source of node.definition.sourceFiles?.(node.params as never) ?? []) {
       const absolute = resolveInside(this.options.workspaceRoot, this.request.pipelineDir, source.path, source.param);
       if (!existsSync(absolute)) throw new NodeError(`param '${source.param}': file not found: ${source.path} (looked in ${absolute})`, { field: source.param });
-      if (!statSync(absolute).isFile()) throw new NodeError(`param '${source.param}': ${source.path} is not a file`, { field: source.param });
-      files[source.param] = await this.options.store.fileHash(absolute);
+      const stats = statSync(absolute);
+      if (!stats.isFile()) throw new NodeError(`param '${source.param}': ${source.path} is not a file`, { field: source.param });
+      hashes[source.param] = await this.options.store.fileHash(absolute);
+      bytes += stats.size;
     }
-    return files;
+    return { hashes, bytes };
   }
 
   private fail(nodeId: string, started: number, error: unknown): void {

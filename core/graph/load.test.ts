@@ -49,25 +49,25 @@ describe('loadPipelineFile', () => {
 
   it('reports a missing file, a folder and a path through a file', async () => {
     const missing = join(dir, 'nope.json');
-    expect(await loadPipelineFile(missing, registry)).toEqual({ ok: false, issues: [{ code: 'file', message: `${missing}: no such file`, file: missing }], warnings: [] });
+    expect(await loadPipelineFile(missing, registry)).toEqual({ ok: false, issues: [{ code: 'file', message: 'no such file', file: missing }], warnings: [] });
     const folder = join(dir, 'folder.json');
     mkdirSync(folder);
-    expect(await loadPipelineFile(folder, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `${folder}: is a folder, not a pipeline file` }] });
+    expect(await loadPipelineFile(folder, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `is a folder, not a pipeline file`, file: folder }] });
     const through = join(file('plain.txt', 'x'), 'inside.json');
-    expect(await loadPipelineFile(through, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `${through}: a part of this path is a file, not a folder` }] });
+    expect(await loadPipelineFile(through, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `a part of this path is a file, not a folder`, file: through }] });
   });
 
   it.skipIf(process.getuid?.() === 0 || process.platform === 'win32')('reports a file it may not read', async () => {
     const path = file('locked.json', '{}');
     chmodSync(path, 0o000);
-    expect(await loadPipelineFile(path, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `${path}: permission denied` }] });
+    expect(await loadPipelineFile(path, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `permission denied`, file: path }] });
   });
 
   it('reports UTF-16 and invalid UTF-8', async () => {
     const utf16 = file('utf16.json', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{}', 'utf16le')]));
-    expect(await loadPipelineFile(utf16, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `${utf16}: is saved as UTF-16; save it as UTF-8` }] });
+    expect(await loadPipelineFile(utf16, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `is saved as UTF-16; save it as UTF-8`, file: utf16 }] });
     const latin1 = file('latin1.json', Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]));
-    expect(await loadPipelineFile(latin1, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `${latin1}: is not UTF-8 text` }] });
+    expect(await loadPipelineFile(latin1, registry)).toMatchObject({ ok: false, issues: [{ code: 'file', message: `is not UTF-8 text`, file: latin1 }] });
   });
 
   it('reports malformed JSON with the file, line and column', async () => {

@@ -11,7 +11,8 @@ export type LoadResult =
 
 /** Reads a file as UTF-8 text, or says in plain words why it cannot. */
 export async function readPipelineText(path: string): Promise<{ ok: true; text: string } | { ok: false; issue: ValidationIssue }> {
-  const fail = (message: string) => ({ ok: false as const, issue: { code: 'file' as const, message: `${path}: ${message}`, file: path } });
+  // formatIssue puts the file in front of the message, so the message does not repeat it.
+  const fail = (message: string) => ({ ok: false as const, issue: { code: 'file' as const, message, file: path } });
   let bytes: Buffer;
   try {
     bytes = await readFile(path);

@@ -33,9 +33,11 @@ export interface NodeDefinition<
   readonly params: P;
   /**
    * Run in a worker thread (CPU-heavy work: parsing large files, training), so the API and
-   * UI stay responsive and cancel can always stop it. Needs `module`.
+   * UI stay responsive and cancel can always stop it. Needs `module`. With
+   * `{ whenInputBytesOver: n }` only when its inputs and source files add up to more than n
+   * bytes: small jobs skip the thread's start-up cost (a few hundred milliseconds).
    */
-  readonly worker?: boolean;
+  readonly worker?: boolean | { readonly whenInputBytesOver: number };
   /** `import.meta.url` of the file that default-exports this definition (for worker threads). */
   readonly module?: string;
   /** Files this node reads; their contents are part of the cache key. */

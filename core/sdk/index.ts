@@ -12,3 +12,4 @@ export type { RunContext, LogLevel, AttachedArtifact } from './context.js';
 export type { Json, MetricsValue, ReportValue, ModelValue, ImageValue, PortValues, PortValue, InputValues, OutputValues } from './values.js';
 export { SPLIT_COLUMN, SPLIT_ROLES } from '../data/table.js';
 export type { DataTable, RecipeStep, SplitRole } from '../data/table.js';
+export * from './data.js';

@@ -10,6 +10,7 @@ import type { EngineEvent } from '../events.js';
 import { Engine, type EngineOptions, type RunResult } from '../executor.js';
 import { fixtureNodes } from './fixture-nodes.js';
 import spin from './spin-node.js';
+import where from './where-node.js';
 
 type NodeSpec = { id: string; type: string; params?: Record<string, unknown> };
 
@@ -25,7 +26,7 @@ export class Harness {
   registry: NodeRegistry;
   events: EngineEvent[] = [];
 
-  constructor(private readonly engineOptions: Partial<EngineOptions> = {}, definitions: AnyNodeDefinition[] = [...fixtureNodes, spin] as unknown as AnyNodeDefinition[]) {
+  constructor(private readonly engineOptions: Partial<EngineOptions> = {}, definitions: AnyNodeDefinition[] = [...fixtureNodes, spin, where] as unknown as AnyNodeDefinition[]) {
     this.root = mkdtempSync(join(tmpdir(), 'tensorloom-engine-'));
     this.registry = new NodeRegistry(definitions);
     this.store = WorkspaceStore.open(join(this.root, '.tensorloom'));

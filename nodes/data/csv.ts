@@ -1,0 +1,52 @@
+import { defineNode, formatBadRow, port, readCsv, z } from '../../core/sdk/index.js';
+
+/** How many skipped lines the warning names. */
+const LINES_IN_WARNING = 5;
+
+export default defineNode({
+  type: 'data.csv',
+  version: 1,
+  category: 'data',
+  title: 'CSV file',
+  description: 'Reads a CSV file into a table, inferring integer, decimal, true/false and text columns.',
+  worker: true,
+  module: import.meta.url,
+  inputs: {},
+  outputs: { table: port('table', { description: 'The rows of the file.' }) },
+  params: z.object({
+    path: z.string().min(1, 'a file path is required').describe('CSV file to read, relative to the pipeline file'),
+    delimiter: z
+      .string()
+      .regex(/^(auto|tab|\\t|[\t !#-~])$/, "use 'auto', 'tab' or one character such as , ; |")
+      .default('auto')
+      .describe("Field separator: 'auto' detects , ; tab or |"),
+    header: z.boolean().default(true).describe('The first line holds the column names'),
+    onBadRow: z
+      .enum(['fail', 'skip'])
+      .default('fail')
+      .describe("What to do with a malformed row (wrong number of fields, text in a number column): 'fail' stops, 'skip' drops it with a warning"),
+  }),
+  sourceFiles: (params) => [{ param: 'path', path: params.path }],
+  async run({ params }, ctx) {
+    const path = ctx.workspace.resolve(params.path, 'path');
+    const result = await readCsv(
+      { path, name: params.path },
+      {
+        delimiter: params.delimiter,
+        header: params.header,
+        onBadRow: params.onBadRow,
+        signal: ctx.signal,
+        onProgress: (fraction) => ctx.progress(fraction),
+      },
+    );
+    if (result.skipped > 0) {
+      const shown = result.badRows.slice(0, LINES_IN_WARNING).map(formatBadRow);
+      const more = result.skipped > shown.length ? `; … and ${result.skipped - shown.length} more` : '';
+      ctx.log(`skipped ${result.skipped} bad row${result.skipped === 1 ? '' : 's'} in '${params.path}': ${shown.join('; ')}${more}`, 'warn');
+    }
+    ctx.log(`read ${result.rowsRead} rows × ${result.table.numCols} columns from '${params.path}' (delimiter ${JSON.stringify(result.delimiter)})`);
+    ctx.metric('rows', result.rowsRead);
+    if (result.skipped > 0) ctx.metric('skipped_rows', result.skipped);
+    return { table: { table: result.table, recipe: [] } };
+  },
+});
