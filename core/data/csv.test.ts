@@ -408,8 +408,26 @@ describe('readCsv: windows and blocks (property)', () => {
           );
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
+  });
+
+  it('checks UTF-8 across window edges, and finds the bad line in any window', async () => {
+    const dir = tempDir();
+    const good = join(dir, 'good.csv');
+    const other = join(dir, 'other.csv');
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(good, 'city,n\r\nZürich,1\r\nBogotá,2\r\n東京,3\r\n');
+    writeFileSync(other, 'n,t,d\r\n10000,é ü 中,0\r\n0,a,0\r\n');
+    writeFileSync(bad, Buffer.concat([Buffer.from('name\nAna\n"Jo\nsé"\nJos'), Buffer.from([0xe9]), Buffer.from('\nEva\n')]));
+    for (let windowBytes = 1; windowBytes <= 24; windowBytes++) {
+      const tuning = { windowBytes, blockBytes: 5, reportBytes: 64 };
+      const result = await readCsvTuned({ path: good }, {}, tuning);
+      expect(rows(result.table).map((r) => r.city)).toEqual(['Zürich', 'Bogotá', '東京']);
+      expect(rows((await readCsvTuned({ path: other }, {}, tuning)).table).map((r) => r.t)).toEqual(['é ü 中', 'a']);
+      const error = await failure(readCsvTuned({ path: bad, name: 'bad.csv' }, {}, tuning));
+      expect(error.message).toContain('first bad byte on line 5');
+    }
   });
 
   it('copies text exactly when a column turns out to be text late', async () => {

@@ -336,6 +336,7 @@ class Utf8Check {
     const bytes = window.bytes;
     const from = Math.max(0, this.checkedTo - (window.offset - this.windowOffset));
     this.windowOffset = window.offset;
+    this.checkedTo = from;
     let to = bytes.length;
     if (!window.final) while (to > from && bytes[to - 1] !== 10 && bytes[to - 1] !== 13) to--;
     if (to <= from) return;

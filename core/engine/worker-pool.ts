@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JobReporter, JobResult, NodeJob } from './run-node.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
@@ -87,9 +90,12 @@ function spawnWorker(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Running from TypeScript sources (tests, tsx): the worker registers tsx before loading its entry.
+    // tsx is resolved from here, not from the process's working folder.
     const entry = new URL('./worker-main.ts', here).href;
+    const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
+    const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     return new Worker(
-      `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
+      `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
       { eval: true },
     );
   }

@@ -1,0 +1,43 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = join(REPO, 'cli', 'entry.ts');
+// tsx's loader by absolute URL: `--import tsx` would resolve against the child's cwd.
+const TSX = pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tensorloom …` from the sources in a real child process. */
+export function tensorloom(args: string[], options: { cwd?: string } = {}): CliResult {
+  const result = spawnSync(process.execPath, ['--import', TSX, ENTRY, ...args], {
+    cwd: options.cwd ?? REPO,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 120_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts `tensorloom …` without waiting, for signal tests. */
+export function startTensorloom(args: string[], options: { cwd?: string } = {}) {
+  return spawn(process.execPath, ['--import', TSX, ENTRY, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** A temp copy of examples/ so tests never write into the repo. */
+export function copyExamples(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tensorloom-cli-'));
+  cpSync(join(REPO, 'examples'), dir, { recursive: true, filter: (path) => !path.includes('.tensorloom') });
+  return dir;
+}
