@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'run': {
       expectArgs(1, 'one pipeline file');
       const concurrency = positiveInt('concurrency', values.concurrency);
-      return runCommand(createRegistry(), {
+      return runCommand(await createRegistry(), {
         pipeline: rest[0]!,
         sets: values.set ?? [],
         json,
@@ -100,10 +100,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'validate':
       expectArgs(1, 'one pipeline file');
-      return await validateCommand(createRegistry(), { pipeline: rest[0]!, json });
+      return await validateCommand(await createRegistry(), { pipeline: rest[0]!, json });
     case 'nodes':
       expectArgs(0, 'no arguments');
-      return nodesCommand(createRegistry(), { json });
+      return nodesCommand(await createRegistry(), { json });
     case 'runs': {
       expectArgs(0, 'no arguments');
       const limit = positiveInt('limit', values.limit);

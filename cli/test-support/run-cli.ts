@@ -16,21 +16,21 @@ export interface CliResult {
 }
 
 /** Runs `tensorloom …` from the sources in a real child process. */
-export function tensorloom(args: string[], options: { cwd?: string } = {}): CliResult {
+export function tensorloom(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
   const result = spawnSync(process.execPath, ['--import', TSX, ENTRY, ...args], {
     cwd: options.cwd ?? REPO,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
     timeout: 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Starts `tensorloom …` without waiting, for signal tests. */
-export function startTensorloom(args: string[], options: { cwd?: string } = {}) {
+export function startTensorloom(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   return spawn(process.execPath, ['--import', TSX, ENTRY, ...args], {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

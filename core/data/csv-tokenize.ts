@@ -253,21 +253,23 @@ function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 export const SNIFF_CANDIDATES = [',', ';', '\t', '|'] as const;
+/** The sniffer looks at most this far into the input. */
+export const SNIFF_BYTES = 65536;
 
 /**
- * Guesses the delimiter from the first lines (up to 20, within 64 KiB), counting each
+ * Guesses the delimiter from the first lines (up to 20, within 64 KiB of `bytes`, which
+ * hold the input's start; `complete` when they hold all of it), counting each
  * candidate outside quotes. The winner has at least one occurrence on the first line,
  * then the most lines with the same count as the first line, then the highest count;
  * ties go to the order `,` `;` tab `|`. With no candidate at all (one column) it is `,`.
  */
-export function sniffDelimiter(bytes: Uint8Array, start: number): string {
-  const window = Math.min(bytes.length, start + 65536);
+export function sniffDelimiter(bytes: Uint8Array, start: number, complete: boolean): string {
+  const window = Math.min(bytes.length, start + SNIFF_BYTES);
   const codes = SNIFF_CANDIDATES.map((c) => c.charCodeAt(0));
   const lines: number[][] = [];
   let counts = codes.map(() => 0);
   let inQuotes = false;
   let lineHasContent = false;
-  let reachedEnd = true;
   for (let i = start; i < window; i++) {
     const b = bytes[i]!;
     if (b === QUOTE) {
@@ -280,18 +282,15 @@ export function sniffDelimiter(bytes: Uint8Array, start: number): string {
       if (lineHasContent) lines.push(counts);
       counts = codes.map(() => 0);
       lineHasContent = false;
-      if (lines.length >= 20) {
-        reachedEnd = false;
-        break;
-      }
+      if (lines.length >= 20) break;
       continue;
     }
     lineHasContent = true;
     const k = codes.indexOf(b);
     if (k >= 0) counts[k]!++;
   }
-  // A last line cut off by the window is not representative.
-  if (lineHasContent && (window === bytes.length && reachedEnd)) lines.push(counts);
+  // A last line cut off by the sample is not representative, unless it is all there is.
+  if (lineHasContent && ((complete && window === bytes.length) || lines.length === 0)) lines.push(counts);
   const first = lines[0];
   if (!first) return ',';
   let best = -1;

@@ -430,6 +430,29 @@ describe('readCsv: windows and blocks (property)', () => {
     }
   });
 
+  it('gives the same result or error for any text, in one piece or in tiny windows', async () => {
+    const messy = fc.array(fc.constantFrom('a', '1', '2.5', ',', '"', '\n', '\r', '\r\n', ' ', 'é', 'NA', 'true', ';'), { maxLength: 80 }).map((parts) => parts.join(''));
+    const outcome = async (read: () => Promise<{ table: Table; badRows: readonly unknown[]; skipped: number; delimiter: string }>) => {
+      try {
+        const result = await read();
+        return { rows: rows(result.table), types: types(result.table), badRows: result.badRows, skipped: result.skipped, delimiter: result.delimiter };
+      } catch (error) {
+        if (!isNodeError(error)) throw error;
+        return { error: error.message.replace(/'[^']*\.csv'/, 'FILE') };
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(messy, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), async (text, windowBytes, blockBytes) => {
+        const path = join(tempDir(), 'm.csv');
+        writeFileSync(path, text);
+        const whole = await outcome(() => readCsv({ bytes: encoder.encode(text), name: 'm.csv' }, { onBadRow: 'skip' }));
+        const windowed = await outcome(() => readCsvTuned({ path }, { onBadRow: 'skip' }, { windowBytes, blockBytes, reportBytes: 16 }));
+        expect(windowed).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('copies text exactly when a column turns out to be text late', async () => {
     // 100 numbers, then text: text starts only after the first blocks, so it replays them.
     const values = [...Array.from({ length: 100 }, (_, k) => String(k)), ...Array.from({ length: 20 }, (_, k) => `w${k}`)];

@@ -15,6 +15,7 @@ import {
   fieldCountOf,
   recordOffset,
   setWindow,
+  SNIFF_BYTES,
   sniffDelimiter,
   startBlock,
   tokenizeUntil,
@@ -120,8 +121,11 @@ async function parse(input: Input, name: string, options: CsvReadOptions, tuning
 
   const { windowBytes, blockBytes, reportBytes } = tuning;
   const window = await Window.at(input, 0, windowBytes);
-  const start = checkStart(window.bytes, name);
-  const delimiter = options.delimiter === undefined || options.delimiter === 'auto' ? sniffDelimiter(window.bytes, start) : normalizeDelimiter(options.delimiter);
+  // The sniffer and the binary check look at the first 64 KiB (a window is larger, but in tests).
+  const sample = window.final || window.bytes.length >= SNIFF_BYTES ? window : await Window.at(input, 0, SNIFF_BYTES);
+  const start = checkStart(sample.bytes, name);
+  const delimiter =
+    options.delimiter === undefined || options.delimiter === 'auto' ? sniffDelimiter(sample.bytes, start, sample.final) : normalizeDelimiter(options.delimiter);
   const delimiterCode = delimiter.charCodeAt(0);
   const utf8 = new Utf8Check(name);
   utf8.check(window, 1);
@@ -315,7 +319,7 @@ function checkStart(bytes: Uint8Array, name: string): number {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new NodeError(`${where} is UTF-16 text; save it as UTF-8 (CSV UTF-8) and try again`, { field: 'path' });
   }
-  if (bytes.subarray(0, 65536).includes(0)) {
+  if (bytes.subarray(0, SNIFF_BYTES).includes(0)) {
     throw new NodeError(`${where} is not a text file (it contains zero bytes); is it a spreadsheet or a compressed file?`, { field: 'path' });
   }
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineNode, port, z, type AnyNodeDefinition } from '../sdk/index.js';
+import { defineNode, type AnyNodeDefinition } from '../sdk/index.js';
 import { fixtureNodes } from './test-support/fixture-nodes.js';
 import { Harness, pipeline } from './test-support/harness.js';
 

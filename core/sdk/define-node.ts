@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { RunContext } from './context.js';
 import type { PortSpec } from './ports.js';
 import type { InputValues, OutputValues } from './values.js';
