@@ -253,12 +253,13 @@ class RunExecution {
     }
     const work = runNodeJob(definition, job, this.options.store.artifacts, reporter, signal, this.values);
     // A node running in this thread that ignores the signal is abandoned after the grace period.
+    let onAbort = () => {};
     const abandoned = new Promise<JobResult>((resolve) => {
-      const onAbort = () => setTimeout(() => resolve({ ok: false, userError: true, message: 'cancelled' }), CANCEL_GRACE_MS).unref();
+      onAbort = () => void setTimeout(() => resolve({ ok: false, userError: true, message: 'cancelled' }), CANCEL_GRACE_MS).unref();
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
-    return Promise.race([work, abandoned]);
+    return Promise.race([work, abandoned]).finally(() => signal.removeEventListener('abort', onAbort));
   }
 
   private async hashSourceFiles(node: ResolvedNode): Promise<{ hashes: Record<string, string>; bytes: number }> {

@@ -39,7 +39,7 @@ const json = (output: Awaited<ReturnType<typeof run>>) => output.table.table.toA
 describe('data.csv node', () => {
   it('declares a worker source node with described params and defaults', () => {
     expect(csvNode.type).toBe('data.csv');
-    expect(csvNode.worker).toBe(true);
+    expect(csvNode.worker).toEqual({ whenInputBytesOver: 4 * 1024 * 1024 });
     expect(csvNode.module).toMatch(/csv\.(ts|js)$/);
     expect(Object.keys(csvNode.inputs)).toEqual([]);
     expect(csvNode.outputs.table.type).toBe('table');

@@ -9,7 +9,8 @@ export default defineNode({
   category: 'data',
   title: 'CSV file',
   description: 'Reads a CSV file into a table, inferring integer, decimal, true/false and text columns.',
-  worker: true,
+  // A small file parses faster than a worker thread starts; a large one must not block the API.
+  worker: { whenInputBytesOver: 4 * 1024 * 1024 },
   module: import.meta.url,
   inputs: {},
   outputs: { table: port('table', { description: 'The rows of the file.' }) },

@@ -40,8 +40,9 @@ export const sleep = defineNode({
     const steps = 10;
     for (let step = 1; step <= steps; step += 1) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, params.ms / steps);
-        ctx.signal.addEventListener('abort', () => { clearTimeout(timer); reject(ctx.signal.reason); }, { once: true });
+        const onAbort = () => { clearTimeout(timer); reject(ctx.signal.reason); };
+        const timer = setTimeout(() => { ctx.signal.removeEventListener('abort', onAbort); resolve(); }, params.ms / steps);
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
       });
       ctx.progress(step / steps);
       ctx.metric('step', step, step);
