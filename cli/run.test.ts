@@ -122,3 +122,20 @@ describe('tensorloom run', () => {
     expect(tensorloom(['run', 'missing.json'], { cwd: dir }).stderr).toContain('missing.json: error [file] no such file');
   });
 });
+
+describe('large files', () => {
+  it('reads a CSV over the worker threshold in a worker thread, with the same result', () => {
+    const dir = copyExamples();
+    const rows = ['id,x,label'];
+    for (let i = 0; i < 300_000; i += 1) rows.push(`${i},${(i * 0.25).toFixed(2)},${i % 3 === 0 ? 'a' : 'b'}`);
+    writeFileSync(join(dir, 'large.csv'), rows.join('\n'));
+    writeFileSync(
+      join(dir, 'large.pipeline.json'),
+      JSON.stringify({ format: 'tensorloom/pipeline@1', name: 'large', nodes: [{ id: 'load', type: 'data.csv', params: { path: 'large.csv' } }, { id: 'split', type: 'data.split', params: { stratifyBy: 'label' } }], edges: [{ from: 'load.table', to: 'split.table' }] }),
+    );
+    const { status, json } = runJson(['large.pipeline.json'], dir);
+    expect(status).toBe(0);
+    expect(json.metrics.load!.rows).toBe(300_000);
+    expect(json.metrics.split!.test_rows).toBe(60_000);
+  });
+});
