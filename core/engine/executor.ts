@@ -184,9 +184,18 @@ class RunExecution {
     if (this.running.size === 0) this.finishAll();
   }
 
+  /** Runs one node; whatever goes wrong (even in the store), the node ends in a final state. */
   private async runNode(node: ResolvedNode): Promise<void> {
-    const { store } = this.options;
     const started = Date.now();
+    try {
+      await this.executeNode(node, started);
+    } catch (error) {
+      if (!isFinalState(this.states.get(node.id) ?? 'idle')) this.fail(node.id, started, error);
+    }
+  }
+
+  private async executeNode(node: ResolvedNode, started: number): Promise<void> {
+    const { store } = this.options;
     const definition = node.definition;
     let key: string;
     let inputBytes = 0;
@@ -236,15 +245,25 @@ class RunExecution {
   }
 
   /** Runs the node in a worker thread or in this thread; either way a cancel is honoured within a second. */
-  private dispatch(node: ResolvedNode, job: NodeJob, inputBytes: number): Promise<JobResult> {
+  private async dispatch(node: ResolvedNode, job: NodeJob, inputBytes: number): Promise<JobResult> {
+    // Reports from a node abandoned after a cancel arrive late: they must not reach a closed store.
+    let open = true;
     const reporter: JobReporter = {
       progress: (fraction, message) =>
-        this.emit({ type: 'node.progress', runId: this.runId, nodeId: node.id, fraction, ...(message === undefined ? {} : { message }) }),
-      log: (level, message) => this.onLog(node.id, level, message),
-      metric: (name, value, step) => this.onMetric(node.id, name, value, step),
+        open && this.emit({ type: 'node.progress', runId: this.runId, nodeId: node.id, fraction, ...(message === undefined ? {} : { message }) }),
+      log: (level, message) => open && this.onLog(node.id, level, message),
+      metric: (name, value, step) => open && this.onMetric(node.id, name, value, step),
       attach: (artifact: AttachedArtifact) =>
-        this.options.store.attachArtifact(this.runId, node.id, artifact.name, { hash: artifact.hash, size: artifact.size, path: artifact.path, kind: 'file' }),
+        open && this.options.store.attachArtifact(this.runId, node.id, artifact.name, { hash: artifact.hash, size: artifact.size, path: artifact.path, kind: 'file' }),
     };
+    try {
+      return await this.start(node, job, inputBytes, reporter);
+    } finally {
+      open = false;
+    }
+  }
+
+  private start(node: ResolvedNode, job: NodeJob, inputBytes: number, reporter: JobReporter): Promise<JobResult> {
     const { definition } = node;
     const signal = this.abort.signal;
     const wantsWorker = typeof definition.worker === 'object' ? inputBytes > definition.worker.whenInputBytesOver : definition.worker === true;
@@ -284,7 +303,14 @@ class RunExecution {
 
   private finish(nodeId: string, status: NodeState, ms: number, error?: string): void {
     this.summaries[nodeId] = { status, cached: status === 'cached', ms, ...(error === undefined ? {} : { error }) };
-    this.setState(nodeId, status, ms, error);
+    try {
+      this.setState(nodeId, status, ms, error);
+    } catch (storeError) {
+      // The store failed (disk full, say): the run still finishes, and says why.
+      this.states.set(nodeId, status);
+      this.summaries[nodeId] = { status: 'failed', cached: false, ms, error: `could not record the result: ${(storeError as Error).message}` };
+      this.states.set(nodeId, 'failed');
+    }
   }
 
   private setState(nodeId: string, status: NodeState, ms?: number, error?: string): void {
@@ -302,7 +328,11 @@ class RunExecution {
   }
 
   private onLog(nodeId: string, level: LogLevel, message: string): void {
-    this.options.store.recordLog(this.runId, nodeId, level, message);
+    try {
+      this.options.store.recordLog(this.runId, nodeId, level, message);
+    } catch {
+      // A log line that cannot be stored still reaches the event stream.
+    }
     this.emit({ type: 'node.log', runId: this.runId, nodeId, level, message });
   }
 

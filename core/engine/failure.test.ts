@@ -58,3 +58,16 @@ describe('failure isolation', () => {
     expect(result.nodes.src!.error).toMatch(/param 'file': '..\/..\/etc\/passwd' is outside the workspace/);
   });
 });
+
+describe('contract checks', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  it('a node returning the wrong kind of value fails with the port named, and nothing is cached', async () => {
+    harness = new Harness();
+    const doc = pipeline([{ id: 'odd', type: 'test.badOutput' }], []);
+    const result = await harness.run(doc);
+    expect(result.nodes.odd).toMatchObject({ status: 'failed', error: "internal error: node type 'test.badOutput' returned a bad 'out' output: expected a JSON object" });
+    expect((await harness.run(doc)).nodes.odd!.status).toBe('failed');
+  });
+});

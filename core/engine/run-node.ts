@@ -39,17 +39,35 @@ export type JobResult =
 
 /**
  * Decoded values of artifacts produced in this thread, so a table passed from one node to
- * the next is not re-read from disk. Keyed by content hash, which makes it always correct.
+ * the next is not re-read from disk. Keyed by content hash, which makes it always correct;
+ * bounded by the artifacts' size on disk (a fair proxy for their size in memory).
  */
 export class ValueCache {
-  private readonly values = new Map<string, unknown>();
-  constructor(private readonly limit = 64) {}
+  private readonly values = new Map<string, { value: unknown; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly budgetBytes = 512 * 1024 * 1024) {}
+
   get(hash: string): unknown {
-    return this.values.get(hash);
+    const entry = this.values.get(hash);
+    if (!entry) return undefined;
+    this.values.delete(hash); // most recently used last
+    this.values.set(hash, entry);
+    return entry.value;
   }
-  set(hash: string, value: unknown): void {
-    if (this.values.size >= this.limit) this.values.delete(this.values.keys().next().value!);
-    this.values.set(hash, value);
+
+  set(hash: string, value: unknown, bytes: number): void {
+    if (bytes > this.budgetBytes) return;
+    const previous = this.values.get(hash);
+    if (previous) this.bytes -= previous.bytes;
+    this.values.delete(hash);
+    this.values.set(hash, { value, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.values) {
+      if (this.bytes <= this.budgetBytes) break;
+      this.values.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
   }
 }
 
@@ -81,7 +99,7 @@ export async function runNodeJob(
       await codec.encode(value as never, temp);
       const stored = codec.kind === 'dir' ? await artifacts.putDir(temp) : await artifacts.putFile(temp);
       outputs[port] = { hash: stored.hash, type: spec.type, size: stored.size };
-      values.set(stored.hash, codec.kind === 'dir' ? await codec.decode(stored.path) : value);
+      values.set(stored.hash, codec.kind === 'dir' ? await codec.decode(stored.path) : value, stored.size);
     }
     return { ok: true, outputs };
   } catch (error) {

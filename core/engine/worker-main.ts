@@ -12,7 +12,7 @@ const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
 
 let current: AbortController | undefined;
-const values = new ValueCache(8);
+const values = new ValueCache(64 * 1024 * 1024);
 const send = (message: FromWorker) => port.postMessage(message);
 
 port.on('message', (message: ToWorker) => {

@@ -73,4 +73,15 @@ export const crash = defineNode({
   },
 });
 
-export const fixtureNodes = [source, add, sleep, fail, crash];
+/** A bug of another kind: returns the wrong shape for its output. */
+export const badOutput = defineNode({
+  type: 'test.badOutput', version: 1, category: 'util', title: 'Bad output', description: 'Returns a string where metrics belong.',
+  inputs: {},
+  outputs: { out: port('metrics') },
+  params: z.object({}),
+  async run() {
+    return { out: 'not metrics' as never };
+  },
+});
+
+export const fixtureNodes = [source, add, sleep, fail, crash, badOutput];
