@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readCsv } from '../../core/data/csv.js';
+import { seededRandom } from '../../core/data/random.js';
 
 function argument(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -28,23 +29,12 @@ const runs = argument('runs', 5);
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), '..', '.data');
 const file = join(dataDir, `csv-bench-v1-${rows}.csv`);
 
-/** Small deterministic PRNG (mulberry32) so every machine benchmarks the same file. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const CITIES = ['Lisbon', 'Oslo', 'Nairobi', 'Lima', 'Osaka', 'Quebec', 'Perth', 'Tallinn', 'Accra', 'Bogotá', 'Zürich', 'Hanoi'];
 const WORDS = ['alpha', 'delta', 'river', 'stone', 'maple', 'ember', 'north', 'quiet', 'lumen', 'coral', 'frost', 'amber'];
 
 function generate(path: string, count: number): void {
-  const random = prng(42);
+  // Seeded, so every machine benchmarks the same file.
+  const random = seededRandom(42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const lines = ['id,age,income,score,city,label,active,ratio'];
   const parts: string[] = [];

@@ -3,6 +3,9 @@
  * missing marker, integer, float, boolean or other text. Numbers come out exactly as JS
  * `Number()` would give them.
  */
+import { ASCII } from './ascii.js';
+
+const { DOT, MINUS, NINE, PLUS, SPACE, TAB, ZERO } = ASCII;
 
 export const CELL_MISSING = 0;
 export const CELL_INT = 1;
@@ -16,18 +19,14 @@ export const MISSING_MARKERS: readonly string[] = ['NA', 'N/A', 'NaN', 'nan', 'n
 
 const MISSING_BYTES = MISSING_MARKERS.map((marker) => Uint8Array.from(marker, (c) => c.charCodeAt(0)));
 
-/** Exact powers of ten: every 10^k with k ≤ 22 is a double without rounding. */
-const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 /** Integers with at most this many significant digits are exact in a double (< 2^53). */
 const MAX_EXACT_DIGITS = 15;
-
-const SPACE = 32;
-const TAB = 9;
-const MINUS = 45;
-const PLUS = 43;
-const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
+/** 10^k is an exact double up to k = 22. */
+const MAX_EXACT_POWER = 22;
+/** Exact powers of ten: POW10[k] = 10^k for k ≤ MAX_EXACT_POWER, each a double without rounding. */
+const POW10: readonly number[] = Array.from({ length: MAX_EXACT_POWER + 1 }, (_, k) => Number(`1e${k}`));
+/** The constants above, for csv-columns' inlined fast path (destructure them: see ascii.ts). */
+export const EXACT_DOUBLES = { MAX_EXACT_DIGITS, MAX_EXACT_POWER, POW10 } as const;
 
 function isSpace(b: number): boolean {
   return b === SPACE || b === TAB;
@@ -191,7 +190,7 @@ function parseNumber(bytes: Uint8Array, start: number, end: number, values: Floa
     scale += exponentNegative ? -exponent : exponent;
   }
   let value: number;
-  if (significant <= MAX_EXACT_DIGITS && scale >= -22 && scale <= 22) {
+  if (significant <= MAX_EXACT_DIGITS && scale >= -MAX_EXACT_POWER && scale <= MAX_EXACT_POWER) {
     value = scale < 0 ? mantissa / POW10[-scale]! : mantissa * POW10[scale]!;
     if (negative) value = -value;
   } else {

@@ -10,21 +10,15 @@
  * that the column's type does not need.
  */
 import { Bool, Float64, Int32, Utf8, makeData, type Data } from 'apache-arrow';
-import { CELL_BOOL, CELL_FLOAT, CELL_INT, CELL_MISSING, CELL_OTHER, classifyCell, unquoteInto } from './csv-cells.js';
+import { CELL_BOOL, CELL_FLOAT, CELL_INT, CELL_MISSING, CELL_OTHER, EXACT_DOUBLES, classifyCell, unquoteInto } from './csv-cells.js';
 import { NodeError } from '../sdk/errors.js';
+import { ASCII } from './ascii.js';
 import type { Tokens } from './csv-tokenize.js';
 
-const QUOTE = 34;
-const PLUS = 43;
-const MINUS = 45;
-const DOT = 46;
-const ZERO = 48;
-const LOWER_E = 101;
-/** At most this many digits make an integer below 2^53, so exact in a double. */
-const MAX_FAST_DIGITS = 15;
-/** 10^k is an exact double up to k = 22. */
-const MAX_EXACT_POWER = 22;
-const POW10 = Array.from({ length: MAX_EXACT_POWER + 1 }, (_, k) => Number(`1e${k}`));
+// Module-local consts for the hot loop (see ascii.ts).
+const { DOT, LOWER_E, MINUS, PLUS, QUOTE, ZERO } = ASCII;
+const { MAX_EXACT_DIGITS, MAX_EXACT_POWER, POW10 } = EXACT_DOUBLES;
+
 /** Cell kind for `true` (CELL_BOOL is `false`), so booleans need no value array. */
 const CELL_TRUE = 5;
 const INT32_MIN = -2147483648;
@@ -157,7 +151,7 @@ export class ColumnReader {
       let digits = i - integerStart;
       let kind: number;
       let value = 0;
-      if (i === e && digits > 0 && digits <= MAX_FAST_DIGITS) {
+      if (i === e && digits > 0 && digits <= MAX_EXACT_DIGITS) {
         kind = CELL_INT;
         value = negative ? -mantissa : mantissa;
       } else {
@@ -188,7 +182,7 @@ export class ColumnReader {
           if (i === exponentStart) i = -1; // no exponent digits: not for the fast path
           scale += exponentNegative ? -exponent : exponent;
         }
-        if (i === e && digits > 0 && digits <= MAX_FAST_DIGITS && scale >= -MAX_EXACT_POWER && scale <= MAX_EXACT_POWER) {
+        if (i === e && digits > 0 && digits <= MAX_EXACT_DIGITS && scale >= -MAX_EXACT_POWER && scale <= MAX_EXACT_POWER) {
           kind = CELL_FLOAT;
           value = scale < 0 ? mantissa / POW10[-scale]! : mantissa * POW10[scale]!;
           if (negative) value = -value;

@@ -11,12 +11,9 @@
  * recordField[r] .. recordField[r + 1] - 2 (the last slot is its sentinel) and starts on
  * the 1-based physical line recordLine[r] (newlines inside quotes count).
  */
+import { ASCII } from './ascii.js';
 
-const QUOTE = 34;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const TAB = 9;
+const { CR, LF, QUOTE, SPACE, TAB } = ASCII;
 
 export interface Tokens {
   /** Field start offsets, with a sentinel (record end + 1) after each record's last field. */

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
-import { isNodeError, type NodeError } from '../sdk/errors.js';
+import { isNodeError } from '../sdk/errors.js';
+import { expectNodeError } from '../sdk/testing.js';
 import { readCsv, readCsvTuned, uniqueNames, type CsvReadOptions, type CsvTuning } from './csv.js';
 
 const PENGUINS = fileURLToPath(new URL('../../examples/data/penguins.csv', import.meta.url));
@@ -21,16 +22,6 @@ function rows(table: Table): Record<string, unknown>[] {
 
 function types(table: Table): Record<string, string> {
   return Object.fromEntries(table.schema.fields.map((field) => [field.name, String(field.type)]));
-}
-
-async function failure(promise: Promise<unknown>): Promise<NodeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNodeError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a NodeError, but it resolved');
 }
 
 function tempDir(): string {
@@ -169,7 +160,7 @@ describe('readCsv: quoting and lines', () => {
   });
 
   it('reports an unterminated quote with the line where it began', async () => {
-    const error = await failure(csv('a,b\n1,x\n2,"never closed\n3,z\n4,w\n'));
+    const error = await expectNodeError(csv('a,b\n1,x\n2,"never closed\n3,z\n4,w\n'));
     expect(error.message).toContain("'test.csv' line 3");
     expect(error.message).toContain('never closed');
     expect(error.field).toBe('path');
@@ -202,7 +193,7 @@ describe('readCsv: delimiters', () => {
   });
 
   it('rejects an unusable delimiter, naming the param', async () => {
-    const error = await failure(csv('a\n1\n', { delimiter: '::' }));
+    const error = await expectNodeError(csv('a\n1\n', { delimiter: '::' }));
     expect(error.field).toBe('delimiter');
     expect(error.message).toContain("'auto'");
   });
@@ -244,7 +235,7 @@ describe('readCsv: bad rows', () => {
     `id,age\n${Array.from({ length: count }, (_, k) => `${k + 1},${bad[k + 1] ?? 20 + (k % 50)}`).join('\n')}\n`;
 
   it('fails on a stray text cell in a numeric column, naming line and column', async () => {
-    const error = await failure(csv(numbers(100, { 56: 'abc' })));
+    const error = await expectNodeError(csv(numbers(100, { 56: 'abc' })));
     expect(error.message).toBe("'test.csv' line 57, column 'age': 'abc' is not a number. Fix the file, or set onBadRow to 'skip' to drop bad rows.");
     expect(error.field).toBe('path');
   });
@@ -269,7 +260,7 @@ describe('readCsv: bad rows', () => {
   });
 
   it('fails on ragged rows with the expected and found counts', async () => {
-    const error = await failure(csv('a,b,c\n1,2,3\n4,5\n6,7,8,9\n'));
+    const error = await expectNodeError(csv('a,b,c\n1,2,3\n4,5\n6,7,8,9\n'));
     expect(error.message).toContain("'test.csv' has 2 bad rows:");
     expect(error.message).toContain('line 3: expected 3 fields, found 2');
     expect(error.message).toContain('line 4: expected 3 fields, found 4');
@@ -286,7 +277,7 @@ describe('readCsv: bad rows', () => {
 
   it('lists the first few of many bad rows and the total', async () => {
     const body = Array.from({ length: 30 }, (_, k) => (k % 3 === 0 ? `${k}` : `${k},x`)).join('\n');
-    const error = await failure(csv(`a,b\n${body}\n`));
+    const error = await expectNodeError(csv(`a,b\n${body}\n`));
     expect(error.message).toContain('has 10 bad rows');
     expect(error.message).toContain('… and 5 more');
     expect(error.message.split('\n').filter((line) => line.startsWith('  line'))).toHaveLength(5);
@@ -334,7 +325,7 @@ describe('readCsv: files and user mistakes', () => {
   });
 
   it('names a missing file', async () => {
-    const error = await failure(readCsv({ path: join(tempDir(), 'nope.csv'), name: 'data/nope.csv' }));
+    const error = await expectNodeError(readCsv({ path: join(tempDir(), 'nope.csv'), name: 'data/nope.csv' }));
     expect(error.message).toBe("file 'data/nope.csv' not found; check the path (relative paths start at the pipeline's folder)");
     expect(error.field).toBe('path');
   });
@@ -342,26 +333,26 @@ describe('readCsv: files and user mistakes', () => {
   it('names a folder given as a file', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'data.csv'));
-    const error = await failure(readCsv({ path: join(dir, 'data.csv'), name: 'data.csv' }));
+    const error = await expectNodeError(readCsv({ path: join(dir, 'data.csv'), name: 'data.csv' }));
     expect(error.message).toBe("'data.csv' is a folder, not a CSV file");
   });
 
   it('rejects an empty file', async () => {
-    expect((await failure(csv(''))).message).toBe("'test.csv' is empty: it has no header and no rows");
-    expect((await failure(csv('\ufeff\n\n  \n'))).message).toContain('is empty');
+    expect((await expectNodeError(csv(''))).message).toBe("'test.csv' is empty: it has no header and no rows");
+    expect((await expectNodeError(csv('\ufeff\n\n  \n'))).message).toContain('is empty');
   });
 
   it('rejects text that is not UTF-8, naming the line', async () => {
     const bytes = Uint8Array.from([...encoder.encode('name\nJos'), 0xe9, ...encoder.encode('\nAna\n')]);
-    const error = await failure(readCsv({ bytes, name: 'latin1.csv' }));
+    const error = await expectNodeError(readCsv({ bytes, name: 'latin1.csv' }));
     expect(error.message).toBe("'latin1.csv' is not valid UTF-8 text (first bad byte on line 2); re-save it with UTF-8 encoding");
   });
 
   it('rejects UTF-16 and binary files', async () => {
     const utf16 = Uint8Array.from([0xff, 0xfe, 0x61, 0x00, 0x0a, 0x00]);
-    expect((await failure(readCsv({ bytes: utf16, name: 'u.csv' }))).message).toContain('UTF-16');
+    expect((await expectNodeError(readCsv({ bytes: utf16, name: 'u.csv' }))).message).toContain('UTF-16');
     const zip = Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00]);
-    expect((await failure(readCsv({ bytes: zip, name: 'book.xlsx' }))).message).toContain('not a text file');
+    expect((await expectNodeError(readCsv({ bytes: zip, name: 'book.xlsx' }))).message).toContain('not a text file');
   });
 
   it('reads a file in small windows the same as in one piece, with line numbers', async () => {
@@ -425,7 +416,7 @@ describe('readCsv: windows and blocks (property)', () => {
       const result = await readCsvTuned({ path: good }, {}, tuning);
       expect(rows(result.table).map((r) => r.city)).toEqual(['Zürich', 'Bogotá', '東京']);
       expect(rows((await readCsvTuned({ path: other }, {}, tuning)).table).map((r) => r.t)).toEqual(['é ü 中', 'a']);
-      const error = await failure(readCsvTuned({ path: bad, name: 'bad.csv' }, {}, tuning));
+      const error = await expectNodeError(readCsvTuned({ path: bad, name: 'bad.csv' }, {}, tuning));
       expect(error.message).toContain('first bad byte on line 5');
     }
   });

@@ -1,10 +1,11 @@
 /**
  * The data layer as nodes see it: reading CSV into Arrow tables and small,
- * type-preserving table helpers. Re-exported from the SDK index.
+ * type-preserving table helpers, and a seeded PRNG. Re-exported from the SDK index.
  */
 export { readCsv, formatBadRow, MAX_REPORTED_BAD_ROWS } from '../data/csv.js';
 export type { CsvSource, CsvReadOptions, CsvReadResult, CsvBadRow } from '../data/csv.js';
 export type { InferredType } from '../data/csv-columns.js';
+export { seededRandom, shuffleInPlace } from '../data/random.js';
 export {
   columnNames,
   columnKind,

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AttachedArtifact, LogLevel, RunContext } from './context.js';
+import { isNodeError, type NodeError } from './errors.js';
 import { resolveInside } from './paths.js';
 
 export interface TestContext extends RunContext {
@@ -60,4 +61,18 @@ export function createTestContext(options: { root?: string; pipelineDir?: string
       resolve: (path, field) => resolveInside(root, pipelineDir, path, field),
     },
   };
+}
+
+/**
+ * The NodeError `promise` rejects with, for asserting on its message and field. Throws
+ * when the promise resolves, and rethrows any rejection that is not a NodeError.
+ */
+export async function expectNodeError(promise: Promise<unknown>): Promise<NodeError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isNodeError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a NodeError, but the promise resolved');
 }

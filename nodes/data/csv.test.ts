@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isNodeError, type NodeError } from '../../core/sdk/index.js';
-import { createTestContext, type TestContext } from '../../core/sdk/testing.js';
+import { createTestContext, expectNodeError, type TestContext } from '../../core/sdk/testing.js';
 import csvNode from './csv.js';
 
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'data');
@@ -22,16 +21,6 @@ function workspace(files: Record<string, string | Uint8Array>): TestContext {
 async function run(ctx: TestContext, params: Record<string, unknown>) {
   const parsed = csvNode.params.parse(params);
   return csvNode.run({ inputs: {}, params: parsed }, ctx);
-}
-
-async function failure(promise: Promise<unknown>): Promise<NodeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNodeError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a NodeError');
 }
 
 const json = (output: Awaited<ReturnType<typeof run>>) => output.table.table.toArray().map((row) => row.toJSON());
@@ -95,7 +84,7 @@ describe('data.csv node', () => {
 
   it('fails on ragged rows by default, naming file and line', async () => {
     const ctx = workspace({ 'r.csv': 'a,b,c\n1,2,3\n4,5\n' });
-    const error = await failure(run(ctx, { path: 'r.csv' }));
+    const error = await expectNodeError(run(ctx, { path: 'r.csv' }));
     expect(error.message).toBe("'r.csv' line 3: expected 3 fields, found 2. Fix the file, or set onBadRow to 'skip' to drop bad rows.");
   });
 
@@ -103,7 +92,7 @@ describe('data.csv node', () => {
 
   it('fails on text in a numeric column, naming line and column', async () => {
     const ctx = workspace({ 'ages.csv': ages });
-    const error = await failure(run(ctx, { path: 'ages.csv' }));
+    const error = await expectNodeError(run(ctx, { path: 'ages.csv' }));
     expect(error.message).toContain("line 42, column 'age': 'abc' is not a number");
   });
 
@@ -120,22 +109,22 @@ describe('data.csv node', () => {
 
   it('names a missing file and a folder', async () => {
     const ctx = workspace({ 'data/keep.txt': '' });
-    expect((await failure(run(ctx, { path: 'data/missing.csv' }))).message).toContain("file 'data/missing.csv' not found");
-    expect((await failure(run(ctx, { path: 'data' }))).message).toBe("'data' is a folder, not a CSV file");
+    expect((await expectNodeError(run(ctx, { path: 'data/missing.csv' }))).message).toContain("file 'data/missing.csv' not found");
+    expect((await expectNodeError(run(ctx, { path: 'data' }))).message).toBe("'data' is a folder, not a CSV file");
   });
 
   it('refuses a path outside the workspace', async () => {
     const ctx = workspace({});
-    const error = await failure(run(ctx, { path: join(EXAMPLES, 'penguins.csv') }));
+    const error = await expectNodeError(run(ctx, { path: join(EXAMPLES, 'penguins.csv') }));
     expect(error.field).toBe('path');
     expect(error.message).toContain('outside the workspace');
-    expect((await failure(run(ctx, { path: '../elsewhere.csv' }))).message).toContain('outside the workspace');
+    expect((await expectNodeError(run(ctx, { path: '../elsewhere.csv' }))).message).toContain('outside the workspace');
   });
 
   it('rejects empty and non-UTF-8 files', async () => {
     const ctx = workspace({ 'empty.csv': '', 'latin1.csv': Uint8Array.from([0x61, 0x0a, 0x4a, 0x6f, 0x73, 0xe9, 0x0a]) });
-    expect((await failure(run(ctx, { path: 'empty.csv' }))).message).toContain("'empty.csv' is empty");
-    expect((await failure(run(ctx, { path: 'latin1.csv' }))).message).toContain('not valid UTF-8');
+    expect((await expectNodeError(run(ctx, { path: 'empty.csv' }))).message).toContain("'empty.csv' is empty");
+    expect((await expectNodeError(run(ctx, { path: 'latin1.csv' }))).message).toContain('not valid UTF-8');
   });
 
   it('stops when cancelled', async () => {

@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { columnNames, columnValues, isNodeError, readCsv, SPLIT_COLUMN, type DataTable, type NodeError, type RecipeStep } from '../../core/sdk/index.js';
-import { createTestContext } from '../../core/sdk/testing.js';
+import { columnNames, columnValues, readCsv, SPLIT_COLUMN, type DataTable, type RecipeStep } from '../../core/sdk/index.js';
+import { createTestContext, expectNodeError } from '../../core/sdk/testing.js';
 import splitNode from './split.js';
 
 const PENGUINS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'data', 'penguins.csv');
@@ -21,16 +21,6 @@ async function split(input: DataTable, params: Record<string, unknown> = {}, ctx
   const roles = columnValues(output.table.table, SPLIT_COLUMN, 'x') as string[];
   const count = (role: string) => roles.filter((r) => r === role).length;
   return { output, roles, ctx, counts: { train: count('train'), validation: count('validation'), test: count('test') } };
-}
-
-async function failure(promise: Promise<unknown>): Promise<NodeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNodeError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a NodeError');
 }
 
 describe('data.split node', () => {
@@ -106,7 +96,7 @@ describe('data.split node', () => {
   });
 
   it('names a missing stratify column and lists the columns', async () => {
-    const error = await failure(split(await penguins(), { stratifyBy: 'Species' }));
+    const error = await expectNodeError(split(await penguins(), { stratifyBy: 'Species' }));
     expect(error.field).toBe('stratifyBy');
     expect(error.message).toBe(
       "column 'Species' not found; columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year",
@@ -114,17 +104,17 @@ describe('data.split node', () => {
   });
 
   it('refuses test + validation of 0.95 or more', async () => {
-    const error = await failure(split(await penguins(), { test: 0.5, validation: 0.45 }));
+    const error = await expectNodeError(split(await penguins(), { test: 0.5, validation: 0.45 }));
     expect(error.field).toBe('test');
     expect(error.message).toContain('keep it below 0.95');
   });
 
   it('refuses an empty table and too few rows', async () => {
-    expect((await failure(split(await fromText('a,b\n')))).message).toContain('no rows to split');
-    const one = await failure(split(await fromText('a\n1\n')));
+    expect((await expectNodeError(split(await fromText('a,b\n')))).message).toContain('no rows to split');
+    const one = await expectNodeError(split(await fromText('a\n1\n')));
     expect(one.message).toBe('1 row is too few for this split: no row left for test; lower test/validation or use more data');
     expect(one.field).toBe('test');
-    const two = await failure(split(await fromText('a\n1\n2\n'), { test: 0.2, validation: 0.2 }));
+    const two = await expectNodeError(split(await fromText('a\n1\n2\n'), { test: 0.2, validation: 0.2 }));
     expect(two.message).toContain('no row left for validation');
     expect(two.field).toBe('validation');
     const three = await split(await fromText('a\n1\n2\n3\n'), { test: 0.2, validation: 0.2 });

@@ -3,6 +3,8 @@ import {
   defineNode,
   NodeError,
   port,
+  seededRandom,
+  shuffleInPlace,
   SPLIT_COLUMN,
   stringColumn,
   withColumn,
@@ -12,25 +14,6 @@ import {
 
 /** test + validation must stay below this, so there is something left to train on. */
 const MAX_HELD_OUT = 0.95;
-
-/** mulberry32: a small, fast, well-mixed PRNG; the same seed gives the same sequence everywhere. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle(items: number[], next: () => number): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-}
 
 /**
  * How many of `size` rows go to test and validation. With `atLeastOne`, a part that was
@@ -92,11 +75,11 @@ export default defineNode({
       strata.push(Array.from({ length: rows }, (_, row) => row));
     }
 
-    const next = random(params.seed);
+    const next = seededRandom(params.seed);
     const roles = new Array<SplitRole>(rows).fill('train');
     const stratified = params.stratifyBy !== undefined;
     for (const members of strata) {
-      shuffle(members, next);
+      shuffleInPlace(members, next);
       // Every class with two rows or more gets a test (and validation) row when asked.
       const sizes = partSizes(members.length, params.test, params.validation, stratified || members.length >= 2);
       members.forEach((row, k) => {
