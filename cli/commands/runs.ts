@@ -66,6 +66,16 @@ export function showCommand(options: { runId: string; json: boolean; workspace?:
       for (const [name, value] of Object.entries(metrics)) metricRows.push([`  ${nodeId}`, name, String(value)]);
     }
     if (metricRows.length > 0) process.stdout.write(`${bold('metrics')}\n${table(metricRows)}\n`);
+    // Warnings and errors matter after the fact (skipped rows, a stack trace of a bug); info lines are in --json.
+    const notable = run.logs.filter((log) => log.level !== 'info');
+    if (notable.length > 0) {
+      process.stdout.write(`${bold('warnings and errors')}\n`);
+      for (const log of notable) {
+        const [first, ...rest] = log.message.split('\n');
+        process.stdout.write(`  ${log.level === 'warn' ? yellow('warn') : red('error')} ${log.nodeId ?? 'run'}: ${first}\n`);
+        if (rest.length > 0) process.stdout.write(dim(rest.map((line) => `      ${line}`).join('\n')) + '\n');
+      }
+    }
     return 0;
   } finally {
     store.close();

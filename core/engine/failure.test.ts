@@ -71,3 +71,17 @@ describe('contract checks', () => {
     expect((await harness.run(doc)).nodes.odd!.status).toBe('failed');
   });
 });
+
+describe('worker thread failures', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  it('a worker thread that dies fails its node only, and the next worker node still runs', async () => {
+    harness = new Harness({ concurrency: 1 });
+    const result = await harness.run(
+      pipeline([{ id: 'dies', type: 'test.exit' }, { id: 'spins', type: 'test.spin', params: { ms: 20 } }], []),
+    );
+    expect(result.nodes.dies).toMatchObject({ status: 'failed', error: 'internal error: worker thread exited with code 3' });
+    expect(result.nodes.spins!.status).toBe('succeeded');
+  });
+});

@@ -11,6 +11,7 @@ import { Engine, type EngineOptions, type RunResult } from '../executor.js';
 import { fixtureNodes } from './fixture-nodes.js';
 import spin from './spin-node.js';
 import where from './where-node.js';
+import exit from './exit-node.js';
 
 type NodeSpec = { id: string; type: string; params?: Record<string, unknown> };
 
@@ -26,7 +27,7 @@ export class Harness {
   registry: NodeRegistry;
   events: EngineEvent[] = [];
 
-  constructor(private readonly engineOptions: Partial<EngineOptions> = {}, definitions: AnyNodeDefinition[] = [...fixtureNodes, spin, where] as unknown as AnyNodeDefinition[]) {
+  constructor(private readonly engineOptions: Partial<EngineOptions> = {}, definitions: AnyNodeDefinition[] = [...fixtureNodes, spin, where, exit] as unknown as AnyNodeDefinition[]) {
     this.root = mkdtempSync(join(tmpdir(), 'tensorloom-engine-'));
     this.registry = new NodeRegistry(definitions);
     this.store = WorkspaceStore.open(join(this.root, '.tensorloom'));
