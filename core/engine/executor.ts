@@ -196,19 +196,12 @@ class RunExecution {
 
   private async executeNode(node: ResolvedNode, started: number): Promise<void> {
     const { store } = this.options;
-    const definition = node.definition;
-    let key: string;
-    let inputBytes = 0;
-    try {
-      const inputs: Record<string, string> = {};
-      for (const [port, ref] of Object.entries(node.inputs)) inputs[port] = this.outputs.get(ref.node)![ref.port]!.hash;
-      const files = await this.hashSourceFiles(node);
-      key = cacheKey(definition, node.params, inputs, files.hashes);
-      inputBytes = files.bytes + Object.values(node.inputs).reduce((sum, ref) => sum + this.outputs.get(ref.node)![ref.port]!.size, 0);
-    } catch (error) {
-      this.fail(node.id, started, error);
-      return;
-    }
+    // The upstream outputs feeding each input port: their hashes key the cache, their sizes pick the thread.
+    const inputRefs: Record<string, OutputRef> = {};
+    for (const [port, ref] of Object.entries(node.inputs)) inputRefs[port] = this.outputs.get(ref.node)![ref.port]!;
+    const files = await this.hashSourceFiles(node);
+    const key = cacheKey(node.definition, node.params, Object.fromEntries(Object.entries(inputRefs).map(([port, ref]) => [port, ref.hash])), files.hashes);
+    const inputBytes = files.bytes + Object.values(inputRefs).reduce((sum, ref) => sum + ref.size, 0);
     if (this.abort.signal.aborted) return this.finish(node.id, 'cancelled', 0);
 
     const hit = store.lookupCache(key);
@@ -227,7 +220,7 @@ class RunExecution {
       nodeId: node.id,
       nodeType: node.type,
       params: node.params,
-      inputs: Object.fromEntries(Object.entries(node.inputs).map(([port, ref]) => [port, this.outputs.get(ref.node)![ref.port]!])),
+      inputs: inputRefs,
       workspaceRoot: this.options.workspaceRoot,
       pipelineDir: this.request.pipelineDir,
     };
@@ -307,7 +300,6 @@ class RunExecution {
       this.setState(nodeId, status, ms, error);
     } catch (storeError) {
       // The store failed (disk full, say): the run still finishes, and says why.
-      this.states.set(nodeId, status);
       this.summaries[nodeId] = { status: 'failed', cached: false, ms, error: `could not record the result: ${(storeError as Error).message}` };
       this.states.set(nodeId, 'failed');
     }
