@@ -82,6 +82,8 @@ class RunExecution {
   private readonly outputs = new Map<string, Record<string, OutputRef>>();
   private readonly summaries: Record<string, NodeSummary> = {};
   private readonly metrics: Record<string, Record<string, number>> = {};
+  /** TensorFlow.js backends the nodes of this run reported; 'none' until one does. */
+  private backend = 'none';
   private readonly running = new Set<string>();
   private readonly abort = new AbortController();
   private readonly selected: string[];
@@ -140,7 +142,7 @@ class RunExecution {
     for (const [id, refs] of this.outputs) {
       outputs[id] = Object.fromEntries(Object.entries(refs).map(([port, ref]) => [port, ref.hash]));
     }
-    return { runId: this.runId, status, backend: 'none', nodes: this.summaries, metrics: this.metrics, outputs };
+    return { runId: this.runId, status, backend: this.backend, nodes: this.summaries, metrics: this.metrics, outputs };
   }
 
   private outcome(): RunOutcome {
@@ -246,6 +248,7 @@ class RunExecution {
         open && this.emit({ type: 'node.progress', runId: this.runId, nodeId: node.id, fraction, ...(message === undefined ? {} : { message }) }),
       log: (level, message) => open && this.onLog(node.id, level, message),
       metric: (name, value, step) => open && this.onMetric(node.id, name, value, step),
+      backend: (name) => open && this.onBackend(name),
       attach: (artifact: AttachedArtifact) =>
         open && this.options.store.attachArtifact(this.runId, node.id, artifact.name, { hash: artifact.hash, size: artifact.size, path: artifact.path, kind: 'file' }),
     };
@@ -326,6 +329,17 @@ class RunExecution {
       // A log line that cannot be stored still reaches the event stream.
     }
     this.emit({ type: 'node.log', runId: this.runId, nodeId, level, message });
+  }
+
+  private onBackend(name: string): void {
+    if (this.backend === name) return;
+    // Two nodes on different backends (e.g. a forced one in a worker): the run lists both.
+    this.backend = this.backend === 'none' ? name : `${this.backend},${name}`;
+    try {
+      this.options.store.setRunBackend(this.runId, this.backend);
+    } catch {
+      // The run's result still carries the backend.
+    }
   }
 
   private onMetric(nodeId: string, name: string, value: number, step?: number): void {

@@ -30,6 +30,7 @@ export interface JobReporter {
   progress(fraction: number, message?: string): void;
   log(level: LogLevel, message: string): void;
   metric(name: string, value: number, step?: number): void;
+  backend(name: string): void;
   attach(artifact: AttachedArtifact): void;
 }
 
@@ -131,6 +132,7 @@ function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobR
       }
       reporter.metric(name, value, step);
     },
+    usedBackend: (name) => reporter.backend(name),
     artifacts: {
       tempPath(name) {
         const path = artifacts.tempPath(`${job.nodeId}-${name}`);

@@ -30,6 +30,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     progress: (fraction, text) => send({ type: 'progress', fraction, ...(text === undefined ? {} : { message: text }) }),
     log: (level, text) => send({ type: 'log', level, message: text }),
     metric: (name, value, step) => send({ type: 'metric', name, value, ...(step === undefined ? {} : { step }) }),
+    backend: (name) => send({ type: 'backend', name }),
     attach: (artifact) => send({ type: 'attach', artifact }),
   };
   try {

@@ -44,6 +44,7 @@ export class WorkerPool {
             case 'progress': return reporter.progress(message.fraction, message.message);
             case 'log': return reporter.log(message.level, message.message);
             case 'metric': return reporter.metric(message.name, message.value, message.step);
+            case 'backend': return reporter.backend(message.name);
             case 'attach': return reporter.attach(message.artifact);
             case 'result': return finish(message.result);
           }

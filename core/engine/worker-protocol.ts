@@ -10,5 +10,6 @@ export type FromWorker =
   | { type: 'progress'; fraction: number; message?: string }
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'metric'; name: string; value: number; step?: number }
+  | { type: 'backend'; name: string }
   | { type: 'attach'; artifact: AttachedArtifact }
   | { type: 'result'; result: JobResult };

@@ -23,6 +23,8 @@ export interface RunContext {
   log(message: string, level?: LogLevel): void;
   /** A number for the run's metrics; with `step`, one point of a series (e.g. per epoch). */
   metric(name: string, value: number, step?: number): void;
+  /** Records which TensorFlow.js backend this node computed with (the run keeps it). */
+  usedBackend(name: string): void;
   readonly artifacts: {
     /** A fresh path in the workspace's temp folder for building a file or folder. */
     tempPath(name: string): string;

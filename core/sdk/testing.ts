@@ -13,6 +13,8 @@ import { resolveInside } from './paths.js';
 export interface TestContext extends RunContext {
   readonly logs: { level: LogLevel; message: string }[];
   readonly metrics: { name: string; value: number; step: number | undefined }[];
+  /** Backends the node reported with usedBackend. */
+  readonly backends: string[];
   readonly progressReports: number[];
   readonly abort: AbortController;
 }
@@ -26,6 +28,7 @@ export function createTestContext(options: { root?: string; pipelineDir?: string
   const logs: TestContext['logs'] = [];
   const metrics: TestContext['metrics'] = [];
   const progressReports: number[] = [];
+  const backends: string[] = [];
   let counter = 0;
   return {
     nodeId: options.nodeId ?? 'node',
@@ -38,6 +41,8 @@ export function createTestContext(options: { root?: string; pipelineDir?: string
     progress: (fraction) => void progressReports.push(fraction),
     log: (message, level = 'info') => void logs.push({ level, message }),
     metric: (name, value, step) => void metrics.push({ name, value, step }),
+    backends,
+    usedBackend: (name) => void backends.push(name),
     artifacts: {
       tempPath: (name) => {
         mkdirSync(scratch, { recursive: true });

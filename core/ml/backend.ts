@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * TensorFlow.js backends, fastest first (ARCHITECTURE.md section 7). The native packages and
+ * the WebGPU adapter are optional: each one that cannot load is skipped with its reason.
+ */
+export const BACKEND_CHAIN = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_CHAIN)[number];
+
+export interface LoadedBackend {
+  readonly name: BackendName;
+  /** Why each faster backend was skipped, for `tensorloom doctor`-style messages and logs. */
+  readonly skipped: readonly { name: BackendName; reason: string }[];
+}
+
+/** How to get each backend going; returns the tf backend name to select. */
+const LOADERS: Record<BackendName, () => Promise<string>> = {
+  async 'tensorflow-gpu'() {
+    await import(/* optional */ '@tensorflow/tfjs-node-gpu' as string);
+    return 'tensorflow';
+  },
+  async tensorflow() {
+    await import(/* optional */ '@tensorflow/tfjs-node' as string);
+    return 'tensorflow';
+  },
+  async webgpu() {
+    // Without a Vulkan loader Dawn can only fail, and it says so on stderr: skip it quietly.
+    if (process.platform === 'linux' && !hasVulkanLoader()) throw new Error('no Vulkan loader (libvulkan.so.1) on this machine');
+    // Dawn for Node (the `webgpu` package) provides navigator.gpu; the tfjs backend then
+    // asks it for an adapter, which CPU-only machines do not have.
+    const dawn = (await import(/* optional */ 'webgpu' as string)) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+    const scope = globalThis as Record<string, unknown>;
+    Object.assign(scope, dawn.globals);
+    const gpu = dawn.create([]) as { requestAdapter(): Promise<unknown> };
+    if (!(await gpu.requestAdapter())) throw new Error('no WebGPU adapter (no GPU, or no Vulkan driver for it)');
+    if (typeof scope.navigator !== 'object' || scope.navigator === null) scope.navigator = {};
+    Object.defineProperty(scope.navigator as object, 'gpu', { value: gpu, configurable: true });
+    await import('@tensorflow/tfjs-backend-webgpu');
+    return 'webgpu';
+  },
+  async wasm() {
+    return 'wasm';
+  },
+  async cpu() {
+    return 'cpu';
+  },
+};
+
+const LIBRARY_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib'];
+
+function hasVulkanLoader(): boolean {
+  const dirs = [...(process.env.LD_LIBRARY_PATH?.split(':').filter(Boolean) ?? []), ...LIBRARY_DIRS];
+  return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
+}
+
+let loading: Promise<LoadedBackend> | undefined;
+
+function isBackendName(value: string): value is BackendName {
+  return (BACKEND_CHAIN as readonly string[]).includes(value);
+}
+
+/**
+ * Loads the fastest backend that works, once per thread. `TENSORLOOM_BACKEND` forces one
+ * (an error if it cannot load, so a forced GPU run never silently trains on the CPU).
+ */
+export function loadBackend(forced: string | undefined = process.env.TENSORLOOM_BACKEND): Promise<LoadedBackend> {
+  loading ??= pickBackend(forced?.trim() || undefined);
+  return loading;
+}
+
+async function pickBackend(forced: string | undefined): Promise<LoadedBackend> {
+  if (forced !== undefined && !isBackendName(forced)) {
+    throw new Error(`TENSORLOOM_BACKEND='${forced}' is not a backend; use one of ${BACKEND_CHAIN.join(', ')}`);
+  }
+  const chain = forced === undefined ? BACKEND_CHAIN : [forced];
+  const skipped: { name: BackendName; reason: string }[] = [];
+  for (const name of chain) {
+    try {
+      const tfName = await LOADERS[name]();
+      if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend('${tfName}') failed`);
+      await tf.ready();
+      return { name, skipped };
+    } catch (error) {
+      skipped.push({ name, reason: firstLine(error) });
+    }
+  }
+  const reasons = skipped.map((entry) => `${entry.name}: ${entry.reason}`).join('; ');
+  loading = undefined; // let a later call try again (e.g. after the variable is fixed)
+  throw new Error(forced !== undefined ? `TENSORLOOM_BACKEND=${forced} cannot load (${reasons})` : `no TensorFlow.js backend could load (${reasons})`);
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Cannot find (package|module)/.test(message)) return 'not installed';
+  return message.split('\n')[0] ?? message;
+}
+
+/** A one-line hint for the UI's backend badge. */
+export function backendHint(name: BackendName): string {
+  switch (name) {
+    case 'tensorflow-gpu':
+      return 'Training on the GPU with native TensorFlow (CUDA).';
+    case 'webgpu':
+      return 'Training on the GPU through WebGPU.';
+    case 'tensorflow':
+      return 'Native TensorFlow on the CPU. For the GPU, install @tensorflow/tfjs-node-gpu with CUDA and cuDNN.';
+    case 'wasm':
+      return 'WebAssembly (SIMD) on the CPU: works everywhere. For speed, install @tensorflow/tfjs-node (native CPU) or @tensorflow/tfjs-node-gpu (CUDA GPU).';
+    case 'cpu':
+      return 'Plain JavaScript on the CPU: the slowest backend. Install @tensorflow/tfjs-node for native speed.';
+  }
+}

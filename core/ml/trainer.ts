@@ -1,0 +1,301 @@
+import type { Table } from 'apache-arrow';
+import { seededRandom, shuffleInPlace } from '../data/random.js';
+import { SPLIT_COLUMN, type DataTable, type RecipeStep } from '../data/table.js';
+import { columnValues } from '../data/table-ops.js';
+import { NodeError } from '../sdk/errors.js';
+import { loadBackend, type BackendName } from './backend.js';
+import { saveBundle, BUNDLE_FORMAT, type InputColumn, type ModelBundle, type Task } from './bundle.js';
+import { encodeFeatures, planFeatures, resolveTarget, targetLabels, targetValues, type FeaturePlan, type TargetInfo } from './features.js';
+import type { HiddenActivation, MlpSpec } from './mlp.js';
+import { parseExpression, referencedColumns } from './recipe/index.js';
+import { trainMlp, TrainingDiverged, type EpochStats, type Matrix, type OptimizerName } from './train.js';
+
+export interface DenseOptions {
+  readonly target: string;
+  readonly task: 'auto' | Task;
+  readonly hiddenLayers: readonly number[];
+  readonly activation: HiddenActivation;
+  readonly dropout: number;
+  readonly optimizer: OptimizerName;
+  readonly learningRate: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly earlyStopping: number;
+  readonly classWeight: 'none' | 'balanced';
+  readonly seed: number;
+}
+
+/** What a training node reports through; a subset of the node RunContext. */
+export interface TrainingHooks {
+  readonly signal: AbortSignal;
+  readonly nodeId: string;
+  readonly nodeType: string;
+  readonly nodeVersion: number;
+  log(message: string, level?: 'info' | 'warn'): void;
+  metric(name: string, value: number, step?: number): void;
+  progress(fraction: number, message?: string): void;
+  usedBackend(name: string): void;
+}
+
+export interface DenseResult {
+  readonly bundle: ModelBundle;
+  readonly summary: Record<string, number | string | boolean>;
+  readonly history: EpochStats[];
+}
+
+/** Classification needs at most this many classes; more usually means a numeric target. */
+const MAX_CLASSES = 500;
+/** Share of training rows held out for early stopping when the split has no validation rows. */
+const HOLDOUT_SHARE = 0.1;
+
+function roleOfRows(table: Table, log: TrainingHooks['log']): string[] {
+  if (!table.schema.fields.some((field) => field.name === SPLIT_COLUMN)) {
+    log(`no split upstream: training on all ${table.numRows} rows (add data.split to keep test rows for evaluation)`, 'warn');
+    return new Array<string>(table.numRows).fill('train');
+  }
+  return columnValues(table, SPLIT_COLUMN, SPLIT_COLUMN).map((value) => String(value ?? 'train'));
+}
+
+function sortLabels(labels: Iterable<string>, info: TargetInfo): string[] {
+  const list = [...labels];
+  return info.valueType === 'number' ? list.sort((a, b) => Number(a) - Number(b)) : list.sort();
+}
+
+/** Auto: text and boolean labels, encoded labels and 0/1 numbers are classes; other numbers are values. */
+function chooseTask(requested: DenseOptions['task'], info: TargetInfo, labels: readonly (string | null)[], trainRows: readonly number[]): Task {
+  if (requested !== 'auto') return requested;
+  if (info.valueType !== 'number' || info.source.kind !== 'column') return 'classification';
+  const distinct = new Set<string>();
+  for (const row of trainRows) {
+    const label = labels[row];
+    if (label !== null && label !== undefined) distinct.add(label);
+    if (distinct.size > 2) return 'regression';
+  }
+  return [...distinct].every((label) => label === '0' || label === '1') ? 'classification' : 'regression';
+}
+
+/** Trains a dense network on the table's train rows and writes its bundle into `dir`. */
+export async function trainDense(input: DataTable, options: DenseOptions, hooks: TrainingHooks, dir: string): Promise<DenseResult> {
+  const { table, recipe } = input;
+  if (table.numRows === 0) throw new NodeError('the input table has no rows; check the upstream nodes (an empty file, or every row dropped by validation?)');
+  const backend = await loadBackend();
+  hooks.usedBackend(backend.name);
+  for (const skipped of backend.skipped) hooks.log(`backend ${skipped.name} skipped: ${skipped.reason}`);
+  hooks.log(`training on the ${backend.name} backend`);
+
+  const target = resolveTarget(table, options.target, recipe, hooks.log);
+  const roles = roleOfRows(table, hooks.log);
+  const labels = targetLabels(target, table);
+  let missing = 0;
+  const trainPool: number[] = [];
+  let validationRows: number[] = [];
+  roles.forEach((role, row) => {
+    if (role !== 'train' && role !== 'validation') return;
+    if (labels[row] === null) {
+      missing++;
+      return;
+    }
+    (role === 'train' ? trainPool : validationRows).push(row);
+  });
+  if (missing > 0) hooks.log(`${missing} training/validation rows have no '${options.target}' label and are left out`, 'warn');
+  if (trainPool.length === 0) throw new NodeError(`no training rows with a '${options.target}' label (of ${table.numRows} rows)`, { field: 'target' });
+
+  const task = chooseTask(options.task, target, labels, trainPool);
+  let classes: string[] | null = null;
+  if (task === 'classification') {
+    classes = sortLabels(new Set(trainPool.map((row) => labels[row]!)), target);
+    if (classes.length < 2) {
+      throw new NodeError(`target '${options.target}' has one class ('${classes[0]}') in the training rows; a classifier needs at least two`, { field: 'target' });
+    }
+    if (classes.length > MAX_CLASSES) {
+      throw new NodeError(`target '${options.target}' has ${classes.length} distinct values; that is too many classes (set task to 'regression' for a numeric target)`, { field: 'task' });
+    }
+    const known = new Set(classes);
+    const unseen = validationRows.filter((row) => !known.has(labels[row]!));
+    if (unseen.length > 0) {
+      hooks.log(`${unseen.length} validation rows have labels that no training row has; they are left out of validation`, 'warn');
+      validationRows = validationRows.filter((row) => known.has(labels[row]!));
+    }
+  } else if (target.valueType !== 'number' || target.source.kind !== 'column') {
+    throw new NodeError(`target '${options.target}' is not numeric, so it cannot be a regression target; set task to 'classification'`, { field: 'task' });
+  }
+
+  // Validation rows: the split's, else a seeded (stratified) 10% of training rows when early stopping is on.
+  let trainRows = trainPool;
+  if (validationRows.length === 0 && options.earlyStopping > 0) {
+    if (trainPool.length < 20) {
+      hooks.log(`only ${trainPool.length} training rows: early stopping is off (no rows to spare for validation)`, 'warn');
+    } else {
+      const held = holdOut(trainPool, task === 'classification' ? labels : null, options.seed);
+      trainRows = held.train;
+      validationRows = held.validation;
+      hooks.log(`early stopping on ${validationRows.length} training rows held out (the split has no validation rows)`);
+    }
+  }
+
+  const exclude = new Set([options.target]);
+  if (target.source.kind === 'onehot') for (const category of target.source.categories) exclude.add(`${options.target}=${category}`);
+  const trainIndex = Int32Array.from(trainRows);
+  const validationIndex = Int32Array.from(validationRows);
+  const features = planFeatures(table, exclude, trainIndex, hooks.log);
+  hooks.log(`${features.columns.length} feature columns → ${features.width} inputs; ${trainRows.length} training rows, ${validationRows.length} validation rows`);
+
+  const outputUnits = task === 'classification' ? classes!.length : 1;
+  let targetScaling: ModelBundle['targetScaling'] = null;
+  let makeY: (rows: Int32Array) => Float32Array;
+  if (task === 'classification') {
+    const position = new Map(classes!.map((label, k) => [label, k]));
+    makeY = (rows) => {
+      const y = new Float32Array(rows.length * outputUnits);
+      rows.forEach((row, k) => (y[k * outputUnits + position.get(labels[row]!)!] = 1));
+      return y;
+    };
+  } else {
+    const values = targetValues(target, table);
+    const finite = trainRows.map((row) => values[row]!).filter(Number.isFinite);
+    if (finite.length !== trainRows.length) throw new NodeError(`target '${options.target}' has infinite values in the training rows; filter them out first (data.validate with a range rule)`, { field: 'target' });
+    const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
+    const std = Math.sqrt(finite.reduce((sum, value) => sum + (value - mean) ** 2, 0) / finite.length);
+    if (!(std > 0)) throw new NodeError(`target '${options.target}' is constant (${mean}) in the training rows; there is nothing to learn`, { field: 'target' });
+    targetScaling = { mean, std };
+    makeY = (rows) => Float32Array.from(rows, (row) => (values[row]! - mean) / std);
+  }
+
+  const weights = task === 'classification' && options.classWeight === 'balanced' ? balancedWeights(trainIndex, labels, classes!) : undefined;
+  const train: Matrix = { x: encodeFeatures(features, table, trainIndex), rows: trainIndex.length, y: makeY(trainIndex), ...(weights ? { weights } : {}) };
+  const validation: Matrix | null = validationIndex.length > 0 ? { x: encodeFeatures(features, table, validationIndex), rows: validationIndex.length, y: makeY(validationIndex) } : null;
+
+  const network: MlpSpec = {
+    inputDim: features.width,
+    hiddenLayers: options.hiddenLayers,
+    activation: options.activation,
+    dropout: options.dropout,
+    outputUnits,
+    output: task === 'classification' ? 'softmax' : 'linear',
+  };
+  const started = performance.now();
+  let result;
+  try {
+    result = await trainMlp(train, validation, {
+      spec: network,
+      optimizer: options.optimizer,
+      learningRate: options.learningRate,
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      patience: validation ? options.earlyStopping : 0,
+      seed: options.seed,
+      signal: hooks.signal,
+      onEpoch(stats) {
+        hooks.metric('loss', stats.loss, stats.epoch);
+        if (stats.valLoss !== undefined) hooks.metric('val_loss', stats.valLoss, stats.epoch);
+        if (stats.valAccuracy !== undefined) hooks.metric('val_accuracy', stats.valAccuracy, stats.epoch);
+        hooks.progress(stats.epoch / options.epochs, `epoch ${stats.epoch}: loss ${stats.loss.toFixed(4)}${stats.valLoss === undefined ? '' : `, val_loss ${stats.valLoss.toFixed(4)}`}`);
+      },
+    });
+  } catch (error) {
+    if (error instanceof TrainingDiverged) throw new NodeError(error.message, { field: 'learningRate' });
+    throw error;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const best = result.history[result.bestEpoch - 1];
+  hooks.log(
+    `trained ${result.history.length} epochs in ${seconds.toFixed(1)} s${result.stoppedEarly ? ` (stopped early; kept epoch ${result.bestEpoch})` : ''}`,
+  );
+
+  const summary: Record<string, number | string | boolean> = {
+    epochs: result.history.length,
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    trainRows: trainRows.length,
+    validationRows: validationRows.length,
+    inputs: features.width,
+    secondsPerEpoch: seconds / Math.max(1, result.history.length),
+    backend: backend.name,
+    task,
+    ...(best ? { loss: best.loss } : {}),
+    ...(best?.valLoss !== undefined ? { valLoss: best.valLoss } : {}),
+    ...(best?.valAccuracy !== undefined ? { valAccuracy: best.valAccuracy } : {}),
+  };
+  const bundle: ModelBundle = {
+    format: BUNDLE_FORMAT,
+    task,
+    target,
+    classes,
+    recipe,
+    features,
+    inputs: requiredInputs(recipe, features, table, options.target),
+    targetScaling,
+    network,
+    training: { options, epochs: result.history.length, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly, trainRows: trainRows.length, validationRows: validationRows.length },
+    lineage: { nodeId: hooks.nodeId, nodeType: hooks.nodeType, nodeVersion: hooks.nodeVersion, backend: backend.name satisfies BackendName, tfjs: TFJS_VERSION },
+  };
+  await saveBundle(dir, bundle, result.weights);
+  return { bundle, summary, history: result.history };
+}
+
+const TFJS_VERSION = '4.22.0';
+
+function holdOut(rows: readonly number[], labels: readonly (string | null)[] | null, seed: number): { train: number[]; validation: number[] } {
+  const next = seededRandom(seed ^ 0xa11ce);
+  const groups = new Map<string, number[]>();
+  for (const row of rows) {
+    const key = labels ? labels[row]! : '';
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(row);
+  }
+  const train: number[] = [];
+  const validation: number[] = [];
+  for (const group of groups.values()) {
+    shuffleInPlace(group, next);
+    const take = group.length >= 2 ? Math.max(1, Math.round(group.length * HOLDOUT_SHARE)) : 0;
+    validation.push(...group.slice(0, take));
+    train.push(...group.slice(take));
+  }
+  // Keep the original row order: the trainer shuffles with its own seed.
+  return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) };
+}
+
+/** scikit-learn's 'balanced': n / (classes × count of the row's class). */
+function balancedWeights(rows: Int32Array, labels: readonly (string | null)[], classes: readonly string[]): Float32Array {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(labels[row]!, (counts.get(labels[row]!) ?? 0) + 1);
+  return Float32Array.from(rows, (row) => rows.length / (classes.length * counts.get(labels[row]!)!));
+}
+
+/**
+ * The raw columns a prediction request must carry: the model's feature columns traced back
+ * through the recipe (what each step reads to produce what it writes), with their types.
+ */
+export function requiredInputs(recipe: readonly RecipeStep[], features: FeaturePlan, table: Table, target: string): InputColumn[] {
+  const types = new Map<string, InputColumn['type']>();
+  for (const column of features.columns) types.set(column.name, column.kind === 'number' ? 'number' : column.kind === 'boolean' ? 'boolean' : 'string');
+  const needed = new Set(types.keys());
+  for (let k = recipe.length - 1; k >= 0; k--) {
+    const step = recipe[k]!;
+    const fitted = step.fitted as { columns?: { name: string; categories?: string[] }[]; keep?: string[]; name?: string; expression?: string; method?: string };
+    if (step.kind === 'feature.select' && fitted.keep) {
+      for (const name of fitted.keep) if (!needed.has(name)) (needed.add(name), types.set(name, 'any'));
+      continue;
+    }
+    if (step.kind === 'feature.expression' && fitted.name && fitted.expression !== undefined) {
+      if (!needed.has(fitted.name)) continue;
+      needed.delete(fitted.name);
+      for (const name of referencedColumns(parseExpression(fitted.expression)).keys()) (needed.add(name), types.set(name, 'number'));
+      continue;
+    }
+    for (const column of fitted.columns ?? []) {
+      const produced = step.kind === 'feature.encode' && fitted.method !== 'ordinal' ? (column.categories ?? []).map((category) => `${column.name}=${category}`) : [column.name];
+      if (!produced.some((name) => needed.has(name))) continue;
+      for (const name of produced) needed.delete(name);
+      needed.add(column.name);
+      types.set(column.name, step.kind === 'feature.encode' ? 'any' : step.kind === 'feature.scale' ? 'number' : (types.get(column.name) ?? 'any'));
+    }
+  }
+  needed.delete(target);
+  needed.delete(SPLIT_COLUMN);
+  const order = new Map(table.schema.fields.map((field, k) => [field.name, k]));
+  return [...needed]
+    .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : 1))
+    .map((name) => ({ name, type: types.get(name) ?? 'any' }));
+}
