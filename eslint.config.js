@@ -26,6 +26,14 @@ export default tseslint.config(
     ]),
   },
   {
+    // The server's tests build a registry the way the composition root does: built-in nodes plus fixtures.
+    files: ['core/server/**/*.test.ts', 'core/server/test-support/**/*.ts'],
+    rules: restrict([
+      layer(['**/renderer/**', '**/electron/**', '**/cli/**'], 'core is the bottom layer: it never imports the UI, the shell or the CLI.'),
+      layer(['react', 'react-dom', 'electron', '@xyflow/*'], 'core is plain Node: no React or Electron.'),
+    ]),
+  },
+  {
     files: ['nodes/**/*.ts'],
     rules: restrict([
       layer(['**/core/*', '!**/core/sdk', '**/core/*/**', '!**/core/sdk/**'], 'nodes import only core/sdk (its index), never engine or store internals.'),
@@ -36,6 +44,32 @@ export default tseslint.config(
   {
     files: ['nodes/**/*.test.ts'],
     rules: restrict([layer(['**/engine/**', '**/store/**', '**/renderer/**', '**/electron/**'], 'node tests use core/sdk/testing or the CLI, not engine internals.')]),
+  },
+  {
+    // The React UI runs in the browser and reaches the engine only through its API client
+    // (renderer/src/api): core/graph's types are all it may take from core.
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
+    rules: {
+      // TypeScript already rejects unknown names, and knows the DOM's globals.
+      'no-undef': 'off',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            layer(['**/core/*', '!**/core/graph', '**/core/*/**', '!**/core/graph/types.js', '!**/core/graph/registry.js'], 'the renderer takes only core/graph types from core; everything else goes through renderer/src/api (the HTTP/WebSocket API).'),
+            { group: ['**/core/graph/registry.js'], allowTypeImports: true, message: 'only the CatalogEntry type: the registry itself runs in the engine.' },
+            layer(['**/nodes/**', '**/cli/**', '**/electron/**', '**/e2e/**', '**/bench/**'], 'the renderer never imports the node catalog, the CLI, the shell or tests.'),
+            layer(['node:*', 'fs', 'path', 'child_process', 'worker_threads', 'ws', 'better-sqlite3', 'zod', 'apache-arrow', 'parquet-wasm', '@tensorflow/*', 'electron'], 'the renderer runs in a sandboxed browser page: no Node modules or engine libraries.'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Browser tests and the UI benchmark pass functions to the page (DOM globals); TypeScript checks names.
+    files: ['e2e/**/*.ts', 'bench/ui/**/*.ts'],
+    rules: { 'no-undef': 'off' },
   },
   {
     files: ['electron/**/*.ts'],

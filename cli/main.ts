@@ -8,6 +8,7 @@ import { createRegistry } from './catalog.js';
 import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, showCommand } from './commands/runs.js';
+import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { red, UsageError } from './output.js';
 
@@ -19,13 +20,16 @@ Usage:
   tensorloom nodes [--json]
   tensorloom runs [--json] [--workspace DIR] [--limit N]
   tensorloom show <runId> [--json] [--workspace DIR]
+  tensorloom ui [--workspace DIR] [--port N] [--no-open]
 
 Options:
   --until NODE         run only NODE and the nodes it depends on
   --set node.param=v   override a param for this run (v is JSON, or else a string); repeatable
   --json               print one JSON document on stdout
-  --workspace DIR      where runs, cache and artifacts live (default: the pipeline's folder)
+  --workspace DIR      where runs, cache and artifacts live (default: the pipeline's folder; ui: this folder)
   --concurrency N      nodes run at once on independent branches (default 4)
+  --port N             ui: the local port (default 4317, or a free one when it is taken; 0: any free one)
+  --no-open            ui: print the link without opening a browser
 
 Exit codes: 0 success, 1 a node failed, 2 invalid pipeline or usage, 130 cancelled.
 A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.`;
@@ -37,6 +41,8 @@ const OPTIONS = {
   workspace: { type: 'string' },
   concurrency: { type: 'string' },
   limit: { type: 'string' },
+  port: { type: 'string' },
+  'no-open': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
@@ -47,6 +53,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   nodes: ['json'],
   runs: ['json', 'workspace', 'limit'],
   show: ['json', 'workspace'],
+  ui: ['workspace', 'port', 'no-open'],
 };
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -112,6 +119,15 @@ export async function main(argv: string[]): Promise<number> {
     case 'show':
       expectArgs(1, 'a run id (see: tensorloom runs)');
       return showCommand({ runId: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'ui': {
+      expectArgs(0, 'no arguments (the workspace is --workspace DIR, default: this folder)');
+      let port: number | undefined;
+      if (values.port !== undefined) {
+        port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN;
+        if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a whole number from 0 to 65535 (got '${values.port}')`);
+      }
+      return uiCommand({ workspace: values.workspace ?? process.cwd(), open: values['no-open'] !== true, ...(port === undefined ? {} : { port }) });
+    }
   }
   return 2;
 }

@@ -4,6 +4,20 @@
  */
 import type { AnyNodeDefinition } from '../core/sdk/index.js';
 import csv from './data/csv.js';
+import json from './data/json.js';
+import jsonl from './data/jsonl.js';
+import parquet from './data/parquet.js';
+import sqlite from './data/sqlite.js';
+import write from './data/write.js';
 import split from './data/split.js';
+import validate from './data/validate.js';
+import predictBatch from './deploy/predict.js';
+import evalModel from './eval/model.js';
+import featureEncode from './feature/encode.js';
+import featureExpression from './feature/expression.js';
+import featureImpute from './feature/impute.js';
+import featureScale from './feature/scale.js';
+import featureSelect from './feature/select.js';
+import trainDense from './train/dense.js';
 
-export const builtinNodes: readonly AnyNodeDefinition[] = [csv, split] as unknown as AnyNodeDefinition[];
+export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, evalModel, predictBatch] as unknown as AnyNodeDefinition[];

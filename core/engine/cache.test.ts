@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineNode, type AnyNodeDefinition } from '../sdk/index.js';
+import { defineNode, port, z, type AnyNodeDefinition } from '../sdk/index.js';
 import { fixtureNodes } from './test-support/fixture-nodes.js';
 import { Harness, pipeline } from './test-support/harness.js';
 
@@ -109,6 +109,31 @@ describe('engine cache', () => {
     const explicit = pipeline([{ id: 'x', type: 'test.add', params: { plus: 0 } }, { id: 's', type: 'test.source', params: { value: 1 } }], [['s.out', 'x.a']]);
     await harness.run(implicit);
     expect(Harness.executed(await harness.run(explicit))).toEqual([]);
+  });
+
+  it('never reuses the result of a node that is not cacheable for its params', async () => {
+    // Reads a counter file that its own earlier runs wrote: state the cache key cannot see.
+    const stateful = defineNode({
+      type: 'test.stateful', version: 1, category: 'util', title: 'Stateful', description: 'Counts its runs in a file.',
+      inputs: {}, outputs: { out: port('metrics') },
+      params: z.object({ fresh: z.boolean().default(true) }),
+      cacheable: (params) => !params.fresh,
+      async run(_args, ctx) {
+        const file = join(ctx.workspace.root, 'runs.txt');
+        const runs = (existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0) + 1;
+        writeFileSync(file, String(runs));
+        return { out: { value: runs } };
+      },
+    });
+    harness = new Harness({}, [...fixtureNodes, stateful] as unknown as AnyNodeDefinition[]);
+    const doc = (fresh: boolean) => pipeline([{ id: 's', type: 'test.stateful', params: { fresh } }, { id: 'x', type: 'test.add', params: {} }], [['s.out', 'x.a']]);
+    await harness.run(doc(true));
+    const second = await harness.run(doc(true));
+    expect(Harness.executed(second)).toEqual(['s', 'x']);
+    expect(second.metrics.x).toEqual({ sum: 2 });
+    // Cacheable again with other params: the usual reuse.
+    await harness.run(doc(false));
+    expect(Harness.cached(await harness.run(doc(false)))).toEqual(['s', 'x']);
   });
 
   it('re-executes when a cached artifact file has been deleted', async () => {

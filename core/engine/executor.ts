@@ -206,7 +206,9 @@ class RunExecution {
     const inputBytes = files.bytes + Object.values(inputRefs).reduce((sum, ref) => sum + ref.size, 0);
     if (this.abort.signal.aborted) return this.finish(node.id, 'cancelled', 0);
 
-    const hit = store.lookupCache(key);
+    // A node that reads state saved by earlier runs is never served from (or saved to) the cache.
+    const cacheable = node.definition.cacheable?.(node.params as never) !== false;
+    const hit = cacheable ? store.lookupCache(key) : undefined;
     if (hit) {
       this.outputs.set(node.id, hit);
       store.recordOutputs(this.runId, node.id, hit);
@@ -233,7 +235,7 @@ class RunExecution {
       if (result.stack) this.onLog(node.id, 'error', result.stack);
       return this.finish(node.id, 'failed', ms, result.message);
     }
-    store.saveCache(key, node.type, result.outputs);
+    if (cacheable) store.saveCache(key, node.type, result.outputs);
     this.outputs.set(node.id, result.outputs);
     store.recordOutputs(this.runId, node.id, result.outputs);
     this.finish(node.id, 'succeeded', ms);

@@ -7,7 +7,8 @@ import { canonicalJson } from '../graph/canonical.js';
 import type { DataTable, RecipeStep } from '../data/table.js';
 import { NodeError } from '../sdk/errors.js';
 import { encodeFeatures, labelValue, type FeaturePlan, type TargetInfo } from './features.js';
-import { createForward, toLayersModel, weightShapes, type MlpSpec } from './mlp.js';
+import { createForward, stepFlops, toLayersModel, weightShapes, type MlpSpec } from './mlp.js';
+import { backendForWork, loadBackend, type BackendName } from './backend.js';
 import { applyRecipe, RecipeError } from './recipe/index.js';
 
 export const BUNDLE_FORMAT = 'tensorloom/model@1';
@@ -92,6 +93,7 @@ function readJson(path: string, what: string): unknown {
 
 /** Loads a bundle folder through TF.js's LayersModel loader (so the saved format is proven). */
 export async function loadBundle(dir: string): Promise<LoadedModel> {
+  await loadBackend();
   const bundle = readJson(join(dir, BUNDLE_FILE), BUNDLE_FILE) as ModelBundle;
   if (bundle?.format !== BUNDLE_FORMAT) throw new NodeError(`${join(dir, BUNDLE_FILE)} is not a Tensorloom model bundle (format '${String(bundle?.format)}', expected '${BUNDLE_FORMAT}')`);
   const manifest = readJson(join(dir, MODEL_FILE), MODEL_FILE) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
@@ -147,8 +149,14 @@ export interface Predictions {
 
 const PREDICT_CHUNK = 8192;
 
+/** Loads the backend and picks the one that suits predicting `rows` rows with this network. */
+export async function backendForPrediction(bundle: ModelBundle, rows: number): Promise<BackendName> {
+  // A forward pass is a third of a training step's work.
+  return backendForWork(stepFlops(bundle.network, Math.min(rows, PREDICT_CHUNK)) / 3);
+}
+
 /** Predictions for every row of a table in model-input form (see modelInputTable). */
-export function predictTable(model: LoadedModel, table: Table): Predictions {
+export async function predictTable(model: LoadedModel, table: Table): Promise<Predictions> {
   const { bundle } = model;
   const rows = table.numRows;
   const x = encodeFeatures(bundle.features, table);
@@ -157,11 +165,15 @@ export function predictTable(model: LoadedModel, table: Table): Predictions {
   const out = new Float32Array(rows * units);
   for (let start = 0; start < rows; start += PREDICT_CHUNK) {
     const end = Math.min(rows, start + PREDICT_CHUNK);
-    const chunk = tf.tidy(() => {
+    const result = tf.tidy(() => {
       const logits = model.forward(tf.tensor2d(x.subarray(start * width, end * width), [end - start, width]), model.weights);
-      return (bundle.task === 'classification' ? tf.softmax(logits) : logits).dataSync() as Float32Array;
+      return bundle.task === 'classification' ? tf.softmax(logits) : logits;
     });
-    out.set(chunk, start * units);
+    try {
+      out.set((await result.data()) as Float32Array, start * units);
+    } finally {
+      result.dispose();
+    }
   }
   if (bundle.task === 'regression') {
     const { mean, std } = bundle.targetScaling ?? { mean: 0, std: 1 };

@@ -86,7 +86,11 @@ export function classificationMetrics(truth: readonly string[], classes: readonl
   for (const c of oneVsRest) {
     const positive = new Uint8Array(rows);
     let positives = 0;
-    for (let row = 0; row < rows; row++) if (truth[row] === classes[c]) (positive[row] = 1), positives++;
+    for (let row = 0; row < rows; row++) {
+      if (truth[row] !== classes[c]) continue;
+      positive[row] = 1;
+      positives++;
+    }
     if (positives === 0 || positives === rows) continue;
     const scores = new Float64Array(rows);
     for (let row = 0; row < rows; row++) scores[row] = probabilities[row * k + c]!;

@@ -135,7 +135,10 @@ export function toLayersModel(spec: MlpSpec, weights: readonly Float32Array[]): 
   return model;
 }
 
-/** Reads the MLP's kernels and biases back out of a LayersModel made by toLayersModel. */
-export function fromLayersModel(model: tfl.LayersModel): Float32Array[] {
-  return model.getWeights().map((tensor) => tensor.dataSync() as Float32Array);
+/** Floating-point operations of one training step: forward and backward, 2 per multiply-add each. */
+export function stepFlops(network: MlpSpec, batch: number): number {
+  const sizes = [network.inputDim, ...network.hiddenLayers, network.outputUnits];
+  let weights = 0;
+  for (let k = 0; k + 1 < sizes.length; k++) weights += sizes[k]! * sizes[k + 1]!;
+  return 6 * batch * weights;
 }

@@ -66,31 +66,60 @@ function yielder(): () => Promise<void> {
   };
 }
 
+/**
+ * Mean softmax cross-entropy of logits, with per-row weights, and its gradient written as
+ * one expression, (softmax − labels) · w / n, instead of the dozen ops autodiff would chain.
+ */
+const softmaxCrossEntropy = tf.customGrad((...args: (tf.Tensor | ((tensors: tf.Tensor[]) => void))[]) => {
+  const [labels, logits, weights, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, (tensors: tf.Tensor[]) => void];
+  const perRow = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1));
+  save([labels, logits, weights]);
+  return {
+    value: tf.div(tf.sum(tf.mul(perRow, weights)), labels.shape[0]),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [savedLabels, savedLogits, savedWeights] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+      const scale = tf.div(tf.mul(dy as tf.Tensor, tf.expandDims(savedWeights, 1)), savedLabels.shape[0]);
+      return [tf.zerosLike(savedLabels), tf.mul(tf.sub(tf.softmax(savedLogits), savedLabels), scale), tf.zerosLike(savedWeights)];
+    },
+  };
+});
+
 function lossOf(spec: MlpSpec, labels: tf.Tensor2D, outputs: tf.Tensor2D, weights?: tf.Tensor1D): tf.Scalar {
-  if (spec.output === 'softmax') return tf.losses.softmaxCrossEntropy(labels, outputs, weights) as tf.Scalar;
+  if (spec.output === 'softmax') return softmaxCrossEntropy(labels, outputs, weights ?? tf.ones([labels.shape[0]])) as tf.Scalar;
   return tf.losses.meanSquaredError(labels, outputs, weights ? tf.expandDims(weights, 1) : undefined) as tf.Scalar;
 }
 
 const EVAL_CHUNK = 8192;
 
+/** Reads a tensor's values and disposes it. */
+async function readValues(tensor: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await tensor.data()) as Float32Array;
+  } finally {
+    tensor.dispose();
+  }
+}
+
 /** Validation loss (unweighted) and accuracy, batched so large validation sets fit in memory. */
-function evaluate(spec: MlpSpec, forward: ReturnType<typeof createForward>, variables: tf.Variable[], data: Matrix): { loss: number; accuracy?: number } {
+async function evaluate(spec: MlpSpec, forward: ReturnType<typeof createForward>, variables: tf.Variable[], data: Matrix): Promise<{ loss: number; accuracy?: number }> {
   const dim = spec.inputDim;
   const width = spec.output === 'softmax' ? spec.outputUnits : 1;
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < data.rows; start += EVAL_CHUNK) {
     const end = Math.min(data.rows, start + EVAL_CHUNK);
-    const [loss, hits] = tf.tidy(() => {
+    const results = tf.tidy(() => {
       const x = tf.tensor2d(data.x.subarray(start * dim, end * dim), [end - start, dim]);
       const y = tf.tensor2d(data.y.subarray(start * width, end * width), [end - start, width]);
       const out = forward(x, variables);
       const chunkLoss = tf.mul(lossOf(spec, y, out), end - start);
       const chunkHits = spec.output === 'softmax' ? tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32')) : tf.scalar(0);
-      return [chunkLoss.dataSync()[0]!, chunkHits.dataSync()[0]!];
+      return tf.stack([chunkLoss, chunkHits]);
     });
-    lossSum += loss;
-    correct += hits;
+    // Async reads: the WebGPU backend in Node cannot read synchronously.
+    const [loss, hits] = await readValues(results);
+    lossSum += loss!;
+    correct += hits!;
   }
   return { loss: lossSum / data.rows, ...(spec.output === 'softmax' ? { accuracy: correct / data.rows } : {}) };
 }
@@ -147,12 +176,11 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
         }
         await pause();
       }
-      const loss = (lossSum.dataSync()[0] ?? NaN) / train.rows;
-      lossSum.dispose();
+      const loss = ((await readValues(lossSum))[0] ?? NaN) / train.rows;
       if (!Number.isFinite(loss)) {
         throw new TrainingDiverged(`training diverged at epoch ${epoch} (loss is ${loss}); lower learningRate (now ${options.learningRate}) or scale the features`);
       }
-      const checked = validation && validation.rows > 0 ? evaluate(spec, forward, variables, validation) : null;
+      const checked = validation && validation.rows > 0 ? await evaluate(spec, forward, variables, validation) : null;
       const stats: EpochStats = {
         epoch,
         loss,
@@ -163,19 +191,23 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
       options.onEpoch?.(stats);
       if (earlyStopping && checked) {
         if (checked.loss < best.loss - 1e-7) {
-          best = { loss: checked.loss, epoch, weights: variables.map((v) => (v.dataSync() as Float32Array).slice()) };
+          best = { loss: checked.loss, epoch, weights: await copyWeights(variables) };
         } else if (epoch - best.epoch >= options.patience) {
           stoppedEarly = true;
           break;
         }
       }
     }
-    const weights = earlyStopping && best.weights ? best.weights : variables.map((v) => (v.dataSync() as Float32Array).slice());
+    const weights = earlyStopping && best.weights ? best.weights : await copyWeights(variables);
     return { weights, history, bestEpoch: earlyStopping && best.weights ? best.epoch : history.length, stoppedEarly };
   } finally {
     optimizer.dispose();
     tf.dispose(variables);
   }
+}
+
+async function copyWeights(variables: readonly tf.Variable[]): Promise<Float32Array[]> {
+  return Promise.all(variables.map(async (variable) => ((await variable.data()) as Float32Array).slice()));
 }
 
 /** The loss became NaN or infinite: a user-fixable setting, reported as such. */

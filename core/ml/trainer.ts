@@ -3,10 +3,10 @@ import { seededRandom, shuffleInPlace } from '../data/random.js';
 import { SPLIT_COLUMN, type DataTable, type RecipeStep } from '../data/table.js';
 import { columnValues } from '../data/table-ops.js';
 import { NodeError } from '../sdk/errors.js';
-import { loadBackend, type BackendName } from './backend.js';
+import { backendForWork, loadBackend } from './backend.js';
 import { saveBundle, BUNDLE_FORMAT, type InputColumn, type ModelBundle, type Task } from './bundle.js';
 import { encodeFeatures, planFeatures, resolveTarget, targetLabels, targetValues, type FeaturePlan, type TargetInfo } from './features.js';
-import type { HiddenActivation, MlpSpec } from './mlp.js';
+import { stepFlops, type HiddenActivation, type MlpSpec } from './mlp.js';
 import { parseExpression, referencedColumns } from './recipe/index.js';
 import { trainMlp, TrainingDiverged, type EpochStats, type Matrix, type OptimizerName } from './train.js';
 
@@ -78,10 +78,8 @@ function chooseTask(requested: DenseOptions['task'], info: TargetInfo, labels: r
 export async function trainDense(input: DataTable, options: DenseOptions, hooks: TrainingHooks, dir: string): Promise<DenseResult> {
   const { table, recipe } = input;
   if (table.numRows === 0) throw new NodeError('the input table has no rows; check the upstream nodes (an empty file, or every row dropped by validation?)');
-  const backend = await loadBackend();
-  hooks.usedBackend(backend.name);
-  for (const skipped of backend.skipped) hooks.log(`backend ${skipped.name} skipped: ${skipped.reason}`);
-  hooks.log(`training on the ${backend.name} backend`);
+  const loaded = await loadBackend();
+  for (const skipped of loaded.skipped) hooks.log(`backend ${skipped.name} skipped: ${skipped.reason}`);
 
   const target = resolveTarget(table, options.target, recipe, hooks.log);
   const roles = roleOfRows(table, hooks.log);
@@ -173,6 +171,9 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     outputUnits,
     output: task === 'classification' ? 'softmax' : 'linear',
   };
+  const backend = await backendForWork(stepFlops(network, Math.min(options.batchSize, train.rows)));
+  hooks.usedBackend(backend);
+  hooks.log(`training on the ${backend} backend${backend !== loaded.name ? ` (${loaded.name} is slower for a network this small)` : ''}`);
   const started = performance.now();
   let result;
   try {
@@ -210,7 +211,7 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     validationRows: validationRows.length,
     inputs: features.width,
     secondsPerEpoch: seconds / Math.max(1, result.history.length),
-    backend: backend.name,
+    backend,
     task,
     ...(best ? { loss: best.loss } : {}),
     ...(best?.valLoss !== undefined ? { valLoss: best.valLoss } : {}),
@@ -227,13 +228,14 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     targetScaling,
     network,
     training: { options, epochs: result.history.length, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly, trainRows: trainRows.length, validationRows: validationRows.length },
-    lineage: { nodeId: hooks.nodeId, nodeType: hooks.nodeType, nodeVersion: hooks.nodeVersion, backend: backend.name satisfies BackendName, tfjs: TFJS_VERSION },
+    lineage: { nodeId: hooks.nodeId, nodeType: hooks.nodeType, nodeVersion: hooks.nodeVersion, backend, tfjs: TFJS_VERSION },
   };
   await saveBundle(dir, bundle, result.weights);
   return { bundle, summary, history: result.history };
 }
 
 const TFJS_VERSION = '4.22.0';
+
 
 function holdOut(rows: readonly number[], labels: readonly (string | null)[] | null, seed: number): { train: number[]; validation: number[] } {
   const next = seededRandom(seed ^ 0xa11ce);
@@ -275,13 +277,20 @@ export function requiredInputs(recipe: readonly RecipeStep[], features: FeatureP
     const step = recipe[k]!;
     const fitted = step.fitted as { columns?: { name: string; categories?: string[] }[]; keep?: string[]; name?: string; expression?: string; method?: string };
     if (step.kind === 'feature.select' && fitted.keep) {
-      for (const name of fitted.keep) if (!needed.has(name)) (needed.add(name), types.set(name, 'any'));
+      for (const name of fitted.keep) {
+        if (needed.has(name)) continue;
+        needed.add(name);
+        types.set(name, 'any');
+      }
       continue;
     }
     if (step.kind === 'feature.expression' && fitted.name && fitted.expression !== undefined) {
       if (!needed.has(fitted.name)) continue;
       needed.delete(fitted.name);
-      for (const name of referencedColumns(parseExpression(fitted.expression)).keys()) (needed.add(name), types.set(name, 'number'));
+      for (const name of referencedColumns(parseExpression(fitted.expression)).keys()) {
+        needed.add(name);
+        types.set(name, 'number');
+      }
       continue;
     }
     for (const column of fitted.columns ?? []) {

@@ -42,6 +42,12 @@ export interface NodeDefinition<
   readonly module?: string;
   /** Files this node reads; their contents are part of the cache key. */
   sourceFiles?(params: z.output<P>): SourceFile[];
+  /**
+   * False (for these params) when the outputs also depend on state an earlier run saved in
+   * the workspace (e.g. a schema baseline): the engine then runs the node every time and
+   * neither reuses nor stores a cached result. Leave it out for pure nodes.
+   */
+  cacheable?(params: z.output<P>): boolean;
   run(args: { inputs: InputValues<I>; params: z.output<P> }, ctx: RunContext): Promise<OutputValues<O>>;
 }
 

@@ -13,3 +13,6 @@ export type { Json, MetricsValue, ReportValue, ModelValue, ImageValue, PortValue
 export { SPLIT_COLUMN, SPLIT_ROLES } from '../data/table.js';
 export type { DataTable, RecipeStep, SplitRole } from '../data/table.js';
 export * from './data.js';
+export * from './io.js';
+export * from './recipe.js';
+export * from './ml.js';

@@ -1,4 +1,4 @@
-import { defineNode, loadBackend, loadBundle, modelInputTable, port, predictTable, withPredictions, z } from '../../core/sdk/index.js';
+import { backendForPrediction, defineNode, loadBundle, modelInputTable, port, predictTable, withPredictions, z } from '../../core/sdk/index.js';
 
 export default defineNode({
   type: 'predict.batch',
@@ -15,12 +15,11 @@ export default defineNode({
   outputs: { predictions: port('table', { description: 'The input rows with prediction (and probability_<class>) columns.' }) },
   params: z.object({}),
   async run({ inputs }, ctx) {
-    const backend = await loadBackend();
-    ctx.usedBackend(backend.name);
     const model = await loadBundle(inputs.model.dir);
+    ctx.usedBackend(await backendForPrediction(model.bundle, inputs.table.table.numRows));
     try {
       const prepared = modelInputTable(model.bundle, inputs.table);
-      const predictions = predictTable(model, prepared);
+      const predictions = await predictTable(model, prepared);
       ctx.metric('rows', prepared.numRows);
       ctx.log(`predicted ${prepared.numRows} rows`);
       return { predictions: { table: withPredictions(inputs.table.table, model.bundle, predictions), recipe: inputs.table.recipe } };

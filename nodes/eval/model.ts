@@ -2,7 +2,7 @@ import {
   classificationMetrics,
   columnValues,
   defineNode,
-  loadBackend,
+  backendForPrediction,
   loadBundle,
   modelInputTable,
   NodeError,
@@ -40,9 +40,8 @@ export default defineNode({
     split: z.enum(['test', 'validation', 'train', 'all']).default('test').describe('Which rows to score'),
   }),
   async run({ inputs, params }, ctx) {
-    const backend = await loadBackend();
-    ctx.usedBackend(backend.name);
     const model = await loadBundle(inputs.model.dir);
+    ctx.usedBackend(await backendForPrediction(model.bundle, inputs.table.table.numRows));
     try {
       const { bundle } = model;
       const prepared = modelInputTable(bundle, inputs.table);
@@ -70,7 +69,7 @@ export default defineNode({
         subset = takeRows(subset, kept);
         rows = kept.map((k) => rows[k]!);
       }
-      const predictions = predictTable(model, subset);
+      const predictions = await predictTable(model, subset);
 
       let metrics: MetricsValue;
       if (bundle.task === 'classification') {

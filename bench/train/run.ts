@@ -1,0 +1,147 @@
+/**
+ * Training speed: the same network (hidden layers 128/64, Adam, batch 256) on the same
+ * generated data (50k rows × 64 features, two classes) for 3 epochs (--hidden, --batch to vary), in seconds per epoch,
+ * for every TensorFlow.js backend that loads here, against scikit-learn's MLPClassifier of
+ * the same shape measured in the same run. Each backend runs in its own process (a process
+ * holds one backend); medians over --runs.
+ *
+ *   npm run bench:train [-- --runs 3 --backends wasm,cpu --rows 50000]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { seededRandom } from '../../core/data/random.js';
+import { BACKEND_CHAIN, loadBackend } from '../../core/ml/backend.js';
+import { trainMlp } from '../../core/ml/train.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+
+/** Rows of 64 standard-normal-ish features; the class is the sign of a fixed random projection plus noise. */
+function generate(rows: number, cols: number): { x: Float32Array; y: Float32Array; labels: Uint8Array } {
+  const next = seededRandom(42);
+  const normal = (): number => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
+  const teacher = Float32Array.from({ length: cols }, normal);
+  const x = new Float32Array(rows * cols);
+  const y = new Float32Array(rows * 2);
+  const labels = new Uint8Array(rows);
+  for (let row = 0; row < rows; row++) {
+    let score = 0;
+    for (let col = 0; col < cols; col++) {
+      const value = normal();
+      x[row * cols + col] = value;
+      score += value * teacher[col]! + (col < 8 ? value * value * 0.3 : 0);
+    }
+    const label = score + normal() * 2 > 2 ? 1 : 0;
+    labels[row] = label;
+    y[row * 2 + label] = 1;
+  }
+  return { x, y, labels };
+}
+
+async function child(backend: string, rows: number, cols: number, epochs: number, hidden: number[], batchSize: number): Promise<void> {
+  let loaded;
+  try {
+    loaded = await loadBackend(backend);
+  } catch (error) {
+    process.stdout.write(JSON.stringify({ skipped: (error as Error).message }) + '\n');
+    return;
+  }
+  const { x, y } = generate(rows, cols);
+  const started = performance.now();
+  const result = await trainMlp(
+    { x, y, rows },
+    null,
+    {
+      spec: { inputDim: cols, hiddenLayers: hidden, activation: 'relu', dropout: 0, outputUnits: 2, output: 'softmax' },
+      optimizer: 'adam',
+      learningRate: 0.001,
+      epochs,
+      batchSize,
+      patience: 0,
+      seed: 0,
+      signal: new AbortController().signal,
+    },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(JSON.stringify({ backend: loaded.name, secondsPerEpoch: seconds / epochs, loss: result.history.at(-1)?.loss }) + '\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '3' },
+      rows: { type: 'string', default: '50000' },
+      epochs: { type: 'string', default: '3' },
+      backends: { type: 'string', default: BACKEND_CHAIN.join(',') },
+      child: { type: 'string' },
+      hidden: { type: 'string', default: '128,64' },
+      batch: { type: 'string', default: '256' },
+    },
+  });
+  const rows = Number(values.rows);
+  const cols = 64;
+  const epochs = Number(values.epochs);
+  const hidden = values.hidden.split(',').map(Number);
+  const batch = Number(values.batch);
+  if (values.child) return child(values.child, rows, cols, epochs, hidden, batch);
+
+  const runs = Number(values.runs);
+  const dir = mkdtempSync(join(tmpdir(), 'tensorloom-bench-train-'));
+  try {
+    const { x, labels } = generate(rows, cols);
+    const matrix = new Float32Array(rows * (cols + 1));
+    for (let row = 0; row < rows; row++) {
+      matrix.set(x.subarray(row * cols, (row + 1) * cols), row * (cols + 1));
+      matrix[row * (cols + 1) + cols] = labels[row]!;
+    }
+    writeFileSync(join(dir, 'data.f32'), matrix);
+
+    const times = new Map<string, number[]>();
+    const skipped = new Map<string, string>();
+    for (let run = 0; run < runs; run++) {
+      for (const backend of values.backends.split(',')) {
+        if (skipped.has(backend)) continue;
+        const result = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', backend, '--rows', String(rows), '--epochs', String(epochs), '--hidden', values.hidden, '--batch', values.batch], {
+          encoding: 'utf8',
+          env: { ...process.env, TENSORLOOM_BACKEND: backend },
+        });
+        const line = result.stdout.trim().split('\n').at(-1) ?? '';
+        let parsed: { skipped?: string; secondsPerEpoch?: number };
+        try {
+          parsed = JSON.parse(line) as typeof parsed;
+        } catch {
+          parsed = { skipped: `crashed: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` };
+        }
+        if (parsed.skipped) skipped.set(backend, parsed.skipped);
+        else (times.get(backend) ?? times.set(backend, []).get(backend)!).push(parsed.secondsPerEpoch!);
+      }
+      const peer = spawnSync(PYTHON, [join(HERE, 'sklearn_mlp.py'), join(dir, 'data.f32'), String(rows), String(cols), String(epochs), values.hidden, values.batch], { encoding: 'utf8' });
+      if (peer.status !== 0) throw new Error(`scikit-learn peer failed: ${peer.stderr.slice(-1000)}`);
+      (times.get('scikit-learn') ?? times.set('scikit-learn', []).get('scikit-learn')!).push((JSON.parse(peer.stdout) as { secondsPerEpoch: number }).secondsPerEpoch);
+    }
+
+    const peer = median(times.get('scikit-learn')!);
+    process.stdout.write(`train: ${rows} rows × ${cols}, hidden ${hidden.join('/')}, Adam, batch ${batch}, ${epochs} epochs; median of ${runs} runs\n`);
+    process.stdout.write(`  scikit-learn MLPClassifier  ${peer.toFixed(3)} s/epoch\n`);
+    for (const [backend, list] of times) {
+      if (backend === 'scikit-learn') continue;
+      const value = median(list);
+      process.stdout.write(`  tensorloom ${backend.padEnd(15)}  ${value.toFixed(3)} s/epoch   ratio ${(value / peer).toFixed(2)}× scikit-learn\n`);
+    }
+    for (const [backend, reason] of skipped) process.stdout.write(`  ${backend}: not available (${reason})\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,85 @@
+/**
+ * feature.expression: a new (or replaced) Float64 column computed from numeric columns by
+ * an arithmetic expression (see expression-parser.ts). Missing inputs and results that are
+ * not finite (division by zero, log of 0 or less, sqrt of a negative, overflow) are null.
+ */
+import type { Table } from 'apache-arrow';
+import { z } from 'zod';
+import { columnNames } from '../../data/table-ops.js';
+import { SPLIT_COLUMN } from '../../data/table.js';
+import { NodeError } from '../../sdk/errors.js';
+import { float64Data, indexOfColumn, isAllMissing, isNumericType, newColumn, numericValues, tableColumns, typeName } from './columns.js';
+import { evaluateExpression, ExpressionError, parseExpression, referencedColumns, type Expr } from './expression-parser.js';
+import { findInput, wrongTypeError, type StepKind } from './step.js';
+
+export interface ExpressionFitted {
+  readonly name: string;
+  readonly expression: string;
+}
+
+interface ParsedExpression extends ExpressionFitted {
+  readonly tree: Expr;
+}
+
+const fittedSchema = z.object({ name: z.string().min(1), expression: z.string() });
+
+function listNames(names: readonly string[]): string {
+  if (names.length === 0) return '(none)';
+  return names.length > 30 ? `${names.slice(0, 30).join(', ')}, … (${names.length} in all)` : names.join(', ');
+}
+
+/**
+ * Checks the expression against the table (it parses, every column exists and is numeric)
+ * and returns the step's fitted JSON. Errors are NodeErrors naming `expression` or `name`.
+ */
+export function fitExpression(table: Table, name: string, expression: string): ExpressionFitted {
+  if (name === SPLIT_COLUMN) throw new NodeError(`'${SPLIT_COLUMN}' is the split column; choose another name`, { field: 'name' });
+  let tree: Expr;
+  try {
+    tree = parseExpression(expression);
+  } catch (error) {
+    if (error instanceof ExpressionError) throw new NodeError(`expression: ${error.message}`, { field: 'expression' });
+    throw error;
+  }
+  const available = tableColumns(table);
+  for (const [column, at] of referencedColumns(tree)) {
+    const index = indexOfColumn(available, column);
+    if (index < 0) {
+      const usable = columnNames(table).filter((candidate) => candidate !== SPLIT_COLUMN);
+      throw new NodeError(`expression: unknown column '${column}' at character ${at}; columns are: ${listNames(usable)}`, { field: 'expression' });
+    }
+    const found = available[index]!;
+    if (!isNumericType(found.field.type) && !isAllMissing(found.data)) {
+      throw new NodeError(`expression: column '${column}' at character ${at} is ${typeName(found.field.type)}; expressions compute with numeric columns only`, { field: 'expression' });
+    }
+  }
+  return { name, expression };
+}
+
+export const expressionStep: StepKind<ParsedExpression> = {
+  kind: 'feature.expression',
+  version: 1,
+  parse: (fitted) => {
+    const parsed = fittedSchema.parse(fitted);
+    return { ...parsed, tree: parseExpression(parsed.expression) };
+  },
+  apply(columns, fitted, context) {
+    const inputs = new Map<string, Float64Array>();
+    for (const name of referencedColumns(fitted.tree).keys()) {
+      const index = findInput(columns, name, context);
+      // An input that may be absent (the label) makes the output absent too.
+      if (index === undefined) return [...columns];
+      const column = columns[index]!;
+      const values = numericValues(column.data);
+      if (!values) throw wrongTypeError(context, column, 'computes with numbers');
+      inputs.set(name, values);
+    }
+    const values = evaluateExpression(fitted.tree, (name) => inputs.get(name)!, context.rows);
+    const out = [...columns];
+    const result = newColumn(fitted.name, float64Data(values));
+    const at = indexOfColumn(out, fitted.name);
+    if (at >= 0) out[at] = result;
+    else out.push(result);
+    return out;
+  },
+};

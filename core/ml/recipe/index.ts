@@ -1,0 +1,20 @@
+/** The recipe runtime: fitting feature steps on train rows and replaying them anywhere. */
+export { applyRecipe, applyStep, RECIPE_STEP_KINDS } from './apply.js';
+export type { ApplyOptions } from './step.js';
+export { RecipeError, isRecipeError } from './errors.js';
+export { hasSplit, trainRowMask, NO_SPLIT_WARNING } from './train-rows.js';
+export type { TrainRows } from './train-rows.js';
+export { fitScale, SCALE_METHODS } from './scale.js';
+export type { ScaleFitted, ScaleMethod } from './scale.js';
+export { fitEncode, onehotName, ENCODE_METHODS, UNKNOWN_CODE } from './encode.js';
+export type { EncodeFitted, EncodeFitInfo, EncodeMethod } from './encode.js';
+export { fitImpute, missingCount, IMPUTE_STRATEGIES } from './impute.js';
+export type { ImputeFitted, ImputeFitInfo, ImputeFitOptions, ImputeStrategy } from './impute.js';
+export { fitSelect } from './select.js';
+export type { SelectFitted } from './select.js';
+export { fitExpression } from './expression.js';
+export type { ExpressionFitted } from './expression.js';
+export { parseExpression, evaluateExpression, referencedColumns, ExpressionError, FUNCTIONS as EXPRESSION_FUNCTIONS } from './expression-parser.js';
+export type { Expr } from './expression-parser.js';
+export { categoryCodes } from './columns.js';
+export type { CategoryCodes } from './columns.js';

@@ -1,0 +1,235 @@
+/** The JSON API of API.md: one small handler per route. Handlers throw HttpError for the client. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { formatIssue, locateIssues, parsePipelineText, validatePipeline } from '../graph/index.js';
+import type { NodeRegistry } from '../graph/registry.js';
+import type { PipelineDoc, ValidationIssue } from '../graph/types.js';
+import type { WorkspaceStore } from '../store/index.js';
+import type { BackendInfo } from './backend.js';
+import { documentOf, HttpError, readJsonBody } from './http.js';
+import { DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, PREVIEW_KINDS, previewArtifact, type PreviewKind } from './preview.js';
+import type { RunManager } from './runs.js';
+import { listPipelines, pipelineFile, workspacePath, writeFileAtomic } from './workspace-files.js';
+
+export interface ApiContext {
+  root: string;
+  registry: NodeRegistry;
+  store: WorkspaceStore;
+  runs: RunManager;
+  backend: () => BackendInfo | Promise<BackendInfo>;
+  version: string;
+}
+
+export interface ApiAnswer {
+  status?: number;
+  body: unknown;
+}
+
+type Handler = (ctx: ApiContext, req: IncomingMessage, url: URL, params: string[]) => Promise<ApiAnswer> | ApiAnswer;
+
+interface Route {
+  method: 'GET' | 'PUT' | 'POST';
+  pattern: RegExp;
+  handler: Handler;
+}
+
+/** An issue as the UI shows it: the validator's fields plus severity and a one-line text. */
+export interface ApiIssue extends ValidationIssue {
+  severity: 'error' | 'warning';
+  text: string;
+}
+
+const DEFAULT_RUN_LIMIT = 50;
+const MAX_RUN_LIMIT = 1000;
+
+const ROUTES: Route[] = [
+  { method: 'GET', pattern: /^\/api\/health$/, handler: (ctx) => ({ body: { ok: true, version: ctx.version, workspace: ctx.root } }) },
+  { method: 'GET', pattern: /^\/api\/nodes$/, handler: (ctx) => ({ body: ctx.registry.catalog() }) },
+  { method: 'GET', pattern: /^\/api\/backend$/, handler: async (ctx) => ({ body: await ctx.backend() }) },
+  { method: 'GET', pattern: /^\/api\/pipelines$/, handler: async (ctx) => ({ body: await listPipelines(ctx.root) }) },
+  { method: 'GET', pattern: /^\/api\/pipelines\/file$/, handler: getPipeline },
+  { method: 'PUT', pattern: /^\/api\/pipelines\/file$/, handler: putPipeline },
+  { method: 'POST', pattern: /^\/api\/validate$/, handler: validate },
+  { method: 'GET', pattern: /^\/api\/examples$/, handler: examples },
+  { method: 'POST', pattern: /^\/api\/runs$/, handler: startRun },
+  { method: 'GET', pattern: /^\/api\/runs$/, handler: listRuns },
+  { method: 'POST', pattern: /^\/api\/runs\/([^/]+)\/cancel$/, handler: cancelRun },
+  { method: 'GET', pattern: /^\/api\/runs\/([^/]+)$/, handler: getRun },
+  { method: 'GET', pattern: /^\/api\/artifacts\/([^/]+)\/preview$/, handler: preview },
+];
+
+/** Finds the route for a request: the handler, or a 404 / 405 HttpError. */
+export function route(method: string, pathname: string): { handler: Handler; params: string[] } {
+  const matching = ROUTES.map((candidate) => ({ candidate, match: candidate.pattern.exec(pathname) })).filter((found) => found.match !== null);
+  if (matching.length === 0) throw new HttpError(404, `no API route ${pathname}`);
+  const found = matching.find(({ candidate }) => candidate.method === method);
+  if (!found) {
+    const allowed = matching.map(({ candidate }) => candidate.method).join(', ');
+    throw new HttpError(405, `${method} is not allowed on ${pathname}; use ${allowed}`, {}, { Allow: allowed });
+  }
+  const params = found.match!.slice(1).map((part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new HttpError(400, `malformed URL escape in ${pathname}`);
+    }
+  });
+  return { handler: found.candidate.handler, params };
+}
+
+function toApiIssues(issues: readonly ValidationIssue[], severity: ApiIssue['severity']): ApiIssue[] {
+  return issues.map((issue) => ({ ...issue, severity, text: formatIssue(issue, severity) }));
+}
+
+/** Errors and warnings of a pipeline's text, with lines and columns. */
+function analyzeText(text: string, path: string, registry: NodeRegistry): ApiIssue[] {
+  const parsed = parsePipelineText(text, path);
+  if (!parsed.ok) return toApiIssues(parsed.issues, 'error');
+  const validated = validatePipeline(parsed.doc, registry);
+  const place = (issues: ValidationIssue[]) => locateIssues(issues, parsed.locator).map((issue) => ({ ...issue, file: path }));
+  return [...(validated.ok ? [] : toApiIssues(place(validated.issues), 'error')), ...toApiIssues(place(validated.warnings), 'warning')];
+}
+
+async function getPipeline(ctx: ApiContext, _req: IncomingMessage, url: URL): Promise<ApiAnswer> {
+  const path = url.searchParams.get('path');
+  const file = pipelineFile(ctx.root, path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new HttpError(404, `no pipeline file ${path} in the workspace`);
+    if (code === 'EISDIR') throw new HttpError(400, `${path} is a folder, not a pipeline file`);
+    throw error;
+  }
+  let document: unknown = null;
+  try {
+    document = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    // Not JSON: `document` stays null and the issues say where the syntax breaks.
+  }
+  return { body: { path, document, issues: analyzeText(text, path!, ctx.registry) } };
+}
+
+async function putPipeline(ctx: ApiContext, req: IncomingMessage, url: URL): Promise<ApiAnswer> {
+  const path = url.searchParams.get('path');
+  const file = pipelineFile(ctx.root, path);
+  const document = documentOf(await readJsonBody(req));
+  const text = JSON.stringify(document, null, 2) + '\n';
+  // Saved even with issues: a half-built pipeline is work the user must not lose.
+  await writeFileAtomic(file, text);
+  return { body: { path, issues: analyzeText(text, path!, ctx.registry) } };
+}
+
+async function validate(ctx: ApiContext, req: IncomingMessage): Promise<ApiAnswer> {
+  const document = documentOf(await readJsonBody(req));
+  const validated = validatePipeline(document as unknown as PipelineDoc, ctx.registry);
+  const issues = [...(validated.ok ? [] : toApiIssues(validated.issues, 'error')), ...toApiIssues(validated.warnings, 'warning')];
+  return { body: { ok: validated.ok, issues } };
+}
+
+async function examples(ctx: ApiContext): Promise<ApiAnswer> {
+  if (!existsSync(join(ctx.root, 'examples'))) return { body: [] };
+  const found = await listPipelines(ctx.root, 'examples');
+  found.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { body: found.map(({ name, description, path }) => ({ name, description: description ?? '', path })) };
+}
+
+async function startRun(ctx: ApiContext, req: IncomingMessage): Promise<ApiAnswer> {
+  const body = await readJsonBody(req);
+  const document = documentOf(body);
+  const { path, until } = body as { path?: unknown; until?: unknown };
+  const pipelinePath = path === undefined || path === null ? null : pipelineFile(ctx.root, path);
+  if (until !== undefined && until !== null && typeof until !== 'string') throw new HttpError(400, "'until' must be a node id");
+  const validated = validatePipeline(document as unknown as PipelineDoc, ctx.registry);
+  if (!validated.ok) {
+    const count = validated.issues.length;
+    throw new HttpError(400, `invalid pipeline: ${count} problem${count === 1 ? '' : 's'}`, {
+      issues: [...toApiIssues(validated.issues, 'error'), ...toApiIssues(validated.warnings, 'warning')],
+    });
+  }
+  if (typeof until === 'string' && !validated.pipeline.nodes.has(until)) {
+    throw new HttpError(400, `cannot run until '${until}': no such node; nodes are: ${[...validated.pipeline.nodes.keys()].join(', ')}`);
+  }
+  const runId = await ctx.runs.start({ pipeline: validated.pipeline, pipelinePath, ...(typeof until === 'string' ? { until } : {}) });
+  return { status: 202, body: { runId } };
+}
+
+function listRuns(ctx: ApiContext, _req: IncomingMessage, url: URL): ApiAnswer {
+  const limitText = url.searchParams.get('limit');
+  const limit = limitText === null ? DEFAULT_RUN_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUN_LIMIT) throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_RUN_LIMIT}`);
+  const pathParam = url.searchParams.get('path');
+  const file = pathParam === null ? undefined : pipelineFile(ctx.root, pathParam);
+  // Filtering by file happens after the query, so look further back when filtering.
+  const runs = ctx.store.listRuns({ limit: file === undefined ? limit : 20 * MAX_RUN_LIMIT });
+  const body = runs
+    .filter((run) => file === undefined || run.pipelinePath === file)
+    .slice(0, limit)
+    .map((run) => ({
+      runId: run.id,
+      status: run.status,
+      pipeline: run.pipelineName,
+      pipelinePath: workspacePath(ctx.root, run.pipelinePath),
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      backend: run.backend,
+      until: run.until,
+      error: run.error,
+      nodeCounts: run.nodeCounts,
+    }));
+  return { body };
+}
+
+function getRun(ctx: ApiContext, _req: IncomingMessage, _url: URL, [runId]: string[]): ApiAnswer {
+  const run = ctx.store.getRun(runId!);
+  if (!run) throw new HttpError(404, `no run '${runId}' in this workspace`);
+  const nodes: Record<string, { type: string | null; status: string; cached: boolean; ms: number; error?: string }> = {};
+  const outputs: Record<string, Record<string, string>> = {};
+  const outputTypes: Record<string, Record<string, string>> = {};
+  for (const [id, node] of Object.entries(run.nodes)) {
+    nodes[id] = { type: node.type, status: node.status, cached: node.cached, ms: node.ms ?? 0, ...(node.error ? { error: node.error } : {}) };
+    if (Object.keys(node.outputs).length > 0) {
+      outputs[id] = Object.fromEntries(Object.entries(node.outputs).map(([port, ref]) => [port, ref.hash]));
+      outputTypes[id] = Object.fromEntries(Object.entries(node.outputs).map(([port, ref]) => [port, ref.type]));
+    }
+  }
+  return {
+    body: {
+      runId: run.id,
+      status: run.status,
+      backend: run.backend,
+      pipeline: run.pipelineName,
+      pipelinePath: workspacePath(ctx.root, run.pipelinePath),
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      until: run.until,
+      error: run.error,
+      nodes,
+      metrics: run.metrics,
+      series: run.series,
+      outputs,
+      outputTypes,
+      logs: run.logs,
+    },
+  };
+}
+
+function cancelRun(ctx: ApiContext, _req: IncomingMessage, _url: URL, [runId]: string[]): ApiAnswer {
+  if (ctx.runs.cancel(runId!)) return { body: { ok: true } };
+  const run = ctx.store.getRun(runId!);
+  if (!run) throw new HttpError(404, `no run '${runId}' in this workspace`);
+  // Already over (or started by another process, e.g. the CLI): nothing to cancel here.
+  return { body: { ok: false, status: run.status } };
+}
+
+async function preview(ctx: ApiContext, _req: IncomingMessage, url: URL, [id]: string[]): Promise<ApiAnswer> {
+  const type = url.searchParams.get('type');
+  if (type !== null && !(PREVIEW_KINDS as readonly string[]).includes(type)) throw new HttpError(400, `type must be one of ${PREVIEW_KINDS.join(', ')}`);
+  const rowsText = url.searchParams.get('rows');
+  const rows = rowsText === null ? DEFAULT_PREVIEW_ROWS : Number(rowsText);
+  if (!Number.isInteger(rows) || rows < 0 || rows > MAX_PREVIEW_ROWS) throw new HttpError(400, `rows must be a whole number from 0 to ${MAX_PREVIEW_ROWS}`);
+  return { body: await previewArtifact(ctx.store, id!, (type ?? undefined) as PreviewKind | undefined, rows) };
+}

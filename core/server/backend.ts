@@ -1,0 +1,55 @@
+/**
+ * `GET /api/backend`: which TensorFlow.js backend runs use. The engine picks one when a node
+ * first needs it and records it with the run, so the last recorded one is the answer; before
+ * any, the installed packages say what is possible. Loading a backend here just to ask would
+ * cost seconds (and native libraries), so nothing is loaded.
+ */
+import { createRequire } from 'node:module';
+import type { WorkspaceStore } from '../store/index.js';
+
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'unknown'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export interface BackendInfo {
+  backend: BackendName;
+  hint: string;
+}
+
+/** Fastest first, as ARCHITECTURE.md section 7 orders them. */
+const PACKAGES: [BackendName, string][] = [
+  ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
+  ['tensorflow', '@tensorflow/tfjs-node'],
+  ['webgpu', 'webgpu'],
+  ['wasm', '@tensorflow/tfjs-backend-wasm'],
+  ['cpu', '@tensorflow/tfjs-backend-cpu'],
+];
+
+export function installedBackends(): BackendName[] {
+  const require = createRequire(import.meta.url);
+  return PACKAGES.filter(([, name]) => {
+    try {
+      require.resolve(name);
+      return true;
+    } catch {
+      return false;
+    }
+  }).map(([backend]) => backend);
+}
+
+export function lastRecordedBackend(store: WorkspaceStore): BackendInfo {
+  const installed = installedBackends();
+  const recent = store.listRuns({ limit: 50 }).find((run) => run.backend !== null && run.backend !== 'none');
+  const forced = process.env.TENSORLOOM_BACKEND;
+  if (recent?.backend) {
+    const known = (BACKENDS as readonly string[]).includes(recent.backend);
+    return {
+      backend: known ? (recent.backend as BackendName) : 'unknown',
+      hint: `used by run ${recent.id}${known ? '' : ` (reported as '${recent.backend}')`}${forced ? `; TENSORLOOM_BACKEND=${forced}` : ''}`,
+    };
+  }
+  return {
+    backend: 'unknown',
+    hint:
+      `chosen when a node first needs TensorFlow.js; installed: ${installed.join(', ') || 'none'}` +
+      (forced ? `; TENSORLOOM_BACKEND=${forced} forces one` : ''),
+  };
+}

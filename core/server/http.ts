@@ -1,0 +1,88 @@
+/** Small HTTP helpers: JSON answers, bounded JSON bodies, and the headers every answer carries. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** JSON request bodies larger than this are refused with 413 (API.md). */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** An answer for the client: a status and a message it may show. Anything else is a 500. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Headers for every answer: no MIME sniffing, no referrer leaking the URL (or a token in it). */
+export function baseHeaders(res: ServerResponse): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    // API answers describe live state: never serve them from a cache.
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, error: HttpError): void {
+  sendJson(res, error.status, { error: error.message, ...error.extra }, error.headers);
+}
+
+/**
+ * Reads a JSON body of at most `limit` bytes. A declared or streamed size over the limit is
+ * a 413 (and the connection closes, so the rest of the body is never read); bad JSON a 400.
+ */
+export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const tooLarge = () => new HttpError(413, `request body is larger than ${limit / 1024 / 1024} MiB`, {}, { Connection: 'close' });
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else {
+        // Stop reading without destroying the socket, so the 413 still reaches the client.
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
+      }
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    // The client went away mid-body: nothing to answer, and not a server fault.
+    req.once('error', (error) => reject(new HttpError(400, `request body could not be read: ${error.message}`)));
+  });
+  if (text.trim() === '') throw new HttpError(400, 'request body is empty; expected JSON');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The `document` field of a body, which must be a JSON object. */
+export function documentOf(body: unknown): Record<string, unknown> {
+  const document = isObject(body) ? body.document : undefined;
+  if (!isObject(document)) throw new HttpError(400, "expected a JSON body { document: {…} } holding the pipeline document");
+  return document;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

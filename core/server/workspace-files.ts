@@ -1,0 +1,132 @@
+/**
+ * Pipeline files inside the workspace, addressed by '/'-separated relative paths that can
+ * never leave it: no absolute paths, no '..', no backslashes, no symlink out of the root.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { HttpError } from './http.js';
+
+export const PIPELINE_SUFFIX = '.pipeline.json';
+/** The workspace store's folder (runs, cache, artifacts), as the CLI names it. */
+export const STORE_FOLDER = '.tensorloom';
+/** Folders never searched for pipelines: the store, dependencies, build output. */
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'release', 'coverage']);
+const MAX_DEPTH = 6;
+const MAX_LISTED = 2000;
+
+export interface PipelineListing {
+  path: string;
+  name: string;
+  description?: string;
+  /** Milliseconds since the epoch. */
+  modified: number;
+}
+
+/** Checks a client's pipeline path and returns the absolute file path; 400 for anything else. */
+export function pipelineFile(root: string, path: unknown): string {
+  const refuse = (why: string) => new HttpError(400, `path ${JSON.stringify(path)} ${why}`);
+  if (typeof path !== 'string' || path === '') throw new HttpError(400, 'a pipeline path is required (?path=folder/name.pipeline.json)');
+  if (path.includes('\\') || path.includes('\0')) throw refuse("must use '/' as the separator");
+  if (path.startsWith('/') || isAbsolute(path) || /^[A-Za-z]:/.test(path)) throw refuse('must be relative to the workspace');
+  const segments = path.split('/');
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) throw refuse("may not contain empty, '.' or '..' parts (it must stay inside the workspace)");
+  if (segments[0] === STORE_FOLDER) throw refuse(`may not point into the store (${STORE_FOLDER}/)`);
+  if (!path.endsWith(PIPELINE_SUFFIX) || path.length === PIPELINE_SUFFIX.length) throw refuse(`must end in ${PIPELINE_SUFFIX}`);
+  const absolute = join(root, ...segments);
+  // A symlinked folder or file must not lead out of the workspace either.
+  const realRoot = realpathSync(root);
+  for (let candidate = absolute; candidate !== root && candidate.startsWith(root); candidate = dirname(candidate)) {
+    if (existsSync(candidate)) {
+      if (!isWithin(realRoot, realpathSync(candidate))) throw refuse('leads outside the workspace');
+      break;
+    }
+  }
+  return absolute;
+}
+
+/** The client's name for an absolute path inside the workspace, or null outside it. */
+export function workspacePath(root: string, absolute: string | null): string | null {
+  if (absolute === null) return null;
+  const rel = relative(root, absolute);
+  if (rel === '' || !isWithin(root, absolute)) return null;
+  return rel.split(sep).join('/');
+}
+
+function isWithin(root: string, candidate: string): boolean {
+  const rel = relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** Every `*.pipeline.json` under `folder` (a workspace path, '' for the root), newest first. */
+export async function listPipelines(root: string, folder = ''): Promise<PipelineListing[]> {
+  const found: PipelineListing[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // unreadable or vanished folders are simply not listed
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (found.length >= MAX_LISTED) return;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (depth < MAX_DEPTH && !entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name)) await walk(full, depth + 1);
+      } else if (entry.isFile() && entry.name.endsWith(PIPELINE_SUFFIX)) {
+        const listing = await describePipeline(root, full);
+        if (listing) found.push(listing);
+      }
+    }
+  };
+  await walk(folder === '' ? root : join(root, ...folder.split('/')), 0);
+  return found.sort((a, b) => b.modified - a.modified || (a.path < b.path ? -1 : 1));
+}
+
+async function describePipeline(root: string, file: string): Promise<PipelineListing | undefined> {
+  const path = workspacePath(root, file);
+  if (path === null) return undefined;
+  try {
+    const info = await stat(file);
+    const fallback = path.split('/').pop()!.slice(0, -PIPELINE_SUFFIX.length);
+    let name = fallback;
+    let description: string | undefined;
+    // A broken file is still listed (by its file name), so the user can open and fix it.
+    if (info.size < 5 * 1024 * 1024) {
+      try {
+        const doc = JSON.parse(await readFile(file, 'utf8')) as { name?: unknown; description?: unknown };
+        if (typeof doc.name === 'string' && doc.name !== '') name = doc.name;
+        if (typeof doc.description === 'string') description = doc.description;
+      } catch {
+        // not JSON: keep the file name
+      }
+    }
+    return { path, name, ...(description === undefined ? {} : { description }), modified: Math.round(info.mtimeMs) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes a file so that a crash leaves the old or the new content, never a mix: a temp file
+ * beside it, flushed, then renamed over it.
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

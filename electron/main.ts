@@ -1,0 +1,155 @@
+/**
+ * The desktop shell's main process. Thin on purpose: it starts the same local server as
+ * `tensorloom ui` (in this process, on a free 127.0.0.1 port, with a fresh token), opens one
+ * locked-down window on it, and answers the three native requests of the preload.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import type { TensorloomServer } from '../core/server/index.js';
+import { defaultWorkspace, seedWorkspace, startUiServer } from '../cli/ui-server.js';
+import { isExternalWebLink, originOf, suggestedPipelineName, trustedSender, workspaceFile, workspacePathOf } from './guards.js';
+
+const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+
+let server: TensorloomServer | undefined;
+let window: BrowserWindow | undefined;
+
+if (!app.requestSingleInstanceLock()) {
+  // One app per workspace: a second launch focuses the first window instead.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (window && !window.isDestroyed()) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+  lockDown();
+  void app.whenReady().then(start);
+}
+
+async function start(): Promise<void> {
+  const workspace = defaultWorkspace();
+  try {
+    seedWorkspace(workspace);
+    ({ server } = await startUiServer({ workspace, port: 0 }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // The usual cause in a development checkout: native modules built for Node, not for Electron.
+    const hint = /NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(message)
+      ? '\n\nNative modules (better-sqlite3) were built for Node, not for Electron. Rebuild them for Electron with: npx @electron/rebuild'
+      : '';
+    dialog.showErrorBox('Tensorloom could not start', `${message}${hint}`);
+    app.exit(1);
+    return;
+  }
+  const origin = new URL(server.url).origin;
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  registerIpc(origin, server.workspaceRoot);
+
+  window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'Tensorloom',
+    webPreferences: {
+      preload: PRELOAD,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    },
+  });
+  const shown = window;
+  shown.once('ready-to-show', () => shown.show());
+  // Only the server's own pages; links elsewhere open in the system browser.
+  const stayHome = (event: { preventDefault(): void }, url: string) => {
+    if (originOf(url) === origin) return;
+    event.preventDefault();
+    openExternally(url);
+  };
+  shown.webContents.on('will-navigate', stayHome);
+  shown.webContents.on('will-redirect', stayHome);
+  await shown.loadURL(server.launchUrl);
+}
+
+/** Rules for every web contents the app ever creates: no <webview>, no new windows (https links go to the system browser). */
+function lockDown(): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      openExternally(url);
+      return { action: 'deny' };
+    });
+  });
+  app.on('window-all-closed', () => app.quit());
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed || !server) return;
+    // Cancel runs and close the store before the process goes.
+    event.preventDefault();
+    void server.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
+}
+
+function openExternally(url: string): void {
+  if (isExternalWebLink(url)) void shell.openExternal(url);
+}
+
+function registerIpc(origin: string, workspace: string): void {
+  const handle = (channel: string, listener: (...args: unknown[]) => unknown) =>
+    ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
+      if (!trustedSender(event.senderFrame?.url, origin)) throw new Error(`refused IPC '${channel}' from ${event.senderFrame?.url ?? 'an unknown frame'}`);
+      return listener(...args);
+    });
+
+  handle('tensorloom:open-pipeline-dialog', async () => {
+    const answer = await dialog.showOpenDialog(window!, {
+      title: 'Open pipeline',
+      defaultPath: workspace,
+      filters: [{ name: 'Pipelines', extensions: ['json'] }],
+      properties: ['openFile'],
+    });
+    const file = answer.canceled ? undefined : answer.filePaths[0];
+    return file === undefined ? null : await inWorkspace(workspace, file);
+  });
+
+  handle('tensorloom:save-pipeline-dialog', async (suggestedName) => {
+    const answer = await dialog.showSaveDialog(window!, {
+      title: 'Save pipeline',
+      defaultPath: join(workspace, suggestedPipelineName(suggestedName)),
+      filters: [{ name: 'Pipelines', extensions: ['json'] }],
+    });
+    if (answer.canceled || !answer.filePath) return null;
+    return await inWorkspace(workspace, join(dirname(answer.filePath), suggestedPipelineName(answer.filePath.split(/[\\/]/).pop())));
+  });
+
+  handle('tensorloom:reveal-in-folder', (path) => {
+    const file = workspaceFile(workspace, path);
+    if (file === null) return false;
+    shell.showItemInFolder(file);
+    return true;
+  });
+}
+
+/** The workspace path of a picked file, or null after telling the user why a file outside it cannot be used. */
+async function inWorkspace(workspace: string, file: string): Promise<string | null> {
+  const path = workspacePathOf(workspace, file);
+  if (path !== null) return path;
+  await dialog.showMessageBox(window!, {
+    type: 'warning',
+    message: 'Pipelines live inside the workspace',
+    detail: `${file} is outside the workspace ${workspace}. Copy it into the workspace (with its data), or start Tensorloom with TENSORLOOM_WORKSPACE set to its folder.`,
+  });
+  return null;
+}

@@ -1,0 +1,45 @@
+import { relative } from 'node:path';
+import { defineNode, exportTable, FORMAT_EXTENSIONS, NodeError, port, TABLE_FILE_FORMATS, z } from '../../core/sdk/index.js';
+
+/** The workspace's own store: writing there could corrupt it. */
+const STORE_FOLDER = '.tensorloom';
+
+export default defineNode({
+  type: 'data.write',
+  version: 1,
+  category: 'data',
+  title: 'Write table to file',
+  description: 'Writes the table (all rows and columns, the split column included) to a CSV, Parquet, JSON Lines or Arrow file in the workspace.',
+  worker: { whenInputBytesOver: 4 * 1024 * 1024 },
+  module: import.meta.url,
+  inputs: { table: port('table', { description: 'The rows to write.' }) },
+  outputs: { report: port('report', { description: 'What was written: path, format, rows, columns and bytes.' }) },
+  params: z.object({
+    path: z.string().min(1, 'a file path is required').describe('File to write, relative to the pipeline file; missing folders are made and an existing file is replaced'),
+    format: z.enum(TABLE_FILE_FORMATS).describe('csv, parquet (zstd), jsonl (JSON Lines) or arrow (Arrow IPC / Feather v2, with the recipe)'),
+  }),
+  // The file is this node's effect, and the cache cannot see it: deleted or edited since the
+  // last run, it must be written again. So it runs every time; the nodes above it stay cached.
+  cacheable: () => false,
+  async run({ inputs, params }, ctx) {
+    const path = ctx.workspace.resolve(params.path, 'path');
+    if (relative(ctx.workspace.root, path).split(/[\\/]/)[0] === STORE_FOLDER) {
+      throw new NodeError(`param 'path': '${params.path}' is inside the workspace's ${STORE_FOLDER} folder, which Tensorloom manages; write somewhere else`, { field: 'path' });
+    }
+    const extensions: readonly string[] | undefined = FORMAT_EXTENSIONS[params.format];
+    const lower = params.path.toLowerCase();
+    if (extensions && !extensions.some((extension) => lower.endsWith(extension))) {
+      ctx.log(`'${params.path}' is written as ${params.format}, but its name does not end in ${extensions.join(' or ')}`, 'warn');
+    }
+    const { table } = inputs.table;
+    const bytes = await exportTable(inputs.table, path, params.format, {
+      name: params.path,
+      signal: ctx.signal,
+      onProgress: (fraction) => ctx.progress(fraction),
+    });
+    ctx.log(`wrote ${table.numRows} rows × ${table.numCols} columns to '${params.path}' (${params.format}, ${bytes} bytes)`);
+    ctx.metric('rows', table.numRows);
+    ctx.progress(1);
+    return { report: { path: params.path, format: params.format, rows: table.numRows, columns: table.numCols, bytes } };
+  },
+});

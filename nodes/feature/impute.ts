@@ -1,0 +1,46 @@
+import { defineNode, fitImpute, IMPUTE_STRATEGIES, missingCount, port, z } from '../../core/sdk/index.js';
+import { chooseColumns, columnListParam, FEATURE_VERSION, fittingMask, short, targetParam, withStep } from './shared.js';
+
+export default defineNode({
+  type: 'feature.impute',
+  version: FEATURE_VERSION,
+  category: 'feature',
+  title: 'Impute missing values',
+  description: 'Fills missing values (null, NaN, ±Infinity) with a value computed on train rows: mean, median, most frequent, or a constant.',
+  inputs: { table: port('table') },
+  outputs: { table: port('table', { description: 'All rows filled (numeric columns as Float64), the fill values added to the recipe.' }) },
+  params: z
+    .object({
+      columns: columnListParam('Columns to fill (default: every column with missing values but the target)'),
+      strategy: z
+        .enum(IMPUTE_STRATEGIES)
+        .optional()
+        .describe('mean | median | mostFrequent | constant (default: mean for numeric columns, mostFrequent for text and booleans)'),
+      value: z.union([z.number(), z.string()]).optional().describe("The fill value for strategy 'constant'"),
+      target: targetParam,
+    })
+    .superRefine((params, issues) => {
+      if (params.strategy === 'constant' && params.value === undefined) {
+        issues.addIssue({ code: 'custom', path: ['value'], message: "is required when strategy is 'constant'" });
+      }
+    }),
+  async run({ inputs, params }, ctx) {
+    const input = inputs.table;
+    const table = input.table;
+    if (params.value !== undefined && params.strategy !== 'constant') ctx.log(`param 'value' is only used with strategy 'constant'; ignoring it`, 'warn');
+    const columns = chooseColumns(table, params, (column) => missingCount(table, column.name) > 0);
+    if (columns.length === 0) ctx.log('no missing values in any column; nothing to impute');
+    const mask = fittingMask(table, ctx);
+    ctx.progress(0.3);
+    const { fitted, info } = fitImpute(table, columns, { strategy: params.strategy, value: params.value }, mask);
+    let filled = 0;
+    for (const column of info) {
+      filled += column.missing;
+      ctx.log(`${column.name}: ${column.missing} missing value${column.missing === 1 ? '' : 's'} filled with ${short(column.value)} (${column.strategy})`);
+    }
+    ctx.metric('values_imputed', filled);
+    ctx.metric('columns_imputed', columns.length);
+    ctx.signal.throwIfAborted();
+    return { table: withStep(input, 'feature.impute', { ...fitted }, ctx) };
+  },
+});
