@@ -117,7 +117,9 @@ export function createForward(spec: MlpSpec): (x: tf.Tensor2D, weights: readonly
 
 /** The same network as a TF.js LayersModel (the saved, portable format). */
 export function toLayersModel(spec: MlpSpec, weights: readonly Float32Array[]): tfl.Sequential {
-  const model = tfl.sequential();
+  // A fixed name: an automatic one ('sequential_<n>') counts models made in this thread, so
+  // model.json, and the bundle's hash, would differ between identical trainings.
+  const model = tfl.sequential({ name: 'mlp' });
   spec.hiddenLayers.forEach((units, layer) => {
     model.add(tfl.layers.dense({ units, activation: spec.activation, ...(layer === 0 ? { inputShape: [spec.inputDim] } : {}), name: `dense_${layer}` }));
     if (spec.dropout > 0) model.add(tfl.layers.dropout({ rate: spec.dropout, name: `dropout_${layer}` }));

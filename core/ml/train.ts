@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import { createForward, initialWeights, weightShapes, type MlpSpec } from './mlp.js';
+import { createParameters, type OptimizerName } from './parameters.js';
 
-export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
+export { OPTIMIZERS, type OptimizerName } from './parameters.js';
 
 /** Rows as a dense row-major matrix with their targets. */
 export interface Matrix {
@@ -33,6 +33,11 @@ export interface TrainOptions {
   readonly patience: number;
   readonly seed: number;
   readonly signal: AbortSignal;
+  /**
+   * Update weights in JavaScript instead of with tf ops: faster on CPU backends, a stall per
+   * step on GPUs. Default: on for the wasm and cpu backends.
+   */
+  readonly updatesOnHost?: boolean;
   readonly onEpoch?: (stats: EpochStats) => void;
 }
 
@@ -44,16 +49,6 @@ export interface TrainResult {
   readonly stoppedEarly: boolean;
 }
 
-function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
-  switch (name) {
-    case 'adam':
-      return tf.train.adam(learningRate);
-    case 'sgd':
-      return tf.train.sgd(learningRate);
-    case 'rmsprop':
-      return tf.train.rmsprop(learningRate);
-  }
-}
 
 /** Lets queued messages (a cancel from the engine) in, at most every 100 ms of work. */
 function yielder(): () => Promise<void> {
@@ -101,7 +96,7 @@ async function readValues(tensor: tf.Tensor): Promise<Float32Array> {
 }
 
 /** Validation loss (unweighted) and accuracy, batched so large validation sets fit in memory. */
-async function evaluate(spec: MlpSpec, forward: ReturnType<typeof createForward>, variables: tf.Variable[], data: Matrix): Promise<{ loss: number; accuracy?: number }> {
+async function evaluate(spec: MlpSpec, forward: ReturnType<typeof createForward>, variables: readonly tf.Tensor[], data: Matrix): Promise<{ loss: number; accuracy?: number }> {
   const dim = spec.inputDim;
   const width = spec.output === 'softmax' ? spec.outputUnits : 1;
   let lossSum = 0;
@@ -133,9 +128,9 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
   const dim = spec.inputDim;
   const width = spec.output === 'softmax' ? spec.outputUnits : 1;
   const shapes = weightShapes(spec);
-  const variables = initialWeights(spec, options.seed).map((values, k) => tf.variable(tf.tensor(values, shapes[k]), true, `w${k}`));
+  const onHost = options.updatesOnHost ?? ['wasm', 'cpu'].includes(tf.getBackend());
+  const parameters = createParameters(initialWeights(spec, options.seed), shapes, options.optimizer, options.learningRate, onHost);
   const forward = createForward(spec);
-  const optimizer = makeOptimizer(options.optimizer, options.learningRate);
   const next = seededRandom(options.seed ^ 0x5eed);
   const order = Array.from({ length: train.rows }, (_, row) => row);
   const batchSize = Math.min(options.batchSize, train.rows);
@@ -149,10 +144,11 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
   let best = { loss: Infinity, epoch: 0, weights: null as Float32Array[] | null };
   let stoppedEarly = false;
   let step = 0;
+  let lossSum: tf.Tensor | undefined;
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       shuffleInPlace(order, next);
-      let lossSum = tf.scalar(0);
+      lossSum = tf.scalar(0);
       for (let start = 0; start < train.rows; start += batchSize) {
         options.signal.throwIfAborted();
         const size = Math.min(batchSize, train.rows - start);
@@ -166,12 +162,12 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
         const yb = tf.tensor2d(yBuffer.subarray(0, size * width), [size, width]);
         const wb = train.weights ? tf.tensor1d(wBuffer.subarray(0, size)) : undefined;
         const dropoutSeed = spec.dropout > 0 ? options.seed * 7919 + step * 131 : undefined;
-        const cost = optimizer.minimize(() => lossOf(spec, yb, forward(xb, variables, dropoutSeed), wb), true, variables);
+        const cost = parameters.step((weights) => lossOf(spec, yb, forward(xb, weights, dropoutSeed), wb));
         step++;
         tf.dispose([xb, yb, ...(wb ? [wb] : [])]);
         if (cost) {
-          const previous = lossSum;
-          lossSum = tf.add(previous, tf.mul(cost, size));
+          const previous: tf.Tensor = lossSum;
+          lossSum = tf.tidy(() => tf.add(previous, tf.mul(cost, size)));
           tf.dispose([previous, cost]);
         }
         await pause();
@@ -180,7 +176,7 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
       if (!Number.isFinite(loss)) {
         throw new TrainingDiverged(`training diverged at epoch ${epoch} (loss is ${loss}); lower learningRate (now ${options.learningRate}) or scale the features`);
       }
-      const checked = validation && validation.rows > 0 ? await evaluate(spec, forward, variables, validation) : null;
+      const checked = validation && validation.rows > 0 ? await evaluate(spec, forward, parameters.tensors(), validation) : null;
       const stats: EpochStats = {
         epoch,
         loss,
@@ -191,24 +187,21 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
       options.onEpoch?.(stats);
       if (earlyStopping && checked) {
         if (checked.loss < best.loss - 1e-7) {
-          best = { loss: checked.loss, epoch, weights: await copyWeights(variables) };
+          best = { loss: checked.loss, epoch, weights: await parameters.snapshot() };
         } else if (epoch - best.epoch >= options.patience) {
           stoppedEarly = true;
           break;
         }
       }
     }
-    const weights = earlyStopping && best.weights ? best.weights : await copyWeights(variables);
+    const weights = earlyStopping && best.weights ? best.weights : await parameters.snapshot();
     return { weights, history, bestEpoch: earlyStopping && best.weights ? best.epoch : history.length, stoppedEarly };
   } finally {
-    optimizer.dispose();
-    tf.dispose(variables);
+    lossSum?.dispose(); // a cancel between batches leaves the epoch's running sum
+    parameters.dispose();
   }
 }
 
-async function copyWeights(variables: readonly tf.Variable[]): Promise<Float32Array[]> {
-  return Promise.all(variables.map(async (variable) => ((await variable.data()) as Float32Array).slice()));
-}
 
 /** The loss became NaN or infinite: a user-fixable setting, reported as such. */
 export class TrainingDiverged extends Error {

@@ -150,8 +150,10 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     };
   } else {
     const values = targetValues(target, table);
-    const finite = trainRows.map((row) => values[row]!).filter(Number.isFinite);
-    if (finite.length !== trainRows.length) throw new NodeError(`target '${options.target}' has infinite values in the training rows; filter them out first (data.validate with a range rule)`, { field: 'target' });
+    // targetLabels reads ±Infinity as a missing label, so look at the values themselves.
+    const infinite = roles.some((role, row) => (role === 'train' || role === 'validation') && Math.abs(values[row]!) === Infinity);
+    const finite = trainRows.map((row) => values[row]!);
+    if (infinite) throw new NodeError(`target '${options.target}' has infinite values in the training rows; filter them out first (data.validate with a range rule)`, { field: 'target' });
     const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
     const std = Math.sqrt(finite.reduce((sum, value) => sum + (value - mean) ** 2, 0) / finite.length);
     if (!(std > 0)) throw new NodeError(`target '${options.target}' is constant (${mean}) in the training rows; there is nothing to learn`, { field: 'target' });
