@@ -5,6 +5,8 @@
  * rows are handed to scikit-learn). Several split seeds; prints the mean of each.
  *
  *   npm run bench:quality [-- --seeds 5 --only penguins-species]
+ *   --no-scale: without feature.scale; --scale-label: feature.scale not told the label, so a
+ *   numeric label is scaled too (train.dense must undo it)
  *
  * Needs Debian's python3 with python3-sklearn and python3-pandas (PYTHON to override).
  */
@@ -64,12 +66,12 @@ const DATASETS: Dataset[] = [
   { name: 'seattle-temp_max', target: 'temp_max', task: 'regression', csv: csvWithout(join(ROOT, 'examples/data/seattle-weather.csv'), ['date']) },
 ];
 
-function pipeline(dataset: Dataset, seed: number, scale: boolean): object {
+function pipeline(dataset: Dataset, seed: number, scale: boolean, scaleLabelToo: boolean): object {
   const stratify = dataset.task === 'classification' ? { stratifyBy: dataset.target } : {};
   const nodes = [
     { id: 'load', type: 'data.csv', params: { path: 'data.csv' } },
     { id: 'split', type: 'data.split', params: { test: 0.2, seed, ...stratify } },
-    ...(scale ? [{ id: 'scale', type: 'feature.scale', params: { target: dataset.target } }] : []),
+    ...(scale ? [{ id: 'scale', type: 'feature.scale', params: scaleLabelToo ? {} : { target: dataset.target } }] : []),
     { id: 'train', type: 'train.dense', params: { target: dataset.target } },
     { id: 'eval', type: 'eval.model', params: {} },
   ];
@@ -89,7 +91,7 @@ function mean(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, only: { type: 'string' }, 'no-scale': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, only: { type: 'string' }, 'no-scale': { type: 'boolean' }, 'scale-label': { type: 'boolean' } } });
   const seeds = Number(values.seeds);
   const scale = !values['no-scale'];
   const chosen = DATASETS.filter((dataset) => !values.only || values.only.split(',').includes(dataset.name));
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), 'tensorloom-quality-'));
       try {
         writeFileSync(join(dir, 'data.csv'), dataset.csv());
-        writeFileSync(join(dir, 'q.pipeline.json'), JSON.stringify(pipeline(dataset, seed, scale)));
+        writeFileSync(join(dir, 'q.pipeline.json'), JSON.stringify(pipeline(dataset, seed, scale, values['scale-label'] === true)));
         const run = spawnSync(process.execPath, [join(ROOT, 'bin/tensorloom.mjs'), 'run', join(dir, 'q.pipeline.json'), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
         if (run.status !== 0) throw new Error(`tensorloom run failed (${run.status}): ${run.stderr.slice(-2000)}${run.stdout.slice(-2000)}`);
         const result = JSON.parse(run.stdout) as { metrics: Record<string, Record<string, number>>; outputs: Record<string, Record<string, string>> };
