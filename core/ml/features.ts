@@ -51,11 +51,15 @@ export function planFeatures(table: Table, exclude: ReadonlySet<string>, trainRo
       const values = columnAsFloat64(table, name, name);
       let sum = 0;
       let count = 0;
+      let min = Infinity;
+      let max = -Infinity;
       for (const row of trainRows) {
         const value = values[row]!;
         if (Number.isFinite(value)) {
           sum += value;
           count++;
+          min = Math.min(min, value);
+          max = Math.max(max, value);
         }
       }
       if (count === 0) {
@@ -69,7 +73,9 @@ export function planFeatures(table: Table, exclude: ReadonlySet<string>, trainRo
         if (Number.isFinite(value)) squares += (value - mean) ** 2;
       }
       const std = Math.sqrt(squares / count);
-      if (!(std > 0)) {
+      // Compared as values: rounding in the mean leaves a constant column a std of ~1e-16,
+      // which would blow any other value up by 1e16 at prediction time.
+      if (min === max || !(std > 0)) {
         log(`column '${name}' is constant in the training rows; not used as a feature`);
         continue;
       }

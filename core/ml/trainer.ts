@@ -156,7 +156,7 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     if (infinite) throw new NodeError(`target '${options.target}' has infinite values in the training rows; filter them out first (data.validate with a range rule)`, { field: 'target' });
     const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
     const std = Math.sqrt(finite.reduce((sum, value) => sum + (value - mean) ** 2, 0) / finite.length);
-    if (!(std > 0)) throw new NodeError(`target '${options.target}' is constant (${mean}) in the training rows; there is nothing to learn`, { field: 'target' });
+    if (!(std > 0) || finite.every((value) => value === finite[0])) throw new NodeError(`target '${options.target}' is constant (${mean}) in the training rows; there is nothing to learn`, { field: 'target' });
     targetScaling = { mean, std };
     makeY = (rows) => Float32Array.from(rows, (row) => (values[row]! - mean) / std);
   }

@@ -23,7 +23,7 @@ export default defineNode({
     hiddenLayers: z.array(z.number().int().min(1).max(4096)).max(16).default([64, 32]).describe('Units of each hidden layer'),
     activation: z.enum(HIDDEN_ACTIVATIONS).default('relu').describe('Activation of the hidden layers'),
     dropout: z.number().min(0).max(0.9).default(0).describe('Dropout rate after each hidden layer (0 = off)'),
-    optimizer: z.enum(OPTIMIZERS).default('adam'),
+    optimizer: z.enum(OPTIMIZERS).default('adam').describe('Gradient-descent method: adam, sgd or rmsprop'),
     learningRate: z.number().positive().max(10).default(0.001).describe('Step size of the optimizer'),
     epochs: z.number().int().min(1).max(100000).default(200).describe('Most passes over the training rows (early stopping usually ends sooner)'),
     batchSize: z.number().int().min(1).max(65536).default(32).describe('Rows per gradient step'),

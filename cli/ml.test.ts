@@ -1,0 +1,93 @@
+/** The ML catalog end to end through the real CLI: CSV → split → features → train → eval → predict → file. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BACKEND_CHAIN, columnNames, columnValues, readCsv } from '../core/sdk/index.js';
+import { copyExamples, tensorloom } from './test-support/run-cli.js';
+
+interface RunJson {
+  status: string;
+  backend: string;
+  nodes: Record<string, { status: string; cached: boolean }>;
+  metrics: Record<string, Record<string, number>>;
+  outputs: Record<string, Record<string, string>>;
+}
+
+const PIPELINE = {
+  format: 'tensorloom/pipeline@1',
+  name: 'penguins-ml',
+  nodes: [
+    { id: 'load', type: 'data.csv', params: { path: 'data/penguins.csv' } },
+    { id: 'split', type: 'data.split', params: { test: 0.2, stratifyBy: 'species', seed: 1 } },
+    { id: 'impute', type: 'feature.impute', params: { target: 'species' } },
+    { id: 'encode', type: 'feature.encode', params: { target: 'species' } },
+    { id: 'scale', type: 'feature.scale', params: { target: 'species' } },
+    { id: 'train', type: 'train.dense', params: { target: 'species', hiddenLayers: [32], epochs: 80, seed: 1 } },
+    { id: 'evaluate', type: 'eval.model', params: {} },
+    { id: 'predict', type: 'predict.batch', params: {} },
+    { id: 'write', type: 'data.write', params: { path: 'out/penguin-predictions.csv', format: 'csv' } },
+  ],
+  edges: [
+    { from: 'load.table', to: 'split.table' },
+    { from: 'split.table', to: 'impute.table' },
+    { from: 'impute.table', to: 'encode.table' },
+    { from: 'encode.table', to: 'scale.table' },
+    { from: 'scale.table', to: 'train.table' },
+    { from: 'train.model', to: 'evaluate.model' },
+    { from: 'scale.table', to: 'evaluate.table' },
+    { from: 'train.model', to: 'predict.model' },
+    // Raw rows: the model applies its own recipe.
+    { from: 'load.table', to: 'predict.table' },
+    { from: 'predict.predictions', to: 'write.table' },
+  ],
+};
+
+function run(dir: string): RunJson & { exit: number | null; stderr: string } {
+  const result = tensorloom(['run', 'penguins-ml.pipeline.json', '--json'], { cwd: dir });
+  return { ...(JSON.parse(result.stdout) as RunJson), exit: result.status, stderr: result.stderr };
+}
+
+describe('an ML pipeline through the CLI', () => {
+  it('trains, evaluates, predicts and writes; a re-run takes everything from the cache', async () => {
+    const dir = copyExamples();
+    writeFileSync(join(dir, 'penguins-ml.pipeline.json'), JSON.stringify(PIPELINE, null, 2));
+
+    const first = run(dir);
+    expect(first.stderr).toBe('');
+    expect(first.exit).toBe(0);
+    expect(first.status).toBe('succeeded');
+    expect(first.backend).not.toBe('none');
+    expect(BACKEND_CHAIN).toContain(first.backend);
+    for (const [id, node] of Object.entries(first.nodes)) expect(node, id).toMatchObject({ status: 'succeeded', cached: false });
+    expect(first.metrics.evaluate!.accuracy).toBeGreaterThanOrEqual(0.95);
+    for (const name of ['precisionMacro', 'recallMacro', 'f1Macro', 'rocAuc', 'logLoss']) expect(Number.isFinite(first.metrics.evaluate![name]), name).toBe(true);
+    expect(first.metrics.train!.epochs).toBeGreaterThan(0);
+    expect(first.metrics.train!.epochs).toBeLessThanOrEqual(80);
+    expect(first.metrics.predict!.rows).toBe(344);
+
+    const path = join(dir, 'out', 'penguin-predictions.csv');
+    expect(existsSync(path)).toBe(true);
+    const written = (await readCsv({ path })).table;
+    expect(written.numRows).toBe(344);
+    expect(columnNames(written)).toEqual([
+      'species', 'island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex', 'year',
+      'prediction', 'probability_Adelie', 'probability_Chinstrap', 'probability_Gentoo',
+    ]);
+    const species = columnValues(written, 'species', 'x');
+    const predicted = columnValues(written, 'prediction', 'x');
+    expect(predicted.filter((label, row) => label === species[row]).length / 344).toBeGreaterThan(0.95);
+
+    // Again: every node but the file writer (which always runs) is a cache hit, so no
+    // TensorFlow.js backend is even loaded, and the model is the same artifact.
+    const second = run(dir);
+    expect(second.exit).toBe(0);
+    for (const [id, node] of Object.entries(second.nodes)) {
+      if (id === 'write') expect(node).toMatchObject({ status: 'succeeded', cached: false });
+      else expect(node, id).toMatchObject({ status: 'cached', cached: true });
+    }
+    expect(second.backend).toBe('none');
+    expect(second.outputs.train).toEqual(first.outputs.train);
+    expect(second.outputs.predict).toEqual(first.outputs.predict);
+    expect(second.metrics.evaluate!.accuracy).toBe(first.metrics.evaluate!.accuracy);
+  }, 180_000);
+});
