@@ -7,7 +7,7 @@ const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns 
 const layer = (group, message) => ({ group, message });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.data/**', 'renderer/dist/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.data/**', 'renderer/dist/**', 'test-results/**', '.gpu/**', '.gl/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -68,7 +68,7 @@ export default tseslint.config(
   },
   {
     // Browser tests and the UI benchmark pass functions to the page (DOM globals); TypeScript checks names.
-    files: ['e2e/**/*.ts', 'bench/ui/**/*.ts'],
+    files: ['e2e/**/*.ts', 'bench/ui/**/*.ts', 'bench/ui/**/*.js'],
     rules: { 'no-undef': 'off' },
   },
   {

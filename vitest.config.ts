@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores here: keep parallel test files modest so timing-sensitive tests (cancel) stay honest.
     maxWorkers: 2,
+    // The JSON report gives CI its closing 'N passed, N failed' line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

@@ -31,7 +31,7 @@ describe('tensorloom validate', () => {
   it('accepts a valid pipeline and prints its hash', () => {
     const result = tensorloom(['validate', 'penguins.pipeline.json', '--json'], { cwd: dir });
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, name: 'penguins', nodes: ['load', 'split'], hash: expect.stringMatching(/^sha256:/) });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, name: 'penguins', nodes: ['load', 'split', 'impute', 'encode', 'scale', 'train', 'evaluate'], hash: expect.stringMatching(/^sha256:/) });
   });
 
   it('names the nodes on a cycle and exits 2', () => {

@@ -128,7 +128,7 @@ describe('server API', () => {
     const finished = await events.waitFor((event) => event.type === 'run.finished' && event.runId === runId);
     expect(finished).toMatchObject({ status: 'succeeded' });
     const mine = events.events.filter((event) => 'runId' in event && event.runId === runId);
-    expect(mine[0]).toMatchObject({ type: 'run.started', pipeline: 'penguins', nodes: ['load', 'split'] });
+    expect(mine[0]).toMatchObject({ type: 'run.started', pipeline: 'penguins', nodes: ['load', 'split', 'impute', 'encode', 'scale', 'train', 'evaluate'] });
     const states = mine.filter((event): event is Extract<EngineEvent, { type: 'node.state' }> => event.type === 'node.state').map((event) => `${event.nodeId}:${event.status}`);
     expect(states).toEqual(expect.arrayContaining(['load:queued', 'load:running', 'load:succeeded', 'split:running', 'split:succeeded']));
 

@@ -1,0 +1,423 @@
+/**
+ * The app's commands: each one talks to the API and updates the stores. Components call
+ * these and read stores; they never fetch on their own.
+ */
+import type { ELK } from 'elkjs/lib/elk-api';
+import { ApiError, type ApiClient } from '../api/client';
+import { EventSocket } from '../api/events';
+import type { EngineEvent, PipelineDoc } from '../api/protocol';
+import {
+  copySelection,
+  deleteSelection,
+  isCopy,
+  isRedo,
+  isUndo,
+  paste,
+  PASTE_OFFSET,
+  selectAll,
+  setSelection,
+  arrangeNodes,
+  type ClipboardData,
+  type KeyStroke,
+} from '../model/actions';
+import { contentFromDoc, emptyContent, toPipelineDoc, EMPTY_SELECTION, type DocContent } from '../model/document';
+import { layeredPositions, needsLayout, type Size } from '../model/layout';
+import type { CatalogStore } from '../stores/catalog-store';
+import { isDirty, type DocumentStore } from '../stores/document-store';
+import { isRunActive, mergeRecord, type RunStore } from '../stores/run-store';
+import type { UiStore } from '../stores/ui-store';
+import type { SessionMemory } from './session';
+
+export interface ControllerDeps {
+  api: ApiClient;
+  doc: DocumentStore;
+  run: RunStore;
+  ui: UiStore;
+  catalog: CatalogStore;
+  session: SessionMemory;
+  loadElk: () => Promise<ELK>;
+  /** Node sizes as measured on the canvas, for layout. */
+  measuredSizes: () => Readonly<Record<string, Size>>;
+  /** A pipeline to open at start (`?pipeline=` in the URL), before any draft. */
+  initialPath?: string | null;
+}
+
+const VALIDATE_DELAY_MS = 350;
+const DRAFT_DELAY_MS = 300;
+const RECORD_DELAY_MS = 250;
+
+export type Controller = ReturnType<typeof createController>;
+
+export function createController(deps: ControllerDeps) {
+  const { api, doc, run, ui, catalog, session } = deps;
+  let clipboard: ClipboardData | null = null;
+  let pasteCount = 0;
+  let validateTimer: ReturnType<typeof setTimeout> | null = null;
+  let validateAbort: AbortController | null = null;
+  let draftTimer: ReturnType<typeof setTimeout> | null = null;
+  let recordTimer: ReturnType<typeof setTimeout> | null = null;
+  let socket: EventSocket | null = null;
+  let runsVersion = 0;
+  const runsListeners = new Set<() => void>();
+
+  const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  const fail = (what: string) => (error: unknown) => ui.getState().toast('error', `${what}: ${errorText(error)}`);
+
+  function currentDocument(): PipelineDoc {
+    return toPipelineDoc(doc.getState().content);
+  }
+
+  // --- validation, drafts -----------------------------------------------------------------
+
+  function scheduleValidate() {
+    if (validateTimer) clearTimeout(validateTimer);
+    validateTimer = setTimeout(validateNow, VALIDATE_DELAY_MS);
+  }
+
+  async function validateNow() {
+    validateAbort?.abort();
+    const controller = new AbortController();
+    validateAbort = controller;
+    const content = doc.getState().content;
+    if (content.nodes.length === 0) {
+      ui.getState().setIssues([]);
+      return;
+    }
+    try {
+      const answer = await api.validate(toPipelineDoc(content), controller.signal);
+      if (!controller.signal.aborted && doc.getState().content === content) ui.getState().setIssues(answer.issues ?? []);
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') console.warn('validate failed', error);
+    }
+  }
+
+  function scheduleDraft() {
+    if (draftTimer) clearTimeout(draftTimer);
+    draftTimer = setTimeout(flushDraft, DRAFT_DELAY_MS);
+  }
+
+  /** Writes the draft now (also called when the page goes away, so the last keystroke is kept). */
+  function flushDraft() {
+    if (draftTimer) clearTimeout(draftTimer);
+    draftTimer = null;
+    const state = doc.getState();
+    const dirty = isDirty(state);
+    session.writeDraft({
+      path: state.path,
+      document: toPipelineDoc(state.content),
+      dirty,
+      ...(dirty ? { saved: toPipelineDoc(state.saved) } : {}),
+    });
+  }
+
+  // --- events -------------------------------------------------------------------------------
+
+  function onEvent(event: EngineEvent) {
+    run.getState().applyEvent(event);
+    const state = run.getState();
+    if (state.runId !== event.runId || state.source !== 'live') return;
+    if (event.type === 'node.state' && (event.status === 'succeeded' || event.status === 'cached')) scheduleRecordMerge();
+    if (event.type === 'run.finished') runFinished(event.status);
+  }
+
+  function runFinished(status: string) {
+    scheduleRecordMerge();
+    notifyRuns();
+    // The engine picks its TensorFlow.js backend on first use: the badge may have news.
+    refreshBackend();
+    if (status === 'failed') ui.getState().toast('error', 'The run failed; the red node says why.');
+    else if (status === 'cancelled') ui.getState().toast('info', 'Run cancelled.');
+  }
+
+  function scheduleRecordMerge() {
+    if (recordTimer) clearTimeout(recordTimer);
+    recordTimer = setTimeout(() => {
+      const runId = run.getState().runId;
+      if (!runId) return;
+      api
+        .run(runId)
+        .then((record) => {
+          const state = run.getState();
+          if (state.runId === record.runId) run.setState(mergeRecord(state, record));
+        })
+        .catch(() => undefined);
+    }, RECORD_DELAY_MS);
+  }
+
+  async function resyncLiveRun() {
+    const state = run.getState();
+    if (!state.runId || state.source !== 'live' || !isRunActive(state.phase)) return;
+    try {
+      const record = await api.run(state.runId);
+      run.getState().loadRecord(record, 'live');
+    } catch {
+      // The next event or reconnect tries again.
+    }
+  }
+
+  function notifyRuns() {
+    runsVersion++;
+    for (const listener of runsListeners) listener();
+  }
+
+  function refreshBackend() {
+    api
+      .backend()
+      .then((backend) => ui.setState({ backend }))
+      .catch(() => ui.getState().backend ?? ui.setState({ backend: { backend: 'unknown', hint: 'The server did not say which TensorFlow.js backend it uses.' } }));
+  }
+
+  // --- guards ---------------------------------------------------------------------------------
+
+  function confirm(title: string, message: string, confirmLabel: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      ui.getState().setDialog({
+        kind: 'confirm',
+        title,
+        message,
+        confirmLabel,
+        resolve: (ok) => {
+          ui.getState().setDialog(null);
+          resolve(ok);
+        },
+      });
+    });
+  }
+
+  async function confirmDiscard(): Promise<boolean> {
+    if (!isDirty(doc.getState())) return true;
+    return confirm('Discard unsaved changes?', `“${doc.getState().content.name}” has changes that are not saved.`, 'Discard changes');
+  }
+
+  // --- documents --------------------------------------------------------------------------------
+
+  async function laidOut(content: DocContent): Promise<DocContent> {
+    if (!needsLayout(content)) return content;
+    try {
+      const positions = await layeredPositions(await deps.loadElk(), content, catalog.getState().byType, deps.measuredSizes());
+      return { ...content, nodes: content.nodes.map((node) => (node.position ? node : { ...node, position: positions[node.id] ?? { x: 0, y: 0 } })) };
+    } catch {
+      return content;
+    }
+  }
+
+  async function newPipeline() {
+    if (!(await confirmDiscard())) return;
+    doc.getState().load(emptyContent(), null);
+    run.getState().clear();
+    ui.getState().setIssues([]);
+    session.writeRunId(null);
+  }
+
+  async function openPipeline(path: string, options: { skipConfirm?: boolean } = {}) {
+    if (!options.skipConfirm && !(await confirmDiscard())) return false;
+    try {
+      const file = await api.readPipeline(path);
+      const content = await laidOut(contentFromDoc(file.document, path.split('/').pop()?.replace(/\.pipeline\.json$/, '')));
+      doc.getState().load(content, file.path ?? path);
+      ui.getState().setIssues(file.issues ?? []);
+      ui.getState().setDialog(null);
+      ui.getState().requestFit();
+      run.getState().clear();
+      session.writeRunId(null);
+      await showLatestRun(file.path ?? path);
+      return true;
+    } catch (error) {
+      fail(`Cannot open ${path}`)(error);
+      return false;
+    }
+  }
+
+  async function showLatestRun(path: string) {
+    try {
+      const [latest] = await api.runs({ path, limit: 1 });
+      if (latest) await showRun(latest.runId);
+    } catch {
+      // No runs yet, or the list is unavailable: the canvas simply shows no states.
+    }
+  }
+
+  async function save(): Promise<boolean> {
+    const path = doc.getState().path;
+    if (!path) {
+      ui.getState().setDialog({ kind: 'save' });
+      return false;
+    }
+    return saveAs(path);
+  }
+
+  async function saveAs(path: string): Promise<boolean> {
+    const content = doc.getState().content;
+    try {
+      const answer = await api.savePipeline(path, toPipelineDoc(content));
+      doc.getState().markSaved(answer.path ?? path, content);
+      ui.getState().setDialog(null);
+      const problems = (answer.issues ?? []).filter((issue) => issue.severity !== 'warning').length;
+      ui.getState().toast(problems ? 'info' : 'success', problems ? `Saved ${answer.path ?? path} (with ${problems} problem${problems === 1 ? '' : 's'} to fix)` : `Saved ${answer.path ?? path}`);
+      notifyRuns();
+      return true;
+    } catch (error) {
+      fail('Save failed')(error);
+      return false;
+    }
+  }
+
+  // --- runs ------------------------------------------------------------------------------------
+
+  async function startRun(until?: string) {
+    if (isRunActive(run.getState().phase) && run.getState().source === 'live') return;
+    const path = doc.getState().path;
+    run.getState().expect();
+    try {
+      const { runId } = await api.startRun({ document: currentDocument(), ...(path ? { path } : {}), ...(until ? { until } : {}) });
+      run.getState().follow(runId);
+      session.writeRunId(runId);
+      // A short run can be over before its id came back: its events were replayed just now.
+      const phase = run.getState().phase;
+      if (phase === 'succeeded' || phase === 'failed' || phase === 'cancelled') runFinished(phase);
+      else {
+        scheduleRecordMerge();
+        notifyRuns();
+      }
+    } catch (error) {
+      run.getState().clear();
+      if (error instanceof ApiError && error.issues.length > 0) {
+        ui.getState().setIssues(error.issues);
+        const count = error.issues.filter((issue) => issue.severity !== 'warning').length;
+        ui.getState().toast('error', `Cannot run: ${count} problem${count === 1 ? '' : 's'} in the pipeline (marked on the nodes).`);
+      } else {
+        fail('Cannot start the run')(error);
+      }
+    }
+  }
+
+  async function cancelRun() {
+    const { runId, phase } = run.getState();
+    if (!runId || !isRunActive(phase)) return;
+    run.getState().setPhase('cancelling');
+    try {
+      await api.cancelRun(runId);
+    } catch (error) {
+      fail('Cancel failed')(error);
+    }
+  }
+
+  async function showRun(runId: string) {
+    try {
+      const record = await api.run(runId);
+      const active = record.status === 'running' || record.status === 'queued';
+      run.getState().loadRecord(record, active ? 'live' : 'history');
+      session.writeRunId(runId);
+    } catch (error) {
+      fail('Cannot load the run')(error);
+    }
+  }
+
+  // --- canvas commands --------------------------------------------------------------------------
+
+  async function autoLayout() {
+    const content = doc.getState().content;
+    if (content.nodes.length === 0) return;
+    try {
+      const positions = await layeredPositions(await deps.loadElk(), content, catalog.getState().byType, deps.measuredSizes());
+      doc.getState().dispatch(arrangeNodes, { positions });
+      ui.getState().requestFit();
+    } catch (error) {
+      fail('Layout failed')(error);
+    }
+  }
+
+  function copy() {
+    const data = copySelection(doc.getState());
+    if (data) {
+      clipboard = data;
+      pasteCount = 0;
+    }
+    return data !== null;
+  }
+
+  function pasteClipboard() {
+    if (!clipboard) return false;
+    pasteCount++;
+    const offset = PASTE_OFFSET * pasteCount;
+    return doc.getState().dispatch(paste, { data: clipboard, offset: { x: offset, y: offset } }) !== null;
+  }
+
+  /** Global shortcuts; returns true when the key was ours. */
+  function handleKey(stroke: KeyStroke): boolean {
+    const state = doc.getState();
+    if (isUndo(stroke)) return state.undo(), true;
+    if (isRedo(stroke)) return state.redo(), true;
+    if (isCopy(stroke)) return copy();
+    if (paste.keyTest?.(stroke)) return pasteClipboard();
+    if (deleteSelection.keyTest?.(stroke)) return state.dispatch(deleteSelection, undefined) !== null;
+    if (selectAll.keyTest?.(stroke)) return state.dispatch(selectAll, undefined), true;
+    if ((stroke.ctrlKey || stroke.metaKey) && stroke.key.toLowerCase() === 's') return void save(), true;
+    if (stroke.key === 'Escape') return state.dispatch(setSelection, EMPTY_SELECTION), true;
+    return false;
+  }
+
+  // --- start ------------------------------------------------------------------------------------
+
+  async function start() {
+    doc.subscribe((state, previous) => {
+      if (state.content !== previous.content) scheduleValidate();
+      if (state.content !== previous.content || state.path !== previous.path || state.saved !== previous.saved) scheduleDraft();
+    });
+
+    const catalogLoad = api
+      .nodes()
+      .then((entries) => catalog.getState().setEntries(entries))
+      .catch((error) => catalog.getState().setError(errorText(error)));
+    refreshBackend();
+
+    socket = new EventSocket({
+      url: () => api.eventsUrl(),
+      onEvent,
+      onStatus: (status, reconnected) => {
+        ui.setState({ socket: status });
+        if (status === 'open' && reconnected) void resyncLiveRun();
+      },
+    });
+    socket.start();
+
+    await catalogLoad;
+    const draft = session.readDraft();
+    if (deps.initialPath) {
+      await openPipeline(deps.initialPath, { skipConfirm: true });
+    } else if (draft) {
+      const content = contentFromDoc(draft.document);
+      const saved = draft.saved ? contentFromDoc(draft.saved) : undefined;
+      doc.getState().load(content, draft.path, { dirty: draft.dirty, ...(saved ? { saved } : {}) });
+      ui.getState().requestFit();
+      const runId = session.readRunId();
+      if (runId) await showRun(runId);
+    }
+    scheduleValidate();
+  }
+
+  return {
+    start,
+    flushDraft,
+    newPipeline,
+    openPipeline,
+    save,
+    saveAs,
+    startRun,
+    cancelRun,
+    showRun,
+    autoLayout,
+    copy,
+    paste: pasteClipboard,
+    handleKey,
+    confirmDiscard,
+    validateNow,
+    runsVersion: () => runsVersion,
+    onRunsChanged(listener: () => void) {
+      runsListeners.add(listener);
+      return () => {
+        runsListeners.delete(listener);
+      };
+    },
+  };
+}

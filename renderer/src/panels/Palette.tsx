@@ -1,0 +1,108 @@
+import { useReactFlow } from '@xyflow/react';
+import { useMemo, useState, type DragEvent } from 'react';
+import { documentStore, useCatalog } from '../app/instance';
+import type { CatalogEntry } from '../api/protocol';
+import { PALETTE_MIME } from '../canvas/Canvas';
+import { CATEGORY_LABELS, CATEGORY_ORDER } from '../canvas/theme';
+import { addNode } from '../model/actions';
+
+function matches(entry: CatalogEntry, query: string): boolean {
+  if (!query) return true;
+  const haystack = `${entry.type} ${entry.title} ${entry.description} ${entry.category}`.toLowerCase();
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => haystack.includes(word));
+}
+
+function portSummary(entry: CatalogEntry): string {
+  const inputs = Object.values(entry.inputs).map((port) => port.type);
+  const outputs = Object.values(entry.outputs).map((port) => port.type);
+  return `${inputs.length ? inputs.join(', ') : '—'} → ${outputs.length ? outputs.join(', ') : '—'}`;
+}
+
+/** The node catalog from GET /api/nodes, grouped by category; drag an item onto the canvas (or double-click it). */
+export function Palette() {
+  const entries = useCatalog((state) => state.entries);
+  const status = useCatalog((state) => state.status);
+  const error = useCatalog((state) => state.error);
+  const [query, setQuery] = useState('');
+  const flow = useReactFlow();
+
+  const groups = useMemo(() => {
+    const byCategory = new Map<string, CatalogEntry[]>();
+    for (const entry of entries) {
+      if (!matches(entry, query)) continue;
+      let list = byCategory.get(entry.category);
+      if (!list) byCategory.set(entry.category, (list = []));
+      list.push(entry);
+    }
+    const rank = (category: string) => (CATEGORY_ORDER.includes(category) ? CATEGORY_ORDER.indexOf(category) : CATEGORY_ORDER.length);
+    return [...byCategory.entries()]
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+      .map(([category, list]) => ({ category, list: list.sort((a, b) => a.title.localeCompare(b.title)) }));
+  }, [entries, query]);
+
+  const onDragStart = (event: DragEvent, type: string) => {
+    event.dataTransfer.setData(PALETTE_MIME, type);
+    event.dataTransfer.effectAllowed = 'copy';
+  };
+
+  const addAtCentre = (type: string) => {
+    const pane = document.querySelector('.canvas')?.getBoundingClientRect();
+    const centre = pane ? flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 }) : { x: 0, y: 0 };
+    const offset = (documentStore.getState().content.nodes.length % 6) * 24;
+    documentStore.getState().dispatch(addNode, { type, position: { x: centre.x - 110 + offset, y: centre.y - 40 + offset } });
+  };
+
+  return (
+    <section className="palette" aria-label="Node palette" data-testid="palette">
+      <div className="panel-title">Nodes</div>
+      <input
+        className="input palette__search"
+        type="search"
+        placeholder="Search nodes…"
+        value={query}
+        onChange={(event) => setQuery(event.target.value)}
+        data-testid="palette-search"
+      />
+      <div className="palette__list">
+        {status === 'loading' && <div className="muted pad">Loading the catalog…</div>}
+        {status === 'error' && <div className="error-text pad">Cannot load the node catalog: {error}</div>}
+        {status === 'ready' && groups.length === 0 && <div className="muted pad">No node matches “{query}”.</div>}
+        {groups.map(({ category, list }) => (
+          <div key={category} className={`palette__group cat-${category}`} data-testid={`palette-group-${category}`}>
+            <div className="palette__group-title">
+              <span className="cat-swatch" aria-hidden />
+              {CATEGORY_LABELS[category] ?? category}
+              <span className="palette__count">{list.length}</span>
+            </div>
+            {list.map((entry) => (
+              <div
+                key={entry.type}
+                className="palette__item"
+                draggable
+                tabIndex={0}
+                role="button"
+                onDragStart={(event) => onDragStart(event, entry.type)}
+                onDoubleClick={() => addAtCentre(entry.type)}
+                onKeyDown={(event) => {
+                  if (event.key === 'Enter') addAtCentre(entry.type);
+                }}
+                title={`${entry.description}\n\nDrag onto the canvas, or double-click to add.`}
+                data-testid={`palette-item-${entry.type}`}
+              >
+                <div className="palette__item-title">{entry.title}</div>
+                <div className="palette__item-meta">
+                  <code>{entry.type}</code>
+                  <span>{portSummary(entry)}</span>
+                </div>
+              </div>
+            ))}
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,68 @@
+/** View state that is neither document nor run: toasts, dialogs, validation results, connection. */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ApiIssue, BackendInfo } from '../api/protocol';
+import type { SocketStatus } from '../api/events';
+import { indexIssues, type IssueIndex } from '../model/issues';
+
+export interface Toast {
+  id: number;
+  kind: 'info' | 'error' | 'success';
+  message: string;
+}
+
+export type Dialog =
+  | { kind: 'open' }
+  | { kind: 'save' }
+  | { kind: 'confirm'; title: string; message: string; confirmLabel: string; resolve: (ok: boolean) => void };
+
+export interface UiState {
+  toasts: Toast[];
+  dialog: Dialog | null;
+  issues: ApiIssue[];
+  issueIndex: IssueIndex;
+  backend: BackendInfo | null;
+  socket: SocketStatus;
+  /** Bumped to ask the canvas to fit the view (it owns the React Flow instance). */
+  fitRequest: number;
+  toast(kind: Toast['kind'], message: string): void;
+  dismissToast(id: number): void;
+  setIssues(issues: ApiIssue[]): void;
+  setDialog(dialog: Dialog | null): void;
+  requestFit(): void;
+}
+
+export type UiStore = StoreApi<UiState>;
+
+const TOAST_MS = 5000;
+
+export function createUiStore(): UiStore {
+  let nextToast = 1;
+  return createStore<UiState>()((set, get) => ({
+    toasts: [],
+    dialog: null,
+    issues: [],
+    issueIndex: indexIssues([]),
+    backend: null,
+    socket: 'connecting',
+    fitRequest: 0,
+    toast(kind, message) {
+      const id = nextToast++;
+      // The same message twice in a row shows once.
+      const toasts = get().toasts.filter((toast) => toast.message !== message);
+      set({ toasts: [...toasts.slice(-3), { id, kind, message }] });
+      setTimeout(() => get().dismissToast(id), kind === 'error' ? TOAST_MS * 2 : TOAST_MS);
+    },
+    dismissToast(id) {
+      set({ toasts: get().toasts.filter((toast) => toast.id !== id) });
+    },
+    setIssues(issues) {
+      set({ issues, issueIndex: indexIssues(issues) });
+    },
+    setDialog(dialog) {
+      set({ dialog });
+    },
+    requestFit() {
+      set({ fitRequest: get().fitRequest + 1 });
+    },
+  }));
+}
