@@ -77,7 +77,8 @@ const electron = electronBinary();
 if (electron) {
   const main = join(repo, 'dist', 'electron', 'main.js');
   if (isStale(main, [...sources, 'electron'])) npmRun('build:electron', 'compiling the desktop shell');
-  runChild(electron, [main], { ...process.env, TENSORLOOM_WORKSPACE: workspace });
+  const example = existsSync(join(workspace, 'penguins.pipeline.json')) ? { TENSORLOOM_OPEN: 'penguins.pipeline.json' } : {};
+  runChild(electron, [main], { ...process.env, TENSORLOOM_WORKSPACE: workspace, ...example });
 } else {
   console.log('tensorloom: Electron is not installed here (its binary could not be downloaded); opening the same UI in your browser instead');
   // The compiled CLI when it is current, else the sources through tsx (a checkout being edited).
@@ -85,5 +86,7 @@ if (electron) {
   const args = compiledCurrent
     ? [join(repo, 'bin', 'tensorloom.mjs')]
     : ['--import', new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href, join(repo, 'cli', 'entry.ts')];
-  runChild(process.execPath, [...args, 'ui', '--workspace', workspace]);
+  // Open on the example pipeline when the workspace has it (the first start always does).
+  const example = existsSync(join(workspace, 'penguins.pipeline.json')) ? ['penguins.pipeline.json'] : [];
+  runChild(process.execPath, [...args, 'ui', ...example, '--workspace', workspace]);
 }

@@ -20,7 +20,7 @@ Usage:
   tensorloom nodes [--json]
   tensorloom runs [--json] [--workspace DIR] [--limit N]
   tensorloom show <runId> [--json] [--workspace DIR]
-  tensorloom ui [--workspace DIR] [--port N] [--no-open]
+  tensorloom ui [pipeline.json] [--workspace DIR] [--port N] [--no-open]
 
 Options:
   --until NODE         run only NODE and the nodes it depends on
@@ -120,13 +120,18 @@ export async function main(argv: string[]): Promise<number> {
       expectArgs(1, 'a run id (see: tensorloom runs)');
       return showCommand({ runId: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'ui': {
-      expectArgs(0, 'no arguments (the workspace is --workspace DIR, default: this folder)');
+      if (rest.length > 1) expectArgs(1, 'at most one pipeline file to open (the workspace is --workspace DIR, default: this folder)');
       let port: number | undefined;
       if (values.port !== undefined) {
         port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN;
         if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a whole number from 0 to 65535 (got '${values.port}')`);
       }
-      return uiCommand({ workspace: values.workspace ?? process.cwd(), open: values['no-open'] !== true, ...(port === undefined ? {} : { port }) });
+      return uiCommand({
+        workspace: values.workspace ?? process.cwd(),
+        open: values['no-open'] !== true,
+        ...(port === undefined ? {} : { port }),
+        ...(rest[0] === undefined ? {} : { pipeline: rest[0] }),
+      });
     }
   }
   return 2;

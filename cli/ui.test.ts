@@ -45,6 +45,23 @@ describe('tensorloom ui', () => {
     expect(await exited).toEqual({ code: 0, signal: null });
   });
 
+  it('opens a named pipeline first: the link carries it, and a missing one is exit 2', async () => {
+    const dir = copyExamples();
+    const child = startTensorloom(['ui', 'penguins.pipeline.json', '--no-open', '--port', '0', '--workspace', dir]);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await expect.poll(() => out, { timeout: 30_000 }).toMatch(/&pipeline=penguins\.pipeline\.json$/m);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const missing = tensorloom(['ui', 'nope.pipeline.json', '--no-open', '--port', '0', '--workspace', dir]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.pipeline\.json: no such pipeline file in the workspace/);
+  });
+
   it('rejects a bad --port and unknown arguments with exit 2', () => {
     expect(tensorloom(['ui', '--port', 'abc', '--no-open']).status).toBe(2);
     expect(tensorloom(['ui', '--port', '70000', '--no-open']).stderr).toMatch(/--port must be a whole number from 0 to 65535/);

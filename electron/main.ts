@@ -77,7 +77,9 @@ async function start(): Promise<void> {
   };
   shown.webContents.on('will-navigate', stayHome);
   shown.webContents.on('will-redirect', stayHome);
-  await shown.loadURL(server.launchUrl);
+  // npm start names the example pipeline to open first (a workspace path).
+  const first = process.env.TENSORLOOM_OPEN;
+  await shown.loadURL(first ? `${server.launchUrl}&pipeline=${encodeURIComponent(first)}` : server.launchUrl);
 }
 
 /** Rules for every web contents the app ever creates: no <webview>, no new windows (https links go to the system browser). */

@@ -1,11 +1,15 @@
 import { openBrowser } from '../open-browser.js';
-import { bold, dim, yellow } from '../output.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { bold, dim, UsageError, yellow } from '../output.js';
 import { startUiServer } from '../ui-server.js';
 
 export interface UiOptions {
   workspace: string;
   port?: number;
   open: boolean;
+  /** A pipeline file in the workspace to open first (relative to it, or to this folder). */
+  pipeline?: string;
 }
 
 /**
@@ -15,13 +19,22 @@ export interface UiOptions {
 export async function uiCommand(options: UiOptions): Promise<number> {
   const { server, note } = await startUiServer({ workspace: options.workspace, ...(options.port === undefined ? {} : { port: options.port }) });
   const err = process.stderr;
+  let url = server.launchUrl;
+  if (options.pipeline !== undefined) {
+    const inWorkspace = pipelineInWorkspace(options.pipeline, server.workspaceRoot);
+    if (inWorkspace === null) {
+      await server.close();
+      throw new UsageError(`${options.pipeline}: no such pipeline file in the workspace ${server.workspaceRoot}`);
+    }
+    url += `&pipeline=${encodeURIComponent(inWorkspace)}`;
+  }
   if (note) err.write(yellow(`tensorloom: ${note}`, err) + '\n');
   // stdout carries only the URL line, so scripts (and tests) can read it.
-  process.stdout.write(`Tensorloom UI: ${server.launchUrl}\n`);
+  process.stdout.write(`Tensorloom UI: ${url}\n`);
   err.write(dim(`workspace ${server.workspaceRoot} · the link holds a secret for this launch only · Ctrl-C to stop`, err) + '\n');
   if (options.open) {
     const note = (reason: string) => err.write(dim(`could not open a browser (${reason}); open the link above yourself`, err) + '\n');
-    const failed = await openBrowser(server.launchUrl, note);
+    const failed = await openBrowser(url, note);
     if (failed) note(failed);
   }
 
@@ -46,4 +59,15 @@ export async function uiCommand(options: UiOptions): Promise<number> {
     process.off('SIGTERM', force);
   }
   return 0;
+}
+
+/** The pipeline's path relative to the workspace ('/'-separated), or null when it is not a file there. */
+function pipelineInWorkspace(path: string, root: string): string | null {
+  const candidates = isAbsolute(path) ? [path] : [resolve(root, path), resolve(path)];
+  for (const candidate of candidates) {
+    const inside = relative(root, candidate);
+    if (inside.startsWith('..') || isAbsolute(inside) || !existsSync(candidate)) continue;
+    return inside.split(sep).join('/');
+  }
+  return null;
 }
