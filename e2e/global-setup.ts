@@ -2,11 +2,15 @@
  * Builds the UI if needed and starts the real server (e2e/serve.ts) once for the run. Tests
  * read its URL and token from the environment; the returned function stops it.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { ensureUiBuilt } from './build-ui.js';
 import { startServerProcess } from './server-process.js';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  const browser = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(browser)) {
+    throw new Error(`the browser tests need Chromium at ${browser}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH; 'npm run test:unit' runs everything else`);
+  }
   mkdirSync('test-results/e2e', { recursive: true });
   ensureUiBuilt();
   const server = await startServerProcess();
