@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '../../core/data/random.js';
-import { BACKEND_CHAIN, loadBackend } from '../../core/ml/backend.js';
+import { BACKEND_CHAIN, backendForWork, loadBackend } from '../../core/ml/backend.js';
+import { stepFlops } from '../../core/ml/mlp.js';
 import { trainMlp } from '../../core/ml/train.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -43,9 +44,11 @@ function generate(rows: number, cols: number): { x: Float32Array; y: Float32Arra
 }
 
 async function child(backend: string, rows: number, cols: number, epochs: number, hidden: number[], batchSize: number): Promise<void> {
-  let loaded;
+  // 'auto': the chain as the app uses it, with the backend picked for this network's work.
+  let name: string;
   try {
-    loaded = await loadBackend(backend);
+    name = (await loadBackend(backend === 'auto' ? '' : backend)).name;
+    if (backend === 'auto') name = `auto→${await backendForWork(stepFlops({ inputDim: cols, hiddenLayers: hidden, activation: 'relu', dropout: 0, outputUnits: 2, output: 'softmax' }, batchSize))}`;
   } catch (error) {
     process.stdout.write(JSON.stringify({ skipped: (error as Error).message }) + '\n');
     return;
@@ -67,7 +70,7 @@ async function child(backend: string, rows: number, cols: number, epochs: number
     },
   );
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(JSON.stringify({ backend: loaded.name, secondsPerEpoch: seconds / epochs, loss: result.history.at(-1)?.loss }) + '\n');
+  process.stdout.write(JSON.stringify({ backend: name, secondsPerEpoch: seconds / epochs, loss: result.history.at(-1)?.loss }) + '\n');
 }
 
 function median(values: number[]): number {
@@ -113,17 +116,20 @@ async function main(): Promise<void> {
         if (skipped.has(backend)) continue;
         const result = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', backend, '--rows', String(rows), '--epochs', String(epochs), '--hidden', values.hidden, '--batch', values.batch], {
           encoding: 'utf8',
-          env: { ...process.env, TENSORLOOM_BACKEND: backend },
+          env: { ...process.env, TENSORLOOM_BACKEND: backend === 'auto' ? '' : backend },
         });
         const line = result.stdout.trim().split('\n').at(-1) ?? '';
-        let parsed: { skipped?: string; secondsPerEpoch?: number };
+        let parsed: { skipped?: string; secondsPerEpoch?: number; backend?: string };
         try {
           parsed = JSON.parse(line) as typeof parsed;
         } catch {
           parsed = { skipped: `crashed: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` };
         }
         if (parsed.skipped) skipped.set(backend, parsed.skipped);
-        else (times.get(backend) ?? times.set(backend, []).get(backend)!).push(parsed.secondsPerEpoch!);
+        else {
+          const label = parsed.backend ?? backend; // 'auto→wasm' shows what auto picked
+          (times.get(label) ?? times.set(label, []).get(label)!).push(parsed.secondsPerEpoch!);
+        }
       }
       const peer = spawnSync(PYTHON, [join(HERE, 'sklearn_mlp.py'), join(dir, 'data.f32'), String(rows), String(cols), String(epochs), values.hidden, values.batch], { encoding: 'utf8' });
       if (peer.status !== 0) throw new Error(`scikit-learn peer failed: ${peer.stderr.slice(-1000)}`);

@@ -8,7 +8,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
  * TensorFlow.js backends, fastest first (ARCHITECTURE.md section 7). The native packages and
  * the WebGPU adapter are optional: each one that cannot load is skipped with its reason.
  */
-export const BACKEND_CHAIN = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const BACKEND_CHAIN = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_CHAIN)[number];
 
 export interface LoadedBackend {
@@ -43,9 +43,6 @@ const LOADERS: Record<BackendName, () => Promise<string>> = {
     return 'webgpu';
   },
   async wasm() {
-    // A bundled server (container images, the GPU check) ships the .wasm files beside itself.
-    const dir = process.env.TENSORLOOM_WASM_DIR;
-    if (dir) setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
     return 'wasm';
   },
   async cpu() {
@@ -59,6 +56,11 @@ function hasVulkanLoader(): boolean {
   const dirs = [...(process.env.LD_LIBRARY_PATH?.split(':').filter(Boolean) ?? []), ...LIBRARY_DIRS];
   return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
 }
+
+// A bundled build (container images, the GPU check) ships the .wasm files beside itself. Set
+// before any backend loads: wasm may be selected later, after WebGPU (see backendForWork).
+const WASM_DIR = process.env.TENSORLOOM_WASM_DIR;
+if (WASM_DIR) setWasmPaths(WASM_DIR.endsWith('/') ? WASM_DIR : `${WASM_DIR}/`);
 
 let loading: Promise<LoadedBackend> | undefined;
 let forcedByUser = false;
@@ -78,9 +80,24 @@ export const WEBGPU_MIN_STEP_FLOPS = 200e6;
 export async function backendForWork(stepFlops: number): Promise<BackendName> {
   const loaded = await loadBackend();
   if (loaded.name !== 'webgpu' || forcedByUser) return loaded.name;
-  const wanted = stepFlops < WEBGPU_MIN_STEP_FLOPS ? 'wasm' : 'webgpu';
-  if (tf.getBackend() !== wanted && !(await tf.setBackend(wanted))) return tf.getBackend() as BackendName;
-  return wanted;
+  const wanted: BackendName = stepFlops < WEBGPU_MIN_STEP_FLOPS ? await cpuBackend() : 'webgpu';
+  const tfName = wanted === 'tensorflow' ? 'tensorflow' : wanted;
+  if (tf.getBackend() === tfName) return wanted;
+  if (await tf.setBackend(tfName)) return wanted;
+  // The CPU backend failed to start: stay on WebGPU rather than on no backend at all.
+  await tf.setBackend('webgpu');
+  return 'webgpu';
+}
+
+let cpuChoice: Promise<BackendName> | undefined;
+
+/** The fastest CPU backend after WebGPU in the chain: native TensorFlow when it loads, else wasm. */
+function cpuBackend(): Promise<BackendName> {
+  cpuChoice ??= LOADERS.tensorflow().then(
+    () => 'tensorflow' as const,
+    () => 'wasm' as const,
+  );
+  return cpuChoice;
 }
 
 function isBackendName(value: string): value is BackendName {
