@@ -8,8 +8,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
  * TensorFlow.js backends, fastest first (ARCHITECTURE.md section 7). The native packages and
  * the WebGPU adapter are optional: each one that cannot load is skipped with its reason.
  */
-export const BACKEND_CHAIN = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_CHAIN)[number];
+import { BACKEND_CHAIN, type BackendName } from './backend-names.js';
+
+export { BACKEND_CHAIN, backendHint, type BackendName } from './backend-names.js';
 
 export interface LoadedBackend {
   readonly name: BackendName;
@@ -139,20 +140,4 @@ function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/Cannot find (package|module)/.test(message)) return 'not installed';
   return message.split('\n')[0] ?? message;
-}
-
-/** A one-line hint for the UI's backend badge. */
-export function backendHint(name: BackendName): string {
-  switch (name) {
-    case 'tensorflow-gpu':
-      return 'Training on the GPU with native TensorFlow (CUDA).';
-    case 'webgpu':
-      return 'Training on the GPU through WebGPU.';
-    case 'tensorflow':
-      return 'Native TensorFlow on the CPU. For the GPU, install @tensorflow/tfjs-node-gpu with CUDA and cuDNN.';
-    case 'wasm':
-      return 'WebAssembly (SIMD) on the CPU: works everywhere. For speed, install @tensorflow/tfjs-node (native CPU) or @tensorflow/tfjs-node-gpu (CUDA GPU).';
-    case 'cpu':
-      return 'Plain JavaScript on the CPU: the slowest backend. Install @tensorflow/tfjs-node for native speed.';
-  }
 }

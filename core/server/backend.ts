@@ -5,9 +5,10 @@
  * cost seconds (and native libraries), so nothing is loaded.
  */
 import { createRequire } from 'node:module';
+import { BACKEND_CHAIN, backendHint } from '../ml/backend-names.js';
 import type { WorkspaceStore } from '../store/index.js';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'unknown'] as const;
+export const BACKENDS = [...BACKEND_CHAIN, 'unknown'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export interface BackendInfo {
   backend: BackendName;
@@ -17,8 +18,8 @@ export interface BackendInfo {
 /** Fastest first, as ARCHITECTURE.md section 7 orders them. */
 const PACKAGES: [BackendName, string][] = [
   ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
-  ['tensorflow', '@tensorflow/tfjs-node'],
   ['webgpu', 'webgpu'],
+  ['tensorflow', '@tensorflow/tfjs-node'],
   ['wasm', '@tensorflow/tfjs-backend-wasm'],
   ['cpu', '@tensorflow/tfjs-backend-cpu'],
 ];
@@ -43,7 +44,7 @@ export function lastRecordedBackend(store: WorkspaceStore): BackendInfo {
     const known = (BACKENDS as readonly string[]).includes(recent.backend);
     return {
       backend: known ? (recent.backend as BackendName) : 'unknown',
-      hint: `used by run ${recent.id}${known ? '' : ` (reported as '${recent.backend}')`}${forced ? `; TENSORLOOM_BACKEND=${forced}` : ''}`,
+      hint: `${known ? `${backendHint(recent.backend as (typeof BACKEND_CHAIN)[number])} ` : ''}Used by run ${recent.id}${known ? '' : ` (reported as '${recent.backend}')`}${forced ? `; TENSORLOOM_BACKEND=${forced}` : ''}.`,
     };
   }
   return {
