@@ -61,17 +61,27 @@ function sortLabels(labels: Iterable<string>, info: TargetInfo): string[] {
   return info.valueType === 'number' ? list.sort((a, b) => Number(a) - Number(b)) : list.sort();
 }
 
-/** Auto: text and boolean labels, encoded labels and 0/1 numbers are classes; other numbers are values. */
-function chooseTask(requested: DenseOptions['task'], info: TargetInfo, labels: readonly (string | null)[], trainRows: readonly number[]): Task {
+/** Whole-number labels with at most this many distinct values are classes under task 'auto'. */
+const MAX_AUTO_INTEGER_CLASSES = 20;
+
+/**
+ * Auto: text, boolean and encoded labels are classes; so are whole numbers with few
+ * distinct values (0/1 flags, codes like 3/4/5, as scikit-learn's classifiers read them);
+ * other numbers are values to regress.
+ */
+function chooseTask(requested: DenseOptions['task'], info: TargetInfo, labels: readonly (string | null)[], trainRows: readonly number[], log: TrainingHooks['log']): Task {
   if (requested !== 'auto') return requested;
   if (info.valueType !== 'number' || info.source.kind !== 'column') return 'classification';
   const distinct = new Set<string>();
   for (const row of trainRows) {
     const label = labels[row];
-    if (label !== null && label !== undefined) distinct.add(label);
-    if (distinct.size > 2) return 'regression';
+    if (label === null || label === undefined) continue;
+    if (!Number.isInteger(Number(label))) return 'regression';
+    distinct.add(label);
+    if (distinct.size > MAX_AUTO_INTEGER_CLASSES) return 'regression';
   }
-  return [...distinct].every((label) => label === '0' || label === '1') ? 'classification' : 'regression';
+  log(`task auto: '${info.name}' has ${distinct.size} distinct whole-number values, so it is treated as classes (set task to 'regression' to predict it as a number)`);
+  return 'classification';
 }
 
 /** Trains a dense network on the table's train rows and writes its bundle into `dir`. */
@@ -98,7 +108,7 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
   if (missing > 0) hooks.log(`${missing} training/validation rows have no '${options.target}' label and are left out`, 'warn');
   if (trainPool.length === 0) throw new NodeError(`no training rows with a '${options.target}' label (of ${table.numRows} rows)`, { field: 'target' });
 
-  const task = chooseTask(options.task, target, labels, trainPool);
+  const task = chooseTask(options.task, target, labels, trainPool, hooks.log);
   let classes: string[] | null = null;
   if (task === 'classification') {
     classes = sortLabels(new Set(trainPool.map((row) => labels[row]!)), target);

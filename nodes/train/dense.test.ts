@@ -81,6 +81,19 @@ describe('train.dense node', () => {
     expect(JSON.parse(fileBytes(model, 'model.json').toString()).format).toBe('layers-model');
   });
 
+  it("task auto: few whole-number labels are classes, many or fractional ones are values", async () => {
+    // Cylinders (3, 4, 5, 6, 8) reads as classes, as scikit-learn's classifiers would; Horsepower (≈ 90 values) and MPG (fractions) as values.
+    const cylinders = context();
+    const { metrics: asClasses, model } = await train(carsSplit, { target: 'Cylinders', ...QUICK }, cylinders);
+    expect(asClasses.task).toBe('classification');
+    expect(bundleOf(model).classes).toEqual(['3', '4', '5', '6', '8']);
+    expect(cylinders.logs.map((log) => log.message)).toContainEqual(expect.stringMatching(/^task auto: 'Cylinders' has 5 distinct whole-number values, so it is treated as classes/));
+    const { metrics: power } = await train(carsSplit, { target: 'Horsepower', ...QUICK }, context());
+    expect(power.task).toBe('regression');
+    const { metrics: forced } = await train(carsSplit, { target: 'Cylinders', task: 'regression', ...QUICK }, context());
+    expect(forced.task).toBe('regression');
+  });
+
   it('regresses cars Miles_per_Gallon: R² ≥ 0.75 on test rows, identifier-like names left out', async () => {
     const ctx = context();
     const { model, metrics } = await train(carsSplit, { target: 'Miles_per_Gallon' }, ctx);
