@@ -55,6 +55,8 @@ async function child(backend: string, rows: number, cols: number, epochs: number
   }
   const { x, y } = generate(rows, cols);
   const started = performance.now();
+  const epochTimes: number[] = [];
+  let last = started;
   const result = await trainMlp(
     { x, y, rows },
     null,
@@ -67,10 +69,15 @@ async function child(backend: string, rows: number, cols: number, epochs: number
       patience: 0,
       seed: 0,
       signal: new AbortController().signal,
+      onEpoch() {
+        const now = performance.now();
+        epochTimes.push((now - last) / 1000);
+        last = now;
+      },
     },
   );
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(JSON.stringify({ backend: name, secondsPerEpoch: seconds / epochs, loss: result.history.at(-1)?.loss }) + '\n');
+  process.stdout.write(JSON.stringify({ backend: name, secondsPerEpoch: median(epochTimes), meanSecondsPerEpoch: seconds / epochs, loss: result.history.at(-1)?.loss }) + '\n');
 }
 
 function median(values: number[]): number {
@@ -109,7 +116,9 @@ async function main(): Promise<void> {
     }
     writeFileSync(join(dir, 'data.f32'), matrix);
 
+    /** Median epoch of each run (steady state), and the mean over a run's epochs (first one included). */
     const times = new Map<string, number[]>();
+    const means = new Map<string, number[]>();
     const skipped = new Map<string, string>();
     for (let run = 0; run < runs; run++) {
       for (const backend of values.backends.split(',')) {
@@ -119,7 +128,7 @@ async function main(): Promise<void> {
           env: { ...process.env, TENSORLOOM_BACKEND: backend === 'auto' ? '' : backend },
         });
         const line = result.stdout.trim().split('\n').at(-1) ?? '';
-        let parsed: { skipped?: string; secondsPerEpoch?: number; backend?: string };
+        let parsed: { skipped?: string; secondsPerEpoch?: number; meanSecondsPerEpoch?: number; backend?: string };
         try {
           parsed = JSON.parse(line) as typeof parsed;
         } catch {
@@ -129,20 +138,26 @@ async function main(): Promise<void> {
         else {
           const label = parsed.backend ?? backend; // 'auto→wasm' shows what auto picked
           (times.get(label) ?? times.set(label, []).get(label)!).push(parsed.secondsPerEpoch!);
+          (means.get(label) ?? means.set(label, []).get(label)!).push(parsed.meanSecondsPerEpoch!);
         }
       }
       const peer = spawnSync(PYTHON, [join(HERE, 'sklearn_mlp.py'), join(dir, 'data.f32'), String(rows), String(cols), String(epochs), values.hidden, values.batch], { encoding: 'utf8' });
       if (peer.status !== 0) throw new Error(`scikit-learn peer failed: ${peer.stderr.slice(-1000)}`);
-      (times.get('scikit-learn') ?? times.set('scikit-learn', []).get('scikit-learn')!).push((JSON.parse(peer.stdout) as { secondsPerEpoch: number }).secondsPerEpoch);
+      const peerResult = JSON.parse(peer.stdout) as { secondsPerEpoch: number; meanSecondsPerEpoch: number };
+      (times.get('scikit-learn') ?? times.set('scikit-learn', []).get('scikit-learn')!).push(peerResult.secondsPerEpoch);
+      (means.get('scikit-learn') ?? means.set('scikit-learn', []).get('scikit-learn')!).push(peerResult.meanSecondsPerEpoch);
     }
 
     const peer = median(times.get('scikit-learn')!);
+    const peerMean = median(means.get('scikit-learn')!);
     process.stdout.write(`train: ${rows} rows × ${cols}, hidden ${hidden.join('/')}, Adam, batch ${batch}, ${epochs} epochs; median of ${runs} runs\n`);
-    process.stdout.write(`  scikit-learn MLPClassifier  ${peer.toFixed(3)} s/epoch\n`);
+    process.stdout.write('  s/epoch: the median epoch (steady state); in brackets the mean over all epochs, the first (warm-up) included\n');
+    process.stdout.write(`  scikit-learn MLPClassifier  ${peer.toFixed(3)} s/epoch (${peerMean.toFixed(3)})\n`);
     for (const [backend, list] of times) {
       if (backend === 'scikit-learn') continue;
       const value = median(list);
-      process.stdout.write(`  tensorloom ${backend.padEnd(15)}  ${value.toFixed(3)} s/epoch   ratio ${(value / peer).toFixed(2)}× scikit-learn\n`);
+      const mean = median(means.get(backend)!);
+      process.stdout.write(`  tensorloom ${backend.padEnd(15)}  ${value.toFixed(3)} s/epoch (${mean.toFixed(3)})   ratio ${(value / peer).toFixed(2)}× scikit-learn (${(mean / peerMean).toFixed(2)}×)\n`);
     }
     for (const [backend, reason] of skipped) process.stdout.write(`  ${backend}: not available (${reason})\n`);
   } finally {

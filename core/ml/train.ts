@@ -79,8 +79,21 @@ const softmaxCrossEntropy = tf.customGrad((...args: (tf.Tensor | ((tensors: tf.T
   };
 });
 
+/** The same loss without row weights: four fewer kernels a step, for the common case. */
+const unweightedSoftmaxCrossEntropy = tf.customGrad((...args: (tf.Tensor | ((tensors: tf.Tensor[]) => void))[]) => {
+  const [labels, logits, save] = args as [tf.Tensor2D, tf.Tensor2D, (tensors: tf.Tensor[]) => void];
+  save([labels, logits]);
+  return {
+    value: tf.div(tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)))), labels.shape[0]),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [savedLabels, savedLogits] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.zerosLike(savedLabels), tf.mul(tf.sub(tf.softmax(savedLogits), savedLabels), tf.div(dy as tf.Tensor, savedLabels.shape[0]))];
+    },
+  };
+});
+
 function lossOf(spec: MlpSpec, labels: tf.Tensor2D, outputs: tf.Tensor2D, weights?: tf.Tensor1D): tf.Scalar {
-  if (spec.output === 'softmax') return softmaxCrossEntropy(labels, outputs, weights ?? tf.ones([labels.shape[0]])) as tf.Scalar;
+  if (spec.output === 'softmax') return (weights ? softmaxCrossEntropy(labels, outputs, weights) : unweightedSoftmaxCrossEntropy(labels, outputs)) as tf.Scalar;
   return tf.losses.meanSquaredError(labels, outputs, weights ? tf.expandDims(weights, 1) : undefined) as tf.Scalar;
 }
 
@@ -149,6 +162,7 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       shuffleInPlace(order, next);
       lossSum = tf.scalar(0);
+      let hostLossSum = 0;
       for (let start = 0; start < train.rows; start += batchSize) {
         options.signal.throwIfAborted();
         const size = Math.min(batchSize, train.rows - start);
@@ -165,14 +179,19 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
         const cost = parameters.step((weights) => lossOf(spec, yb, forward(xb, weights, dropoutSeed), wb));
         step++;
         tf.dispose([xb, yb, ...(wb ? [wb] : [])]);
-        if (cost) {
+        if (onHost) {
+          // CPU backends read a scalar for free; GPUs keep the sum on the device until the epoch ends.
+          hostLossSum += cost.dataSync()[0]! * size;
+          cost.dispose();
+        } else {
           const previous: tf.Tensor = lossSum;
           lossSum = tf.tidy(() => tf.add(previous, tf.mul(cost, size)));
           tf.dispose([previous, cost]);
         }
         await pause();
       }
-      const loss = ((await readValues(lossSum))[0] ?? NaN) / train.rows;
+      const deviceSum = (await readValues(lossSum))[0] ?? NaN;
+      const loss = (onHost ? hostLossSum : deviceSum) / train.rows;
       if (!Number.isFinite(loss)) {
         throw new TrainingDiverged(`training diverged at epoch ${epoch} (loss is ${loss}); lower learningRate (now ${options.learningRate}) or scale the features`);
       }
