@@ -1,30 +1,13 @@
-import { defineNode, port, readJson, z } from '../../core/sdk/index.js';
+import { readJson } from '../../core/sdk/index.js';
+import { jsonReaderNode } from './json-reader-node.js';
 
-export default defineNode({
+// The file is read whole (an array has no line boundaries to stream by); JSON Lines streams.
+export default jsonReaderNode({
   type: 'data.json',
-  version: 1,
-  category: 'data',
   title: 'JSON file',
   description: 'Reads a JSON file holding an array of objects into a table: keys become columns, typed integer, decimal, true/false or text.',
-  // A small file parses faster than a worker thread starts; a large one must not block the API.
-  // The file is read whole (an array has no line boundaries to stream by); JSON Lines streams.
-  worker: { whenInputBytesOver: 4 * 1024 * 1024 },
+  rows: 'One row per object of the array.',
+  pathHelp: 'JSON file to read (an array of objects), relative to the pipeline file',
   module: import.meta.url,
-  inputs: {},
-  outputs: { table: port('table', { description: 'One row per object of the array.' }) },
-  params: z.object({
-    path: z.string().min(1, 'a file path is required').describe('JSON file to read (an array of objects), relative to the pipeline file'),
-  }),
-  sourceFiles: (params) => [{ param: 'path', path: params.path }],
-  async run({ params }, ctx) {
-    const path = ctx.workspace.resolve(params.path, 'path');
-    const result = await readJson({ path, name: params.path }, { signal: ctx.signal, onProgress: (fraction) => ctx.progress(fraction) });
-    if (result.nestedColumns.length > 0) {
-      ctx.log(`objects and arrays are kept as JSON text in column${result.nestedColumns.length === 1 ? '' : 's'} ${result.nestedColumns.map((name) => `'${name}'`).join(', ')}`);
-    }
-    ctx.log(`read ${result.rowsRead} rows × ${result.table.numCols} columns from '${params.path}'`);
-    ctx.metric('rows', result.rowsRead);
-    ctx.progress(1);
-    return { table: { table: result.table, recipe: [] } };
-  },
+  read: readJson,
 });
