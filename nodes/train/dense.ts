@@ -19,7 +19,7 @@ export default defineNode({
   },
   params: z.object({
     target: z.string().min(1).describe('The column to predict'),
-    task: z.enum(['auto', 'classification', 'regression']).default('auto').describe('auto: text, boolean and 0/1 targets are classes, other numbers are regression'),
+    task: z.enum(['auto', 'classification', 'regression']).default('auto').describe('auto: text, boolean and whole-number targets with at most 20 values are classes; other numbers are regression'),
     hiddenLayers: z.array(z.number().int().min(1).max(4096)).max(16).default([64, 32]).describe('Units of each hidden layer'),
     activation: z.enum(HIDDEN_ACTIVATIONS).default('relu').describe('Activation of the hidden layers'),
     dropout: z.number().min(0).max(0.9).default(0).describe('Dropout rate after each hidden layer (0 = off)'),
