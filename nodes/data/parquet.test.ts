@@ -37,11 +37,9 @@ describe('data.parquet node', () => {
     expect(parquetNode.sourceFiles?.(parquetNode.params.parse({ path: 'f.parquet' }))).toEqual([{ param: 'path', path: 'f.parquet' }]);
   });
 
-  it('reads the real 3-million-row flights file in seconds, into compact Int32 and Utf8 columns', async () => {
+  it('reads the real 3-million-row flights file into compact Int32 and Utf8 columns', async () => {
     const ctx = createTestContext({ root: VEGA });
-    const started = performance.now();
     const output = await run(ctx, { path: 'flights-3m.parquet' });
-    const seconds = (performance.now() - started) / 1000;
     const { table } = output.table;
     expect(table.numRows).toBe(3_000_000);
     expect(table.batches.length).toBe(1);
@@ -50,7 +48,6 @@ describe('data.parquet node', () => {
     expect(table.get(2_999_999)!.toJSON()).toEqual({ date: '2001-07-01T00:00:00', delay: 33, distance: 373, origin: 'ATL', destination: 'CVG' });
     // 3M rows: 19-byte dates, two ints, two 3-letter codes, 4-byte offsets; no growth slack kept.
     expect(tableBytes(table)).toBeLessThan(150 * 1024 * 1024);
-    expect(seconds).toBeLessThan(30);
     expect(ctx.logs.map((log) => log.message)).toContain(
       'converted column types: date: Timestamp<MICROSECOND> → Utf8; delay: Int64 → Int32; distance: Int64 → Int32; origin: LargeUtf8 → Utf8; destination: LargeUtf8 → Utf8',
     );

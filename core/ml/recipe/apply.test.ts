@@ -116,7 +116,7 @@ describe('applyRecipe', () => {
     expect(mask!.slice(0, 6)).toEqual([true, false, true, true, true, false]);
   });
 
-  it('is fast for one row and for a million rows', () => {
+  it('gives the same values for one row and for a million rows (speed: core/ml/recipe/README.md)', () => {
     const rows = 1_000_000;
     const x = new Float64Array(rows);
     const y = new Float64Array(rows);
@@ -144,21 +144,12 @@ describe('applyRecipe', () => {
       step('feature.encode', { method: 'onehot', columns: [{ name: 'kind', categories: ['alpha', 'beta', 'delta'] }] }),
       step('feature.scale', { method: 'standard', columns: [{ name: 'x', center: 50, scale: 28.8 }, { name: 'z', center: 10, scale: 5 }] }),
     ];
-    const started = performance.now();
     const out = applyRecipe(big, steps);
-    const bigMs = performance.now() - started;
     expect(out.numRows).toBe(rows);
     expect(out.getChild('kind=gamma')).toBeNull();
     expect(out.getChild('kind=beta')!.get(1)).toBe(1);
-    // Generous bound for a shared CI machine; it takes a few hundred ms.
-    expect(bigMs).toBeLessThan(5000);
 
     const one = recordsTable([{ x: 3, y: null, kind: 'beta' }]);
-    applyRecipe(one, steps);
-    const oneStarted = performance.now();
-    for (let k = 0; k < 1000; k++) applyRecipe(one, steps);
-    const perRowMs = (performance.now() - oneStarted) / 1000;
-    expect(perRowMs).toBeLessThan(3);
     expect(previewRows(applyRecipe(one, steps))[0]).toEqual({ x: (3 - 50) / 28.8, y: 6, 'kind=alpha': 0, 'kind=beta': 1, 'kind=delta': 0, z: (Math.log(4) * 6 - 10) / 5 });
   });
 });
