@@ -6,6 +6,7 @@
  * Tables returned here always have a single record batch, so encoding them is
  * deterministic (see arrow-io.ts).
  */
+import { didYouMean } from '../graph/suggest.js';
 import {
   Bool,
   DataType,
@@ -76,7 +77,7 @@ function listColumns(table: Table): string {
 export function requireColumn(table: Table, name: string, field: string): Vector {
   const index = table.schema.fields.findIndex((f) => f.name === name);
   const column = index < 0 ? null : table.getChildAt(index);
-  if (!column) throw new NodeError(`column '${name}' not found; columns are: ${listColumns(table)}`, { field });
+  if (!column) throw new NodeError(`column '${name}' not found${didYouMean(name, columnNames(table))}; columns are: ${listColumns(table)}`, { field });
   return column;
 }
 

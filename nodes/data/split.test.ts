@@ -99,7 +99,7 @@ describe('data.split node', () => {
     const error = await expectNodeError(split(await penguins(), { stratifyBy: 'Species' }));
     expect(error.field).toBe('stratifyBy');
     expect(error.message).toBe(
-      "column 'Species' not found; columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year",
+      "column 'Species' not found (did you mean 'species'?); columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year",
     );
   });
 

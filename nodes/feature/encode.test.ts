@@ -49,7 +49,7 @@ describe('feature.encode node', () => {
   it('names bad columns and refuses an all-missing one', async () => {
     const input = await load(PENGUINS);
     const unknown = await expectNodeError(encode(input, { columns: ['Island'] }));
-    expect(unknown.message).toBe("column 'Island' not found; columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year");
+    expect(unknown.message).toBe("column 'Island' not found (did you mean 'island'?); columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year");
     const empty = await expectNodeError(encode(await csvText('a,b\nx,NA\ny,NA\n'), { columns: ['b'] }));
     expect(empty.message).toBe("column 'b' has no values on the 2 rows, so there is nothing to encode; impute it first or leave it out of columns");
   });

@@ -49,7 +49,7 @@ describe('feature.scale node', () => {
   it('names the bad column: unknown (listing the columns), text, infinite, all-null, unknown target', async () => {
     const input = await load(PENGUINS);
     const unknown = await expectNodeError(scale(input, { columns: ['bill_length'] }));
-    expect(unknown.message).toBe("column 'bill_length' not found; columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year");
+    expect(unknown.message).toBe("column 'bill_length' not found (did you mean 'bill_length_mm'?); columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year");
     expect(unknown.field).toBe('columns');
     expect((await expectNodeError(scale(input, { columns: ['species'] }))).message).toContain("column 'species' is text, not numeric");
     expect((await expectNodeError(scale(input, { target: 'Species' }))).field).toBe('target');

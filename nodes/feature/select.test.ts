@@ -32,7 +32,7 @@ describe('feature.select node', () => {
     const { output } = await select(input, { drop: ['year', 'island'] });
     expect(columnNames(output.table)).toEqual(['species', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex']);
     const error = await expectNodeError(select(input, { drop: ['Year'] }));
-    expect(error.message).toBe("column 'Year' not found; columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year");
+    expect(error.message).toBe("column 'Year' not found (did you mean 'year'?); columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year");
     expect(error.field).toBe('drop');
   });
 });

@@ -140,7 +140,7 @@ describe('train.dense node', () => {
     it('a target that is not a column: NodeError listing the columns', async () => {
       const error = await expectNodeError(train(penguinsSplit, { target: 'Species' }, context()));
       expect(error.field).toBe('target');
-      expect(error.message).toBe("column 'Species' not found; columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year, __split");
+      expect(error.message).toBe("column 'Species' not found (did you mean 'species'?); columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year, __split");
     });
 
     it('a target with one class', async () => {

@@ -25,7 +25,7 @@ describe('feature.select step', () => {
     expect(error.field).toBe('drop');
     const unknown = await expectNodeError(Promise.resolve().then(() => fitSelect(table, { drop: ['yaer'] })));
     expect(unknown.message).toBe(
-      "column 'yaer' not found; columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year, __split",
+      "column 'yaer' not found (did you mean 'year'?); columns are: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year, __split",
     );
     expect(unknown.field).toBe('drop');
   });
