@@ -52,8 +52,9 @@ if (!existsSync(join(repo, 'dist', 'renderer', 'index.html'))) {
   if (!npmRun('build:ui', 'building the user interface once')) console.log('tensorloom: the UI is not built; the page will say how to build it');
 }
 
-/** The Electron executable, when the package and its downloaded binary are both there. */
+/** The Electron executable (TENSORLOOM_ELECTRON names another), when the package and its downloaded binary are both there. */
 function electronBinary() {
+  if (process.env.TENSORLOOM_ELECTRON) return process.env.TENSORLOOM_ELECTRON;
   try {
     const binary = createRequire(join(repo, 'package.json'))('electron');
     return typeof binary === 'string' && existsSync(binary) ? binary : undefined;
@@ -74,19 +75,42 @@ function runChild(command, args, env = process.env) {
 
 const sources = ['core', 'cli', 'nodes'];
 const electron = electronBinary();
+// The compiled CLI when it is current, else the sources through tsx (a checkout being edited).
+const compiledCurrent = !isStale(join(repo, 'dist', 'cli', 'main.js'), sources);
+const cli = compiledCurrent
+  ? [join(repo, 'bin', 'tensorloom.mjs')]
+  : ['--import', new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href, join(repo, 'cli', 'entry.ts')];
+// Open on the example pipeline when the workspace has it (the first start always does).
+const example = existsSync(join(workspace, 'penguins.pipeline.json')) ? ['penguins.pipeline.json'] : [];
+
 if (electron) {
   const main = join(repo, 'dist', 'electron', 'main.js');
   if (isStale(main, [...sources, 'electron'])) npmRun('build:electron', 'compiling the desktop shell');
-  const example = existsSync(join(workspace, 'penguins.pipeline.json')) ? { TENSORLOOM_OPEN: 'penguins.pipeline.json' } : {};
-  runChild(electron, [main], { ...process.env, TENSORLOOM_WORKSPACE: workspace, ...example });
+  // The server runs here in Node (native modules are built for Node, not for Electron's ABI);
+  // the shell only shows its window. It prints its link on stdout once it listens.
+  const server = spawn(process.execPath, [...cli, 'ui', ...example, '--no-open', '--port', '0', '--workspace', workspace], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  let printed = '';
+  server.stdout.on('data', (chunk) => {
+    printed += chunk.toString();
+    const link = /^Tensorloom UI: (\S+)$/m.exec(printed)?.[1];
+    if (!link || process.env.TENSORLOOM_SERVER) return;
+    process.env.TENSORLOOM_SERVER = link;
+    console.log('tensorloom: opening the desktop window');
+    const shell = spawn(electron, [main], { cwd: repo, stdio: 'inherit', env: { ...process.env, TENSORLOOM_WORKSPACE: workspace, TENSORLOOM_SERVER: link } });
+    shell.on('exit', (code) => {
+      server.kill('SIGTERM');
+      process.exitCode = code ?? 0;
+    });
+    process.on('SIGTERM', () => shell.kill('SIGTERM'));
+  });
+  server.on('exit', (code) => {
+    if (!process.env.TENSORLOOM_SERVER) {
+      console.log(`tensorloom: the local server stopped before it was ready (exit ${code})`);
+      process.exitCode = code ?? 1;
+    }
+  });
+  process.on('SIGINT', () => {}); // both children get Ctrl-C from the terminal and stop
 } else {
   console.log('tensorloom: Electron is not installed here (its binary could not be downloaded); opening the same UI in your browser instead');
-  // The compiled CLI when it is current, else the sources through tsx (a checkout being edited).
-  const compiledCurrent = !isStale(join(repo, 'dist', 'cli', 'main.js'), sources);
-  const args = compiledCurrent
-    ? [join(repo, 'bin', 'tensorloom.mjs')]
-    : ['--import', new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href, join(repo, 'cli', 'entry.ts')];
-  // Open on the example pipeline when the workspace has it (the first start always does).
-  const example = existsSync(join(workspace, 'penguins.pipeline.json')) ? ['penguins.pipeline.json'] : [];
-  runChild(process.execPath, [...args, 'ui', ...example, '--workspace', workspace]);
+  runChild(process.execPath, [...cli, 'ui', ...example, '--workspace', workspace]);
 }

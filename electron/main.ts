@@ -29,11 +29,30 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(start);
 }
 
+/**
+ * `npm start` in a checkout runs the server in plain Node (its native modules are built for
+ * Node, not Electron) and hands the launch link over in TENSORLOOM_SERVER; a packaged app,
+ * whose modules electron-builder rebuilt, starts the server in this process.
+ */
+function externalServer(): { launchUrl: string; url: string; workspaceRoot: string } | undefined {
+  const link = process.env.TENSORLOOM_SERVER;
+  if (!link) return undefined;
+  const parsed = new URL(link);
+  if (parsed.protocol !== 'http:' || parsed.hostname !== '127.0.0.1') throw new Error(`TENSORLOOM_SERVER must be a http://127.0.0.1 link (got ${parsed.origin})`);
+  return { launchUrl: link, url: parsed.origin, workspaceRoot: defaultWorkspace() };
+}
+
 async function start(): Promise<void> {
   const workspace = defaultWorkspace();
+  let target: { launchUrl: string; url: string; workspaceRoot: string };
   try {
-    seedWorkspace(workspace);
-    ({ server } = await startUiServer({ workspace, port: 0 }));
+    const external = externalServer();
+    if (external) target = external;
+    else {
+      seedWorkspace(workspace);
+      ({ server } = await startUiServer({ workspace, port: 0 }));
+      target = server;
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // The usual cause in a development checkout: native modules built for Node, not for Electron.
@@ -44,10 +63,10 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  const origin = new URL(server.url).origin;
+  const origin = new URL(target.url).origin;
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  registerIpc(origin, server.workspaceRoot);
+  registerIpc(origin, target.workspaceRoot);
 
   window = new BrowserWindow({
     width: 1400,
@@ -79,7 +98,7 @@ async function start(): Promise<void> {
   shown.webContents.on('will-redirect', stayHome);
   // npm start names the example pipeline to open first (a workspace path).
   const first = process.env.TENSORLOOM_OPEN;
-  await shown.loadURL(first ? `${server.launchUrl}&pipeline=${encodeURIComponent(first)}` : server.launchUrl);
+  await shown.loadURL(first ? `${target.launchUrl}&pipeline=${encodeURIComponent(first)}` : target.launchUrl);
 }
 
 /** Rules for every web contents the app ever creates: no <webview>, no new windows (https links go to the system browser). */
