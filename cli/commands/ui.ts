@@ -28,6 +28,16 @@ export async function uiCommand(options: UiOptions): Promise<number> {
     }
     url += `&pipeline=${encodeURIComponent(inWorkspace)}`;
   }
+  // Listen for Ctrl-C / SIGTERM before the link is out: whoever reads it may stop us at once.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (received: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(received);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   if (note) err.write(yellow(`tensorloom: ${note}`, err) + '\n');
   // stdout carries only the URL line, so scripts (and tests) can read it.
   process.stdout.write(`Tensorloom UI: ${url}\n`);
@@ -38,15 +48,7 @@ export async function uiCommand(options: UiOptions): Promise<number> {
     if (failed) note(failed);
   }
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (received: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(received);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const signal = await stopped;
   // A second signal while closing: stop waiting for runs to wind down.
   const force = () => process.exit(130);
   process.once('SIGINT', force);
