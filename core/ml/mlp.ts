@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRandom } from '../data/random.js';
+import type { HiddenActivation } from './options.js';
 
 /**
  * A multilayer perceptron as plain weight tensors plus one forward function. Training uses
@@ -8,8 +9,7 @@ import { seededRandom } from '../data/random.js';
  * TF.js LayersModel built from the same weights.
  */
 
-export const HIDDEN_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu'] as const;
-export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
+export { HIDDEN_ACTIVATIONS, type HiddenActivation } from './options.js';
 
 export interface MlpSpec {
   readonly inputDim: number;

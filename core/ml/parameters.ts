@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
+import type { OptimizerName } from './options.js';
+
+export { OPTIMIZERS, type OptimizerName } from './options.js';
 
 /** TensorFlow.js's defaults, so both update paths follow the same formulas. */
 const ADAM_BETA1 = 0.9;

@@ -1,6 +1,6 @@
 import { Bool, vectorFromArray, type Table } from 'apache-arrow';
 import { float64Column, stringColumn, withColumn } from '../data/table-ops.js';
-import { classValue, type ModelBundle, type Predictions } from './bundle.js';
+import { classValue, type ModelBundle, type Predictions } from './bundle-format.js';
 
 export const PREDICTION_COLUMN = 'prediction';
 

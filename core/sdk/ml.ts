@@ -1,16 +1,56 @@
 /**
  * Machine learning as nodes see it: TensorFlow.js backend loading, dense-network training,
  * model bundles, prediction and metrics (core/ml). Re-exported from the SDK index.
+ *
+ * Everything that needs TensorFlow.js is loaded on first use: the SDK is imported by every
+ * node, the CLI and each worker thread, and loading TF.js costs ~250 ms that a CSV read, a
+ * `tensorloom validate` or the API server should not pay.
  */
-export { loadBackend, backendForWork, backendHint, BACKEND_CHAIN } from '../ml/backend.js';
-export type { BackendName, LoadedBackend } from '../ml/backend.js';
-export { HIDDEN_ACTIVATIONS } from '../ml/mlp.js';
-export { OPTIMIZERS } from '../ml/train.js';
-export { trainDense } from '../ml/trainer.js';
+import type { LoadedBackend } from '../ml/backend.js';
+import type { LoadedModel, ModelBundle, Predictions } from '../ml/bundle.js';
+import type { DataTable } from '../data/table.js';
+import type { DenseOptions, DenseResult, TrainingHooks } from '../ml/trainer.js';
+
+export { backendHint, BACKEND_CHAIN } from '../ml/backend-names.js';
+export type { BackendName } from '../ml/backend-names.js';
+export type { LoadedBackend } from '../ml/backend.js';
+export { HIDDEN_ACTIVATIONS, OPTIMIZERS } from '../ml/options.js';
 export type { DenseOptions, DenseResult, TrainingHooks } from '../ml/trainer.js';
-export { loadBundle, modelInputTable, predictTable, backendForPrediction, classValue, BUNDLE_FILE } from '../ml/bundle.js';
-export type { ModelBundle, LoadedModel, Predictions, Task, InputColumn } from '../ml/bundle.js';
+export { modelInputTable, classValue, BUNDLE_FILE } from '../ml/bundle-format.js';
+export type { ModelBundle, Predictions, Task, InputColumn } from '../ml/bundle-format.js';
+export type { LoadedModel } from '../ml/bundle.js';
 export { targetLabels, targetValues } from '../ml/features.js';
 export { classificationMetrics, regressionMetrics } from '../ml/metrics.js';
 export type { ClassificationReport, RegressionReport } from '../ml/metrics.js';
 export { withPredictions, probabilityColumn, PREDICTION_COLUMN } from '../ml/predictions.js';
+
+/** Loads the fastest TensorFlow.js backend that works (once per thread); see core/ml/backend.ts. */
+export async function loadBackend(forced?: string): Promise<LoadedBackend> {
+  const backend = await import('../ml/backend.js');
+  return forced === undefined ? backend.loadBackend() : backend.loadBackend(forced);
+}
+
+/** The backend that suits steps of `stepFlops` work (small ones leave WebGPU for the CPU). */
+export async function backendForWork(stepFlops: number): Promise<string> {
+  return (await import('../ml/backend.js')).backendForWork(stepFlops);
+}
+
+/** Trains a dense network on the table's train rows and writes its bundle into `dir`. */
+export async function trainDense(input: DataTable, options: DenseOptions, hooks: TrainingHooks, dir: string): Promise<DenseResult> {
+  return (await import('../ml/trainer.js')).trainDense(input, options, hooks, dir);
+}
+
+/** Loads a model bundle folder (through TF.js's LayersModel loader). */
+export async function loadBundle(dir: string): Promise<LoadedModel> {
+  return (await import('../ml/bundle.js')).loadBundle(dir);
+}
+
+/** Picks the backend for predicting `rows` rows with this network. */
+export async function backendForPrediction(bundle: ModelBundle, rows: number): Promise<string> {
+  return (await import('../ml/bundle.js')).backendForPrediction(bundle, rows);
+}
+
+/** Predictions for every row of a table in model-input form (see modelInputTable). */
+export async function predictTable(model: LoadedModel, table: DataTable['table']): Promise<Predictions> {
+  return (await import('../ml/bundle.js')).predictTable(model, table);
+}

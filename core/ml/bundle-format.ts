@@ -1,0 +1,90 @@
+/**
+ * The model bundle's format and what reading it needs, without TensorFlow.js: nodes, the
+ * CLI and the server load this module at start-up; bundle.ts (TF.js) loads only to train
+ * or predict.
+ */
+import type { Table } from 'apache-arrow';
+import type { DataTable, RecipeStep } from '../data/table.js';
+import { canonicalJson } from '../graph/canonical.js';
+import { NodeError } from '../sdk/errors.js';
+import { labelValue, type FeaturePlan, type TargetInfo } from './features.js';
+import type { MlpSpec } from './mlp.js';
+import { applyRecipe, RecipeError } from './recipe/index.js';
+
+export const BUNDLE_FORMAT = 'tensorloom/model@1';
+export const BUNDLE_FILE = 'bundle.json';
+export const MODEL_FILE = 'model.json';
+export const WEIGHTS_FILE = 'weights.bin';
+
+export type Task = 'classification' | 'regression';
+
+/** A raw column a prediction request must (or may) carry. */
+export interface InputColumn {
+  readonly name: string;
+  readonly type: 'number' | 'string' | 'boolean' | 'any';
+}
+
+/**
+ * bundle.json: everything besides the weights that serving needs to reproduce training's
+ * predictions exactly, plus lineage. Deterministic: no clock or run id, so retraining with
+ * the same data, params and backend yields the same bytes (and a cache hit downstream).
+ */
+export interface ModelBundle {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly task: Task;
+  readonly target: TargetInfo;
+  /** Class labels in output order (classification), as text. */
+  readonly classes: readonly string[] | null;
+  /** The steps the training table went through; raw input rows get them applied. */
+  readonly recipe: readonly RecipeStep[];
+  /** The model's own input encoding, applied after the recipe. */
+  readonly features: FeaturePlan;
+  /** Raw columns a request provides. */
+  readonly inputs: readonly InputColumn[];
+  /** Regression: the network predicts (y - mean) / std. */
+  readonly targetScaling: { readonly mean: number; readonly std: number } | null;
+  readonly network: MlpSpec;
+  readonly training: Readonly<Record<string, unknown>>;
+  readonly lineage: Readonly<Record<string, unknown>>;
+}
+
+function sameRecipe(a: readonly RecipeStep[], b: readonly RecipeStep[]): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * The table the model reads, from either a table that went through the same feature
+ * nodes (used as is) or raw rows (the bundle's recipe is applied). Anything else is a
+ * NodeError that names the difference (ARCHITECTURE.md section 4).
+ */
+export function modelInputTable(bundle: ModelBundle, input: DataTable): Table {
+  if (input.recipe.length > 0 && sameRecipe(input.recipe, bundle.recipe)) return input.table;
+  if (input.recipe.length === 0) {
+    try {
+      return applyRecipe(input.table, bundle.recipe, { absentOk: new Set([bundle.target.name]) });
+    } catch (error) {
+      if (error instanceof RecipeError) throw new NodeError(error.message, { field: 'table' });
+      throw error;
+    }
+  }
+  const theirs = input.recipe.map((step) => `${step.nodeId} (${step.kind})`).join(' → ');
+  const ours = bundle.recipe.map((step) => `${step.nodeId} (${step.kind})`).join(' → ') || 'no feature steps';
+  throw new NodeError(
+    `the table went through feature steps ${theirs}, but the model was trained after ${ours}; connect raw rows (the model applies its own recipe) or the output of the same feature nodes`,
+    { field: 'table' },
+  );
+}
+
+export interface Predictions {
+  /** Classification: rows × classes probabilities. */
+  readonly probabilities: Float32Array | null;
+  /** Classification: index of the most probable class per row. */
+  readonly classIndex: Int32Array | null;
+  /** Regression: predicted values in the target's units. */
+  readonly values: Float64Array | null;
+}
+
+/** A class label in the target's original type (number, boolean or text). */
+export function classValue(bundle: ModelBundle, index: number): string | number | boolean {
+  return labelValue(bundle.target, bundle.classes?.[index] ?? '');
+}
