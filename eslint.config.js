@@ -57,8 +57,12 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            layer(['**/core/*', '!**/core/graph', '**/core/*/**', '!**/core/graph/types.js', '!**/core/graph/registry.js'], 'the renderer takes only core/graph types from core; everything else goes through renderer/src/api (the HTTP/WebSocket API).'),
+            layer(
+              ['**/core/*', '!**/core/graph', '!**/core/engine', '!**/core/sdk', '!**/core/ml', '**/core/*/**', '!**/core/graph/types.js', '!**/core/graph/registry.js', '!**/core/engine/events.js', '!**/core/sdk/context.js', '!**/core/ml/backend-names.js'],
+              'the renderer takes only types from core (pipeline, catalog, events, backend names); everything else goes through renderer/src/api (the HTTP/WebSocket API).',
+            ),
             { group: ['**/core/graph/registry.js'], allowTypeImports: true, message: 'only the CatalogEntry type: the registry itself runs in the engine.' },
+            { group: ['**/core/engine/events.js', '**/core/sdk/context.js', '**/core/ml/backend-names.js'], allowTypeImports: true, message: 'only the wire types: the engine runs in the server.' },
             layer(['**/nodes/**', '**/cli/**', '**/electron/**', '**/e2e/**', '**/bench/**'], 'the renderer never imports the node catalog, the CLI, the shell or tests.'),
             layer(['node:*', 'fs', 'path', 'child_process', 'worker_threads', 'ws', 'better-sqlite3', 'zod', 'apache-arrow', 'parquet-wasm', '@tensorflow/*', 'electron'], 'the renderer runs in a sandboxed browser page: no Node modules or engine libraries.'),
           ],

@@ -1,26 +1,16 @@
 /**
- * The wire types of the local API (core/server/API.md), as the renderer sees them.
- * The renderer imports only core/graph types; the event stream's types are restated here,
- * and e2e/contract-types.ts checks at compile time that they still match core/engine.
+ * The wire types of the local API (core/server/API.md), as the renderer sees them: core's
+ * own types, imported as types only (a lint rule keeps the engine's code out of the UI).
  */
+import type { EngineEvent, NodeState, RunOutcome } from '../../../core/engine/events.js';
+import type { LogLevel } from '../../../core/sdk/context.js';
 import type { CatalogEntry } from '../../../core/graph/registry.js';
 import type { IssueCode, PipelineDoc, PipelineEdge, PipelineNode } from '../../../core/graph/types.js';
+import type { BackendName as LoadableBackend } from '../../../core/ml/backend-names.js';
 
-export type { CatalogEntry, PipelineDoc, PipelineEdge, PipelineNode };
+export type { CatalogEntry, EngineEvent, LogLevel, NodeState, PipelineDoc, PipelineEdge, PipelineNode, RunOutcome };
 export type PortType = CatalogEntry['inputs'][string]['type'];
 export type NodeCategory = CatalogEntry['category'];
-
-export type NodeState = 'idle' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'cached';
-export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
-export type LogLevel = 'info' | 'warn' | 'error';
-
-export type EngineEvent =
-  | { type: 'run.started'; runId: string; pipeline: string; nodes: string[]; until: string | null; at: number }
-  | { type: 'node.state'; runId: string; nodeId: string; status: NodeState; cached: boolean; ms?: number; error?: string; at: number }
-  | { type: 'node.progress'; runId: string; nodeId: string; fraction: number; message?: string }
-  | { type: 'node.log'; runId: string; nodeId: string; level: LogLevel; message: string }
-  | { type: 'node.metric'; runId: string; nodeId: string; name: string; value: number; step?: number }
-  | { type: 'run.finished'; runId: string; status: RunOutcome; ms: number; at: number };
 
 /** One problem from POST /api/validate (or a pipeline load). Fields beyond the contract are optional. */
 export interface ApiIssue {
@@ -39,7 +29,8 @@ export interface HealthInfo {
   workspace: string;
 }
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' | 'unknown';
+/** 'unknown' until a run has recorded one. */
+export type BackendName = LoadableBackend | 'unknown';
 
 export interface BackendInfo {
   backend: BackendName;
