@@ -173,11 +173,12 @@ export function takeVector(vector: Vector, indices: ArrayLike<number>): Data {
   // Any other type: slower, through Arrow's own builders.
   const values = Array.from({ length: count }, (_, k) => vector.get(indices[k]!));
   const built = vectorFromArray(values, type);
-  return single(built);
+  return singleData(built);
 }
 
 /** One Data for a whole vector (concatenating chunks when there are several). */
-function single(vector: Vector): Data {
+/** The vector's values as one Data chunk (a copy only when it has several). */
+export function singleData(vector: Vector): Data {
   if (vector.data.length === 1) return vector.data[0]!;
   return takeVector(vector, Array.from({ length: vector.length }, (_, k) => k));
 }
@@ -194,7 +195,7 @@ function assemble(fields: readonly Field[], columns: readonly Data[], length: nu
  */
 export function compactTable(table: Table): Table {
   if (table.batches.length === 1) return table;
-  const columns = table.schema.fields.map((field, k) => (table.numRows === 0 ? single(vectorFromArray([], field.type)) : single(table.getChildAt(k)!)));
+  const columns = table.schema.fields.map((field, k) => (table.numRows === 0 ? singleData(vectorFromArray([], field.type)) : singleData(table.getChildAt(k)!)));
   return assemble(table.schema.fields, columns, table.numRows, table.schema.metadata);
 }
 
@@ -216,10 +217,10 @@ export function filterRows(table: Table, keep: (row: number) => boolean): Table 
  * its position). The column must have one value per row.
  */
 export function withColumn(table: Table, name: string, column: Vector | Data): Table {
-  const data = 'data' in column && Array.isArray(column.data) ? single(column as Vector) : (column as Data);
+  const data = 'data' in column && Array.isArray(column.data) ? singleData(column as Vector) : (column as Data);
   if (data.length !== table.numRows) throw new RangeError(`column '${name}' has ${data.length} values but the table has ${table.numRows} rows`);
   const fields = [...table.schema.fields];
-  const columns = fields.map((_, k) => single(table.getChildAt(k)!));
+  const columns = fields.map((_, k) => singleData(table.getChildAt(k)!));
   const field = new Field(name, data.type, true);
   const at = fields.findIndex((f) => f.name === name);
   if (at >= 0) {

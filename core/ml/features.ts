@@ -1,6 +1,7 @@
 import type { Table, Vector } from 'apache-arrow';
 import { SPLIT_COLUMN, type RecipeStep } from '../data/table.js';
-import { columnAsFloat64, columnKind, columnNames, requireColumn } from '../data/table-ops.js';
+import { columnAsFloat64, columnKind, columnNames, requireColumn, singleData } from '../data/table-ops.js';
+import { categoryCodes } from './recipe/index.js';
 import { NodeError } from '../sdk/errors.js';
 
 /**
@@ -83,11 +84,15 @@ export function planFeatures(table: Table, exclude: ReadonlySet<string>, trainRo
     } else if (kind === 'bool') {
       columns.push({ name, kind: 'boolean' });
     } else if (kind === 'string') {
-      const counts = new Map<string, number>();
+      // The recipe's category ids: bytes interned once, no string per cell.
+      const codes = categoryCodes(singleData(vector));
+      const perId = new Int32Array(codes.values.length);
       for (const row of trainRows) {
-        const text = cellText(vector.get(row));
-        if (text !== null) counts.set(text, (counts.get(text) ?? 0) + 1);
+        const id = codes.ids[row]!;
+        if (id >= 0) perId[id]!++;
       }
+      const counts = new Map<string, number>();
+      perId.forEach((count, id) => count > 0 && counts.set(codes.values[id]!, count));
       if (counts.size === 0) {
         log(`column '${name}' has no values in the training rows; not used as a feature`, 'warn');
         continue;
@@ -140,11 +145,14 @@ export function encodeFeatures(plan: FeaturePlan, table: Table, rows?: Int32Arra
         break;
       }
       case 'category': {
+        // Column position of each of this table's category ids (-1: unknown, encodes as zeros).
         const position = new Map(encoding.categories.map((category, k) => [category, k]));
+        const codes = categoryCodes(singleData(vector));
+        const slot = Int32Array.from(codes.values, (value) => position.get(value) ?? -1);
         for (let k = 0; k < count; k++) {
-          const text = cellText(vector.get(rows ? rows[k]! : k));
-          const hit = text === null ? undefined : position.get(text);
-          if (hit !== undefined) out[k * plan.width + offset + hit] = 1;
+          const id = codes.ids[rows ? rows[k]! : k]!;
+          const hit = id < 0 ? -1 : slot[id]!;
+          if (hit >= 0) out[k * plan.width + offset + hit] = 1;
         }
         offset += encoding.categories.length;
         break;
