@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readTableFile } from '../../core/data/arrow-io.js';
-import { columnNames, previewRows } from '../../core/data/table-ops.js';
+import { exportTable } from '../../core/data/writers.js';
 import { ArtifactStore } from '../../core/store/artifact-store.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,17 +28,9 @@ interface Dataset {
   readonly name: string;
   readonly target: string;
   readonly task: 'classification' | 'regression';
-  /** CSV text of the table, columns both sides use. */
-  readonly csv: () => string;
-}
-
-function toCsv(records: Record<string, unknown>[], columns: string[]): string {
-  const cell = (value: unknown): string => {
-    if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) return '';
-    const text = String(value);
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [columns.join(','), ...records.map((record) => columns.map((column) => cell(record[column])).join(','))].join('\n') + '\n';
+  /** The table's file (CSV or a JSON array of records), with the columns both sides use. */
+  readonly file: 'data.csv' | 'data.json';
+  readonly content: () => string;
 }
 
 function csvWithout(path: string, drop: string[]): () => string {
@@ -52,24 +44,23 @@ function csvWithout(path: string, drop: string[]): () => string {
 
 function cars(): string {
   const records = JSON.parse(readFileSync(join(VEGA, 'cars.json'), 'utf8')) as Record<string, unknown>[];
-  // Year is a date string there; the model year as a number is what both sides can use.
-  for (const record of records) record.Year = Number(String(record.Year).slice(0, 4));
-  return toCsv(records, ['Miles_per_Gallon', 'Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration', 'Year', 'Origin']);
+  // Year is a date string there; the model year as a number is what both sides can use. Name is an identifier.
+  return JSON.stringify(records.map(({ Name: _name, ...record }) => ({ ...record, Year: Number(String(record.Year).slice(0, 4)) })));
 }
 
 const DATASETS: Dataset[] = [
-  { name: 'penguins-species', target: 'species', task: 'classification', csv: () => readFileSync(join(ROOT, 'examples/data/penguins.csv'), 'utf8') },
-  { name: 'penguins-sex', target: 'sex', task: 'classification', csv: () => readFileSync(join(ROOT, 'examples/data/penguins.csv'), 'utf8') },
-  { name: 'seattle-weather', target: 'weather', task: 'classification', csv: csvWithout(join(ROOT, 'examples/data/seattle-weather.csv'), ['date']) },
-  { name: 'cars-origin', target: 'Origin', task: 'classification', csv: cars },
-  { name: 'cars-mpg', target: 'Miles_per_Gallon', task: 'regression', csv: cars },
-  { name: 'seattle-temp_max', target: 'temp_max', task: 'regression', csv: csvWithout(join(ROOT, 'examples/data/seattle-weather.csv'), ['date']) },
+  { name: 'penguins-species', target: 'species', task: 'classification', file: 'data.csv', content: () => readFileSync(join(ROOT, 'examples/data/penguins.csv'), 'utf8') },
+  { name: 'penguins-sex', target: 'sex', task: 'classification', file: 'data.csv', content: () => readFileSync(join(ROOT, 'examples/data/penguins.csv'), 'utf8') },
+  { name: 'seattle-weather', target: 'weather', task: 'classification', file: 'data.csv', content: csvWithout(join(ROOT, 'examples/data/seattle-weather.csv'), ['date']) },
+  { name: 'cars-origin', target: 'Origin', task: 'classification', file: 'data.json', content: cars },
+  { name: 'cars-mpg', target: 'Miles_per_Gallon', task: 'regression', file: 'data.json', content: cars },
+  { name: 'seattle-temp_max', target: 'temp_max', task: 'regression', file: 'data.csv', content: csvWithout(join(ROOT, 'examples/data/seattle-weather.csv'), ['date']) },
 ];
 
 function pipeline(dataset: Dataset, seed: number, scale: boolean, scaleLabelToo: boolean): object {
   const stratify = dataset.task === 'classification' ? { stratifyBy: dataset.target } : {};
   const nodes = [
-    { id: 'load', type: 'data.csv', params: { path: 'data.csv' } },
+    { id: 'load', type: dataset.file === 'data.csv' ? 'data.csv' : 'data.json', params: { path: dataset.file } },
     { id: 'split', type: 'data.split', params: { test: 0.2, seed, ...stratify } },
     ...(scale ? [{ id: 'scale', type: 'feature.scale', params: scaleLabelToo ? {} : { target: dataset.target } }] : []),
     { id: 'train', type: 'train.dense', params: { target: dataset.target } },
@@ -103,7 +94,7 @@ async function main(): Promise<void> {
     for (let seed = 1; seed <= seeds; seed++) {
       const dir = mkdtempSync(join(tmpdir(), 'tensorloom-quality-'));
       try {
-        writeFileSync(join(dir, 'data.csv'), dataset.csv());
+        writeFileSync(join(dir, dataset.file), dataset.content());
         writeFileSync(join(dir, 'q.pipeline.json'), JSON.stringify(pipeline(dataset, seed, scale, values['scale-label'] === true)));
         const run = spawnSync(process.execPath, [join(ROOT, 'bin/tensorloom.mjs'), 'run', join(dir, 'q.pipeline.json'), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
         if (run.status !== 0) throw new Error(`tensorloom run failed (${run.status}): ${run.stderr.slice(-2000)}${run.stdout.slice(-2000)}`);
@@ -112,7 +103,7 @@ async function main(): Promise<void> {
         // Hand the exact same split to scikit-learn.
         const split = await readTableFile(new ArtifactStore(join(dir, '.tensorloom')).pathOf(result.outputs.split!.table!));
         mkdirSync(join(dir, 'py'), { recursive: true });
-        writeFileSync(join(dir, 'py/split.csv'), toCsv(previewRows(split.table, split.table.numRows), columnNames(split.table)));
+        await exportTable(split, join(dir, 'py/split.csv'), 'csv');
         const scores = JSON.parse(execFileSync(PYTHON, [join(ROOT, 'bench/quality/sklearn_baseline.py'), join(dir, 'py/split.csv'), dataset.target, dataset.task, String(seed)], { encoding: 'utf8' })) as Record<string, number>;
         for (const [name, score] of Object.entries(scores)) (theirs[name] ??= []).push(score);
       } finally {

@@ -1,3 +1,4 @@
+import { version_core as tfVersion } from '@tensorflow/tfjs-core';
 import type { Table } from 'apache-arrow';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import { SPLIT_COLUMN, type DataTable, type RecipeStep } from '../data/table.js';
@@ -240,13 +241,12 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     targetScaling,
     network,
     training: { options, epochs: result.history.length, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly, trainRows: trainRows.length, validationRows: validationRows.length },
-    lineage: { nodeId: hooks.nodeId, nodeType: hooks.nodeType, nodeVersion: hooks.nodeVersion, backend, tfjs: TFJS_VERSION },
+    lineage: { nodeId: hooks.nodeId, nodeType: hooks.nodeType, nodeVersion: hooks.nodeVersion, backend, tfjs: tfVersion },
   };
   await saveBundle(dir, bundle, result.weights);
   return { bundle, summary, history: result.history };
 }
 
-const TFJS_VERSION = '4.22.0';
 
 
 function holdOut(rows: readonly number[], labels: readonly (string | null)[] | null, seed: number): { train: number[]; validation: number[] } {
