@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { NodeError } from '../sdk/errors.js';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
@@ -110,14 +111,16 @@ function isBackendName(value: string): value is BackendName {
  * (an error if it cannot load, so a forced GPU run never silently trains on the CPU).
  */
 export function loadBackend(forced: string | undefined = process.env.TENSORLOOM_BACKEND): Promise<LoadedBackend> {
-  loading ??= pickBackend(forced?.trim() || undefined);
+  const name = forced?.trim() || undefined;
+  // A misspelt name is refused every time, and never becomes the thread's loaded backend.
+  if (name !== undefined && !isBackendName(name)) {
+    return Promise.reject(new NodeError(`TENSORLOOM_BACKEND='${name}' is not a backend; use one of ${BACKEND_CHAIN.join(', ')} (or unset it)`));
+  }
+  loading ??= pickBackend(name);
   return loading;
 }
 
-async function pickBackend(forced: string | undefined): Promise<LoadedBackend> {
-  if (forced !== undefined && !isBackendName(forced)) {
-    throw new Error(`TENSORLOOM_BACKEND='${forced}' is not a backend; use one of ${BACKEND_CHAIN.join(', ')}`);
-  }
+async function pickBackend(forced: BackendName | undefined): Promise<LoadedBackend> {
   forcedByUser = forced !== undefined;
   const chain = forced === undefined ? BACKEND_CHAIN : [forced];
   const skipped: { name: BackendName; reason: string }[] = [];
@@ -133,7 +136,8 @@ async function pickBackend(forced: string | undefined): Promise<LoadedBackend> {
   }
   const reasons = skipped.map((entry) => `${entry.name}: ${entry.reason}`).join('; ');
   loading = undefined; // let a later call try again (e.g. after the variable is fixed)
-  throw new Error(forced !== undefined ? `TENSORLOOM_BACKEND=${forced} cannot load (${reasons})` : `no TensorFlow.js backend could load (${reasons})`);
+  // A setting or an installation to fix, not a bug: reported without a stack.
+  throw new NodeError(forced !== undefined ? `TENSORLOOM_BACKEND=${forced} cannot load (${reasons}); unset it to use the fastest backend that works` : `no TensorFlow.js backend could load (${reasons})`);
 }
 
 function firstLine(error: unknown): string {
