@@ -8,6 +8,7 @@ import { createRegistry } from './catalog.js';
 import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, showCommand } from './commands/runs.js';
+import { serveCommand } from './commands/serve.js';
 import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { red, UsageError } from './output.js';
@@ -21,6 +22,7 @@ Usage:
   tensorloom runs [--json] [--workspace DIR] [--limit N]
   tensorloom show <runId> [--json] [--workspace DIR]
   tensorloom ui [pipeline.json] [--workspace DIR] [--port N] [--no-open]
+  tensorloom serve <model folder | sha256:id> [--port N] [--host H] [--name NAME] [--workspace DIR]
 
 Options:
   --until NODE         run only NODE and the nodes it depends on
@@ -30,6 +32,10 @@ Options:
   --concurrency N      nodes run at once on independent branches (default 4)
   --port N             ui: the local port (default 4317, or a free one when it is taken; 0: any free one)
   --no-open            ui: print the link without opening a browser
+  --name NAME          serve: the model name in URLs (default 'model')
+  --host H             serve: the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --max-body-bytes N   serve: largest request body (default 8 MiB)
+  --max-batch-rows N   serve: most rows per request (default 10000)
 
 Exit codes: 0 success, 1 a node failed, 2 invalid pipeline or usage, 130 cancelled.
 A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.`;
@@ -43,6 +49,10 @@ const OPTIONS = {
   limit: { type: 'string' },
   port: { type: 'string' },
   'no-open': { type: 'boolean' },
+  name: { type: 'string' },
+  host: { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'max-batch-rows': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
@@ -54,6 +64,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   runs: ['json', 'workspace', 'limit'],
   show: ['json', 'workspace'],
   ui: ['workspace', 'port', 'no-open'],
+  serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows'],
 };
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -121,11 +132,7 @@ export async function main(argv: string[]): Promise<number> {
       return showCommand({ runId: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'ui': {
       if (rest.length > 1) expectArgs(1, 'at most one pipeline file to open (the workspace is --workspace DIR, default: this folder)');
-      let port: number | undefined;
-      if (values.port !== undefined) {
-        port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN;
-        if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a whole number from 0 to 65535 (got '${values.port}')`);
-      }
+      const port = portNumber(values.port);
       return uiCommand({
         workspace: values.workspace ?? process.cwd(),
         open: values['no-open'] !== true,
@@ -133,8 +140,30 @@ export async function main(argv: string[]): Promise<number> {
         ...(rest[0] === undefined ? {} : { pipeline: rest[0] }),
       });
     }
+    case 'serve': {
+      expectArgs(1, 'one model: a model bundle folder or a sha256: model id from a run');
+      const port = portNumber(values.port);
+      const maxBodyBytes = positiveInt('max-body-bytes', values['max-body-bytes']);
+      const maxBatchRows = positiveInt('max-batch-rows', values['max-batch-rows']);
+      return serveCommand({
+        model: rest[0]!,
+        ...(values.name === undefined ? {} : { name: values.name }),
+        ...(values.host === undefined ? {} : { host: values.host }),
+        ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
+        ...(port === undefined ? {} : { port }),
+        ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+        ...(maxBatchRows === undefined ? {} : { maxBatchRows }),
+      });
+    }
   }
   return 2;
+}
+
+function portNumber(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a whole number from 0 to 65535 (got '${value}')`);
+  return port;
 }
 
 /** Runs the CLI and exits; user mistakes print one clear line, never a stack trace. */

@@ -1,0 +1,110 @@
+/**
+ * Reading a request body and parsing it as JSON, with errors a client can act on. JSON has
+ * no NaN or Infinity, but Python's json.dumps writes them: such a body is refused with the
+ * path of the offending value rather than a bare "Unexpected token N".
+ */
+import type { IncomingMessage } from 'node:http';
+import { RequestError } from './errors.js';
+
+/** Reads the whole body, refusing (413) one larger than `limit` bytes as soon as that is known. */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    request.resume();
+    return Promise.reject(new RequestError(413, `the request body is ${declared} bytes; this server accepts at most ${limit} (MAX_BODY_BYTES); send fewer rows per request`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    request.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > limit) {
+        refused = true;
+        chunks.length = 0;
+        reject(new RequestError(413, `the request body is over ${limit} bytes (MAX_BODY_BYTES); send fewer rows per request`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (!refused) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    request.on('error', (error) => {
+      if (!refused) reject(new RequestError(400, `the request body could not be read: ${error.message}`));
+    });
+  });
+}
+
+const NON_FINITE = /(-?Infinity|NaN)/y;
+const MARKER = '\u0000tensorloom-non-finite:';
+
+/** JSON.parse with messages that name the problem; NaN/Infinity are reported with their path. */
+export function parseJsonBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw new RequestError(400, 'the request body is empty; send a JSON object');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const marked = markNonFinite(text);
+    if (marked !== null) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(marked);
+      } catch {
+        parsed = undefined;
+      }
+      const found = parsed === undefined ? null : findMarker(parsed, '');
+      if (found) throw new RequestError(400, `${found.path || 'the body'}: ${found.token} is not a number JSON allows; send a finite number, or null for a missing value`);
+    }
+    throw new RequestError(400, `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The text with bare NaN/Infinity tokens (outside strings) turned into marker strings, or null if there are none. */
+function markNonFinite(text: string): string | null {
+  let out = '';
+  let last = 0;
+  let inString = false;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (inString) {
+      if (c === 92 /* \ */) k++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
+    if (c === 78 /* N */ || c === 73 /* I */ || c === 45 /* - */) {
+      NON_FINITE.lastIndex = k;
+      const match = NON_FINITE.exec(text);
+      if (match) {
+        out += text.slice(last, k) + JSON.stringify(MARKER + match[1]);
+        k += match[1]!.length - 1;
+        last = k + 1;
+      }
+    }
+  }
+  return last === 0 ? null : out + text.slice(last);
+}
+
+function findMarker(value: unknown, path: string): { path: string; token: string } | null {
+  if (typeof value === 'string') return value.startsWith(MARKER) ? { path, token: value.slice(MARKER.length) } : null;
+  if (Array.isArray(value)) {
+    for (let k = 0; k < value.length; k++) {
+      const found = findMarker(value[k], `${path}[${k}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = findMarker(item, path === '' ? key : `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,28 @@
+/**
+ * The model server's process entry: the container image runs this file (bundled into one
+ * server.mjs by the export). Settings come from the environment so the same image runs
+ * on Docker, Kubernetes and KServe without rebuilding:
+ *   MODEL_DIR (default: ./model beside this file), MODEL_NAME (default 'model'),
+ *   MODEL_VERSION (default '1'), PORT (default 8080), HOST (default 0.0.0.0),
+ *   MAX_BODY_BYTES, MAX_BATCH_ROWS, SHUTDOWN_GRACE_MS.
+ * SIGTERM and SIGINT stop accepting connections, finish in-flight requests, then exit 0.
+ */
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { startModelServer } from './model-server.js';
+import { serveSettingsFromEnv } from './settings.js';
+
+const settings = serveSettingsFromEnv(process.env, join(dirname(fileURLToPath(import.meta.url)), 'model'));
+const server = await startModelServer(settings).catch((error: unknown) => {
+  process.stderr.write(`tensorloom-serve: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  server.log(`${signal}: draining in-flight requests`);
+  void server.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
