@@ -1,0 +1,62 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { trainExample, type TrainedExample } from '../core/serve/test-support/trained-model.js';
+import { startTensorloom, tensorloom } from './test-support/run-cli.js';
+
+describe('tensorloom serve', () => {
+  let example: TrainedExample;
+  beforeAll(() => {
+    example = trainExample('penguins');
+  }, 180_000);
+
+  it('serves a sha256: model id from the workspace, prints its URL, and stops cleanly on SIGTERM', async () => {
+    const child = startTensorloom(['serve', example.modelId, '--workspace', example.workspace, '--port', '0', '--name', 'penguins']);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const found = /Model server: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (found) resolve(found[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    const answer = await fetch(`${url}/v1/models/penguins:predict`, { method: 'POST', body: JSON.stringify({ instances: example.records.slice(0, 2) }) });
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { predictions: unknown[] }).predictions).toHaveLength(2);
+    expect(((await (await fetch(`${url}/v2/models/penguins`)).json()) as { parameters: { digest: string } }).parameters.digest).toBe(example.modelId);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(stderr).toContain('SIGTERM: finishing in-flight requests');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('says what is wrong with the model reference, the name or the port, without a stack trace', async () => {
+    const missing = tensorloom(['serve', 'no/such/folder']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no/such/folder: not a model bundle folder');
+    const notBundle = tensorloom(['serve', example.workspace]);
+    expect(notBundle.stderr).toContain('no bundle.json in this folder');
+    const unknownId = tensorloom(['serve', `sha256:${'0'.repeat(64)}`, '--workspace', example.workspace]);
+    expect(unknownId.status).toBe(2);
+    expect(unknownId.stderr).toContain('no such artifact in the workspace');
+    const badName = tensorloom(['serve', example.modelDir, '--name', 'my model']);
+    expect(badName.status).toBe(2);
+    expect(badName.stderr).toContain("--name 'my model' must be 1–128 letters");
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    try {
+      const port = (blocker.address() as { port: number }).port;
+      const taken = tensorloom(['serve', example.modelDir, '--port', String(port)]);
+      expect(taken.status).toBe(2);
+      expect(taken.stderr).toContain(`port ${port} is taken`);
+    } finally {
+      blocker.close();
+    }
+    for (const result of [missing, notBundle, unknownId, badName]) expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
+});
+
