@@ -22,6 +22,9 @@ Usage:
   tensorloom runs [--json] [--workspace DIR] [--limit N]
   tensorloom show <runId> [--json] [--workspace DIR]
   tensorloom ui [pipeline.json] [--workspace DIR] [--port N] [--no-open]
+  tensorloom export <model> --tag IMAGE [--name N] [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--workspace DIR] [--json]
+  tensorloom export-pipeline <pipeline.json> --tag IMAGE [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--json]
+  tensorloom ci-workflow <pipeline.json> [--out FILE] [--model-node NODE] [--tag IMAGE]
   tensorloom serve <model folder | sha256:id> [--port N] [--host H] [--name NAME] [--workspace DIR]
 
 Options:
@@ -32,12 +35,20 @@ Options:
   --concurrency N      nodes run at once on independent branches (default 4)
   --port N             ui: the local port (default 4317, or a free one when it is taken; 0: any free one)
   --no-open            ui: print the link without opening a browser
-  --name NAME          serve: the model name in URLs (default 'model')
+  <model>              export: a model bundle folder, or a model id (sha256:…) from 'tensorloom show <run>'
+  --tag IMAGE          export: the image to build, name[:tag] (e.g. my-model:1); ci-workflow: default <pipeline>:\${{ github.sha }}
+  --base-image IMG     export: the image to build on (default node:20-bookworm-slim; a local one builds offline)
+  --out DIR            export: where the build context goes (default ./<name>-image; export-pipeline: ./<pipeline>-batch-image);
+                       ci-workflow: the workflow file (default .github/workflows/tensorloom.yml)
+  --no-build           export: only write the build context and manifests (no Docker needed)
+  --save FILE.tar      export: also write the image as a tarball for docker load
+  --model-node NODE    ci-workflow: the node whose 'model' output to export (default: the train.* node)
+  --name NAME          serve, export: the model name in URLs (default 'model')
   --host H             serve: the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --max-body-bytes N   serve: largest request body (default 8 MiB)
   --max-batch-rows N   serve: most rows per request (default 10000)
 
-Exit codes: 0 success, 1 a node failed, 2 invalid pipeline or usage, 130 cancelled.
+Exit codes: 0 success, 1 a node failed (export: no Docker engine, or the build failed), 2 invalid pipeline or usage, 130 cancelled.
 A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.`;
 
 const OPTIONS = {
@@ -49,6 +60,12 @@ const OPTIONS = {
   limit: { type: 'string' },
   port: { type: 'string' },
   'no-open': { type: 'boolean' },
+  tag: { type: 'string' },
+  'base-image': { type: 'string' },
+  out: { type: 'string' },
+  'no-build': { type: 'boolean' },
+  save: { type: 'string' },
+  'model-node': { type: 'string' },
   name: { type: 'string' },
   host: { type: 'string' },
   'max-body-bytes': { type: 'string' },
@@ -65,6 +82,9 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   show: ['json', 'workspace'],
   ui: ['workspace', 'port', 'no-open'],
   serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows'],
+  export: ['tag', 'name', 'base-image', 'out', 'no-build', 'save', 'workspace', 'json'],
+  'export-pipeline': ['tag', 'base-image', 'out', 'no-build', 'save', 'json'],
+  'ci-workflow': ['out', 'model-node', 'tag'],
 };
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -155,6 +175,39 @@ export async function main(argv: string[]): Promise<number> {
         ...(maxBatchRows === undefined ? {} : { maxBatchRows }),
       });
     }
+    // The export commands load on use: they pull in the deploy code no other command needs.
+    case 'export':
+      expectArgs(1, "one model: a model bundle folder or a sha256: model id from 'tensorloom show <run>'");
+      return (await import('./commands/export.js')).exportCommand({
+        model: rest[0]!,
+        tag: values.tag,
+        build: values['no-build'] !== true,
+        json,
+        ...(values.name === undefined ? {} : { name: values.name }),
+        ...(values['base-image'] === undefined ? {} : { baseImage: values['base-image'] }),
+        ...(values.out === undefined ? {} : { out: values.out }),
+        ...(values.save === undefined ? {} : { save: values.save }),
+        ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
+      });
+    case 'export-pipeline':
+      expectArgs(1, 'one pipeline file');
+      return (await import('./commands/export-pipeline.js')).exportPipelineCommand(await createRegistry(), {
+        pipeline: rest[0]!,
+        tag: values.tag,
+        build: values['no-build'] !== true,
+        json,
+        ...(values['base-image'] === undefined ? {} : { baseImage: values['base-image'] }),
+        ...(values.out === undefined ? {} : { out: values.out }),
+        ...(values.save === undefined ? {} : { save: values.save }),
+      });
+    case 'ci-workflow':
+      expectArgs(1, 'one pipeline file');
+      return (await import('./commands/ci-workflow.js')).ciWorkflowCommand(await createRegistry(), {
+        pipeline: rest[0]!,
+        ...(values.out === undefined ? {} : { out: values.out }),
+        ...(values['model-node'] === undefined ? {} : { modelNode: values['model-node'] }),
+        ...(values.tag === undefined ? {} : { tag: values.tag }),
+      });
   }
   return 2;
 }

@@ -26,7 +26,10 @@ describe('tensorloom serve', () => {
     const answer = await fetch(`${url}/v1/models/penguins:predict`, { method: 'POST', body: JSON.stringify({ instances: example.records.slice(0, 2) }) });
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { predictions: unknown[] }).predictions).toHaveLength(2);
-    expect(((await (await fetch(`${url}/v2/models/penguins`)).json()) as { parameters: { digest: string } }).parameters.digest).toBe(example.modelId);
+    const parameters = ((await (await fetch(`${url}/v2/models/penguins`)).json()) as { parameters: Record<string, string> }).parameters;
+    expect(parameters.digest).toBe(example.modelId);
+    expect(parameters.run_id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(parameters.pipeline_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
@@ -37,12 +40,16 @@ describe('tensorloom serve', () => {
   it('says what is wrong with the model reference, the name or the port, without a stack trace', async () => {
     const missing = tensorloom(['serve', 'no/such/folder']);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain('no/such/folder: not a model bundle folder');
+    expect(missing.stderr).toContain("model 'no/such/folder': no such folder");
     const notBundle = tensorloom(['serve', example.workspace]);
-    expect(notBundle.stderr).toContain('no bundle.json in this folder');
+    expect(notBundle.status).toBe(2);
+    expect(notBundle.stderr).toContain(`model '${example.workspace}': `);
+    const registry = tensorloom(['serve', 'penguins@production']);
+    expect(registry.stderr).toContain('registry references (name@alias, name@version) need the model registry');
     const unknownId = tensorloom(['serve', `sha256:${'0'.repeat(64)}`, '--workspace', example.workspace]);
     expect(unknownId.status).toBe(2);
     expect(unknownId.stderr).toContain('no such artifact in the workspace');
+    expect(unknownId.stderr).not.toContain('internal error');
     const badName = tensorloom(['serve', example.modelDir, '--name', 'my model']);
     expect(badName.status).toBe(2);
     expect(badName.stderr).toContain("--name 'my model' must be 1–128 letters");

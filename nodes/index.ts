@@ -12,6 +12,7 @@ import write from './data/write.js';
 import split from './data/split.js';
 import validate from './data/validate.js';
 import predictBatch from './deploy/predict.js';
+import deployContainer from './deploy/container.js';
 import evalModel from './eval/model.js';
 import featureEncode from './feature/encode.js';
 import featureExpression from './feature/expression.js';
@@ -20,4 +21,4 @@ import featureScale from './feature/scale.js';
 import featureSelect from './feature/select.js';
 import trainDense from './train/dense.js';
 
-export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, evalModel, predictBatch] as unknown as AnyNodeDefinition[];
+export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, evalModel, predictBatch, deployContainer] as unknown as AnyNodeDefinition[];

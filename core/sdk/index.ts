@@ -16,3 +16,4 @@ export * from './data.js';
 export * from './io.js';
 export * from './recipe.js';
 export * from './ml.js';
+export * from './deploy.js';

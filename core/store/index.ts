@@ -6,6 +6,7 @@ export type { StoreErrorCode } from './errors.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { RUN_STATUSES, NODE_STATUSES } from './types.js';
 export type {
+  ArtifactLineage,
   ArtifactRef,
   CreateRunInput,
   LogEntry,

@@ -3,7 +3,7 @@ import type { LogLevel } from '../sdk/context.js';
 import type { PortType } from '../sdk/ports.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { NODE_STATUSES } from './types.js';
-import type { LogEntry, NodeExecutionDetail, NodeStatus, RunDetail, RunStatus, RunSummary, SeriesPoint } from './types.js';
+import type { ArtifactLineage, LogEntry, NodeExecutionDetail, NodeStatus, RunDetail, RunStatus, RunSummary, SeriesPoint } from './types.js';
 
 interface RunRow {
   id: string;
@@ -73,6 +73,12 @@ export class RunQueries {
       logs: db.prepare<[string], { time: number; node_id: string | null; level: string; message: string }>(
         'SELECT time, node_id, level, message FROM logs WHERE run_id = ? ORDER BY id',
       ),
+      // The execution that computed it comes first; runs that reused it from the cache after it.
+      producer: db.prepare<[string], { run_id: string; node_id: string; port: string; pipeline_name: string; pipeline_hash: string; pipeline_json: string }>(`
+        SELECT o.run_id, o.node_id, o.port, r.pipeline_name, r.pipeline_hash, r.pipeline_json
+        FROM run_outputs o JOIN runs r ON r.id = o.run_id JOIN node_executions n ON n.run_id = o.run_id AND n.node_id = o.node_id
+        WHERE o.hash = ? ORDER BY n.cached ASC, r.started_at DESC, r.id DESC LIMIT 1`),
+      nodeOutputs: db.prepare<[string, string], { hash: string }>('SELECT hash FROM run_outputs WHERE run_id = ? AND node_id = ? ORDER BY port'),
     };
   }
 
@@ -149,6 +155,51 @@ export class RunQueries {
       logs,
     };
   }
+
+  /**
+   * The run and node that produced the artifact `hash` (the one that computed it rather
+   * than reused it from the cache, the latest such), with the pipeline's hash and the
+   * hashes of the data sources behind it; undefined when no run in this workspace output it.
+   */
+  artifactLineage(hash: string): ArtifactLineage | undefined {
+    const row = this.statements.producer.get(hash);
+    if (row === undefined) return undefined;
+    const dataHashes = new Set<string>();
+    for (const source of upstreamSources(row.pipeline_json, row.node_id)) {
+      for (const output of this.statements.nodeOutputs.all(row.run_id, source)) dataHashes.add(output.hash);
+    }
+    return {
+      runId: row.run_id,
+      nodeId: row.node_id,
+      port: row.port,
+      pipelineName: row.pipeline_name,
+      pipelineHash: row.pipeline_hash,
+      dataHashes: [...dataHashes].sort(),
+    };
+  }
+}
+
+/** The `data.*` nodes without inputs that `nodeId` depends on, from the pipeline document a run stored. */
+function upstreamSources(pipelineJson: string, nodeId: string): string[] {
+  const doc = JSON.parse(pipelineJson) as { nodes?: { id: string; type: string }[]; edges?: { from: string; to: string }[] };
+  // Node ids cannot contain '.', so the part before the first '.' of an edge end is the node.
+  const nodeOf = (end: string) => end.slice(0, end.indexOf('.'));
+  const inputsOf = new Map<string, string[]>();
+  for (const edge of doc.edges ?? []) {
+    const list = inputsOf.get(nodeOf(edge.to)) ?? [];
+    list.push(nodeOf(edge.from));
+    inputsOf.set(nodeOf(edge.to), list);
+  }
+  const types = new Map((doc.nodes ?? []).map((node) => [node.id, node.type]));
+  const seen = new Set<string>();
+  const pending = [nodeId];
+  while (pending.length > 0) {
+    const id = pending.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    pending.push(...(inputsOf.get(id) ?? []));
+  }
+  return [...seen].filter((id) => types.get(id)?.startsWith('data.') && !inputsOf.has(id)).sort();
 }
 
 function zeroCounts(): Record<NodeStatus, number> {

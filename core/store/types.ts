@@ -114,3 +114,17 @@ export interface RunDetail extends RunSummary {
   series: Record<string, Record<string, SeriesPoint[]>>;
   logs: LogEntry[];
 }
+
+/** Where an artifact came from: the run and node that computed it, for model lineage and image labels. */
+export interface ArtifactLineage {
+  runId: string;
+  nodeId: string;
+  port: string;
+  pipelineName: string;
+  pipelineHash: string;
+  /**
+   * The output hashes of the data sources the node depends on (upstream `data.*` nodes
+   * without inputs), sorted and without repeats.
+   */
+  dataHashes: string[];
+}

@@ -11,6 +11,7 @@ import { OutputCache } from './output-cache.js';
 import { RunQueries } from './run-queries.js';
 import { RunRecords } from './run-records.js';
 import type {
+  ArtifactLineage,
   ArtifactRef,
   CreateRunInput,
   MetricReplay,
@@ -142,6 +143,11 @@ export class WorkspaceStore {
 
   getRun(runId: string): RunDetail | undefined {
     return this.queries.getRun(runId);
+  }
+
+  /** The run and node that produced an artifact (model lineage); undefined when no run here output it. */
+  artifactLineage(hash: string): ArtifactLineage | undefined {
+    return this.queries.artifactLineage(hash);
   }
 
   // Cache -------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaUnder, findConfusionMatrices, findRocCurves, findValidationReport, groupSeries, scalarEntries } from './report-values';
+import { areaUnder, findConfusionMatrices, findContainerImage, findRocCurves, findValidationReport, groupSeries, scalarEntries } from './report-values';
 
 describe('values worth drawing', () => {
   const metrics = {
@@ -46,5 +46,28 @@ describe('values worth drawing', () => {
 
   it('integrates a diagonal to one half', () => {
     expect(areaUnder([0, 1], [0, 1])).toBe(0.5);
+  });
+});
+
+describe('container image reports', () => {
+  it('reads what deploy.container reports, and nothing from other values', () => {
+    const report = {
+      tag: 'penguins:1',
+      imageId: 'sha256:abc',
+      contextDir: 'deploy/penguins',
+      manifests: { deployment: 'deploy/penguins/k8s/deployment.yaml', inferenceService: 'deploy/penguins/k8s/inferenceservice.yaml' },
+      labels: { 'io.tensorloom.model.name': 'penguins' },
+    };
+    expect(findContainerImage(report)).toEqual({
+      tag: 'penguins:1',
+      imageId: 'sha256:abc',
+      contextDir: 'deploy/penguins',
+      modelName: 'penguins',
+      deployment: 'deploy/penguins/k8s/deployment.yaml',
+      inferenceService: 'deploy/penguins/k8s/inferenceservice.yaml',
+    });
+    expect(findContainerImage({ ...report, imageId: null, labels: {} })).toMatchObject({ imageId: null, modelName: 'model' });
+    expect(findContainerImage({ accuracy: 0.9 })).toBeNull();
+    expect(findContainerImage([report])).toBeNull();
   });
 });

@@ -173,3 +173,28 @@ export function groupSeries(series: Readonly<Record<string, { step: number; valu
   }
   return [...groups.values()];
 }
+
+/** What deploy.container reports: an image (or only its build context) and how to use it. */
+export interface ContainerImage {
+  readonly tag: string;
+  readonly imageId: string | null;
+  readonly contextDir: string;
+  readonly modelName: string;
+  readonly deployment: string | null;
+  readonly inferenceService: string | null;
+}
+
+export function findContainerImage(value: unknown): ContainerImage | null {
+  if (!isRecord(value) || typeof value.tag !== 'string' || typeof value.contextDir !== 'string') return null;
+  const manifests = isRecord(value.manifests) ? value.manifests : {};
+  const labels = isRecord(value.labels) ? value.labels : {};
+  const text = (item: unknown) => (typeof item === 'string' ? item : null);
+  return {
+    tag: value.tag,
+    imageId: text(value.imageId),
+    contextDir: value.contextDir,
+    modelName: text(labels['io.tensorloom.model.name']) ?? 'model',
+    deployment: text(manifests.deployment),
+    inferenceService: text(manifests.inferenceService),
+  };
+}

@@ -6,7 +6,8 @@ import { LineChart } from '../charts/LineChart';
 import { RocChart } from '../charts/RocChart';
 import { formatNumber } from '../charts/scale';
 import { STATUS_LABELS } from '../canvas/theme';
-import { findConfusionMatrices, findRocCurves, findValidationReport, groupSeries, scalarEntries } from '../model/report-values';
+import { findConfusionMatrices, findContainerImage, findRocCurves, findValidationReport, groupSeries, scalarEntries } from '../model/report-values';
+import { ContainerImageCard } from './ContainerImageCard';
 import { TablePreview } from './TablePreview';
 import { ValidationReport } from './ValidationReport';
 
@@ -190,6 +191,7 @@ function ValueView({ value, testId }: { value: unknown; testId: string }) {
   const confusion = findConfusionMatrices(value);
   const roc = findRocCurves(value);
   const report = findValidationReport(value);
+  const image = findContainerImage(value);
   const scalars = scalarEntries(value);
   const table = (
     <table className="kv-table">
@@ -206,6 +208,7 @@ function ValueView({ value, testId }: { value: unknown; testId: string }) {
   return (
     <div className="value-view" data-testid={testId}>
       {report && <ValidationReport report={report} />}
+      {image && <ContainerImageCard image={image} />}
       <div className="node-outputs__grid">
         {confusion.map((data) => (
           <ConfusionMatrix key={data.path} data={data} />

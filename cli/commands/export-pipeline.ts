@@ -1,0 +1,78 @@
+/**
+ * `tensorloom export-pipeline <pipeline.json>`: a batch image whose entrypoint is
+ * `tensorloom run` on the pipeline (core/deploy/pipeline-context.ts), built like `export`.
+ */
+import { dirname, resolve } from 'node:path';
+import { buildImage, requireDocker, saveImage } from '../../core/deploy/index.js';
+import { notCopiedNote, WORKSPACE_DIR, writePipelineContext } from '../../core/deploy/pipeline-context.js';
+import type { NodeRegistry } from '../../core/graph/registry.js';
+import { formatIssue } from '../../core/graph/index.js';
+import { displayPath, loadPipeline } from '../load.js';
+import { bold, green, yellow } from '../output.js';
+import { asUsageErrors, requireTag, stepPrinter, withInterrupt } from './export.js';
+
+export interface ExportPipelineOptions {
+  pipeline: string;
+  tag: string | undefined;
+  baseImage?: string;
+  out?: string;
+  build: boolean;
+  save?: string;
+  json: boolean;
+}
+
+export async function exportPipelineCommand(registry: NodeRegistry, options: ExportPipelineOptions): Promise<number> {
+  const tag = await requireTag(options.tag, 'export-pipeline');
+  const loaded = await loadPipeline(options.pipeline, registry);
+  if (!loaded.ok) {
+    process.stderr.write(`${loaded.shown} is not a valid pipeline (${loaded.issues.length} problem${loaded.issues.length === 1 ? '' : 's'}):\n`);
+    for (const issue of loaded.issues) process.stderr.write(`  ${formatIssue(issue)}\n`);
+    return 2;
+  }
+  const pipelineDir = dirname(loaded.path);
+  // The files source nodes read: those beside the pipeline go into the image.
+  const dataFiles: string[] = [];
+  for (const node of loaded.pipeline.nodes.values()) {
+    for (const source of node.definition.sourceFiles?.(node.params as never) ?? []) dataFiles.push(resolve(pipelineDir, source.path));
+  }
+  const name = loaded.pipeline.doc.name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'pipeline';
+  const context = await asUsageErrors(() =>
+    writePipelineContext({
+      pipelinePath: loaded.path,
+      pipelineHash: loaded.pipeline.hash,
+      dataFiles,
+      outDir: options.out ?? `${name}-batch-image`,
+      tag,
+      ...(options.baseImage === undefined ? {} : { baseImage: options.baseImage }),
+    }),
+  );
+  const say = (line: string) => process.stderr.write(line + '\n');
+  const shown = displayPath(context.dir);
+  say(`${green('✓', process.stderr)} build context for ${loaded.shown} written to ${bold(shown, process.stderr)}${context.copiedData.length > 0 ? ` (with ${context.copiedData.join(', ')})` : ''}`);
+  const note = notCopiedNote(context);
+  if (note) say(yellow(note, process.stderr));
+  const usage = `docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/runs:${WORKSPACE_DIR}/.tensorloom" -v "$PWD/data:${WORKSPACE_DIR}/input:ro" ${tag} --set <node>.path=input/<file> --json`;
+  const result = { context: context.dir, tag, baseImage: context.baseImage, pipeline: context.pipelineInImage, copiedData: context.copiedData, notCopied: context.notCopied, labels: context.labels };
+  if (!options.build) {
+    say(`not built (--no-build); build it with: docker build -t ${tag} ${shown}`);
+    if (options.json) process.stdout.write(JSON.stringify({ ...result, imageId: null }, null, 2) + '\n');
+    return 0;
+  }
+  const imageId = await asUsageErrors(async () => {
+    const docker = await requireDocker(shown);
+    say(`building ${bold(tag, process.stderr)} from ${context.baseImage}`);
+    const id = await withInterrupt((signal) => buildImage(context.dir, { tag, docker, signal, onProgress: stepPrinter() }));
+    if (options.save !== undefined) await saveImage(tag, options.save, docker);
+    return id;
+  });
+  if (options.json) {
+    process.stdout.write(JSON.stringify({ ...result, imageId, saved: options.save === undefined ? null : resolve(options.save) }, null, 2) + '\n');
+    return 0;
+  }
+  process.stdout.write(`image ${tag}\nid ${imageId}\n`);
+  if (options.save !== undefined) process.stdout.write(`saved ${displayPath(resolve(options.save))} (docker load -i ${options.save})\n`);
+  process.stdout.write(`run it:  ${usage}\n`);
+  return 0;
+}
+
+

@@ -1,0 +1,92 @@
+/**
+ * Container export as nodes see it (core/deploy): write a model image's build context,
+ * build it on the Docker engine, save it as a tarball. Re-exported from the SDK index.
+ * esbuild, dockerode and the store load on first use, never at start-up.
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { NodeError } from './errors.js';
+
+export { imageReferenceProblem } from '../deploy/names.js';
+
+export interface ModelImageRequest {
+  /** The model bundle folder (a `model` input's dir). */
+  readonly modelDir: string;
+  readonly outDir: string;
+  readonly tag: string;
+  readonly name: string;
+  readonly baseImage?: string | undefined;
+  /** Build the image (false: only write the context and manifests). */
+  readonly build: boolean;
+  /** Also save the image as a `docker load` tarball here. */
+  readonly save?: string | undefined;
+  /** One line per build step. */
+  readonly onProgress?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ModelImageResult {
+  readonly tag: string;
+  readonly imageId: string | null;
+  readonly contextDir: string;
+  readonly manifests: { readonly deployment: string; readonly inferenceService: string };
+  readonly labels: Readonly<Record<string, string>>;
+  readonly modelDigest: string;
+  readonly baseImage: string;
+  readonly saved: string | null;
+}
+
+/**
+ * The store a model artifact lives in: `<store>/artifacts/sha256/ab/<rest>`. Its run
+ * records say which run produced the model, for the image's lineage labels.
+ */
+async function lineageOf(modelDir: string, digest: string) {
+  const storeDir = dirname(dirname(dirname(dirname(modelDir))));
+  if (basename(dirname(dirname(dirname(modelDir)))) !== 'artifacts' || !existsSync(join(storeDir, 'tensorloom.db'))) return {};
+  const { WorkspaceStore } = await import('../store/index.js');
+  const store = WorkspaceStore.open(storeDir);
+  try {
+    const found = store.artifactLineage(digest);
+    return found ? { runId: found.runId, pipelineHash: found.pipelineHash, dataHashes: found.dataHashes } : {};
+  } finally {
+    store.close();
+  }
+}
+
+/** Writes the build context of a model image, and builds (and saves) it unless `build` is false. */
+export async function exportModelImage(request: ModelImageRequest): Promise<ModelImageResult> {
+  const deploy = await import('../deploy/index.js');
+  const digest = await deploy.modelDigest(request.modelDir);
+  const context = await deploy.writeBuildContext({
+    modelDir: request.modelDir,
+    outDir: request.outDir,
+    tag: request.tag,
+    name: request.name,
+    lineage: await lineageOf(request.modelDir, digest),
+    ...(request.baseImage === undefined ? {} : { baseImage: request.baseImage }),
+  });
+  const result = {
+    tag: context.tag,
+    contextDir: context.dir,
+    manifests: context.manifests,
+    labels: context.labels,
+    modelDigest: context.modelDigest,
+    baseImage: context.baseImage,
+  };
+  if (!request.build) return { ...result, imageId: null, saved: null };
+  try {
+    const docker = await deploy.requireDocker(context.dir, "set the param 'build' to false");
+    const imageId = await deploy.buildImage(context.dir, {
+      tag: request.tag,
+      docker,
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    if (request.save !== undefined) await deploy.saveImage(request.tag, request.save, docker);
+    return { ...result, imageId, saved: request.save ?? null };
+  } catch (error) {
+    // The engine missing, a failed build or save: things to fix outside Tensorloom, reported without a stack.
+    if (deploy.isDockerError(error)) throw new NodeError(error.message, { field: error.code === 'save-failed' ? 'save' : 'build' });
+    throw error;
+  }
+}
