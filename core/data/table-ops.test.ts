@@ -117,3 +117,17 @@ describe('table-ops', () => {
     expect(previewRows(sample(), 1)).toEqual([{ id: 1, score: 0.5, ok: true, name: 'ann' }]);
   });
 });
+
+describe('stringColumn', () => {
+  it('holds every value as Arrow’s own builder does: nulls, empty text, multi-byte and lone surrogates', () => {
+    const values = ['Torgersen', null, '', 'Zürich ☃ 𝄞', undefined, '\ud800x'];
+    const built = stringColumn(values);
+    // undefined is missing too (Arrow's builder would store it as empty text).
+    const reference = vectorFromArray(values.map((value) => value ?? null), new Utf8());
+    expect(built.type).toBeInstanceOf(Utf8);
+    expect(built.nullCount).toBe(2);
+    expect(built.toArray()).toEqual(reference.toArray());
+    expect([...built]).toEqual(['Torgersen', null, '', 'Zürich ☃ 𝄞', null, '\ufffdx']);
+    expect(stringColumn([]).length).toBe(0);
+  });
+});

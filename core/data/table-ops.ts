@@ -235,7 +235,29 @@ export function withColumn(table: Table, name: string, column: Vector | Data): T
 
 /** A Utf8 column from JS strings (null for missing). */
 export function stringColumn(values: readonly (string | null | undefined)[]): Vector<Utf8> {
-  return vectorFromArray(values, new Utf8());
+  // Offsets and bytes written directly: Arrow's generic builder costs ~15 µs even for one value,
+  // which the model server pays on every request.
+  const length = values.length;
+  const valueOffsets = new Int32Array(length + 1);
+  let bytes = 0;
+  let nullCount = 0;
+  for (let k = 0; k < length; k++) {
+    const value = values[k];
+    if (value === null || value === undefined) nullCount++;
+    else bytes += Buffer.byteLength(value, 'utf8');
+    if (bytes > 0x7fffffff) throw new RangeError('a text column over 2 GiB does not fit one Arrow Utf8 array');
+    valueOffsets[k + 1] = bytes;
+  }
+  const data = new Uint8Array(bytes);
+  const encoder = new TextEncoder();
+  const nullBitmap = nullCount > 0 ? new Uint8Array((length + 7) >> 3) : undefined;
+  for (let k = 0; k < length; k++) {
+    const value = values[k];
+    if (value === null || value === undefined) continue;
+    if (nullBitmap) nullBitmap[k >> 3]! |= 1 << (k & 7);
+    encoder.encodeInto(value, data.subarray(valueOffsets[k]!, valueOffsets[k + 1]!));
+  }
+  return makeVector(makeData({ type: new Utf8(), length, nullCount, nullBitmap, valueOffsets, data }));
 }
 
 /** A Float64 column; NaN is stored as null. */

@@ -7,7 +7,7 @@ import { NodeError } from '../sdk/errors.js';
 import { BUNDLE_FILE, BUNDLE_FORMAT, MODEL_FILE, WEIGHTS_FILE, type ModelBundle, type Predictions } from './bundle-format.js';
 import { backendForWork, loadBackend, type BackendName } from './backend.js';
 import { encodeFeatures } from './features.js';
-import { createForward, stepFlops, toLayersModel, weightShapes } from './mlp.js';
+import { createInference, stepFlops, toLayersModel, weightShapes } from './mlp.js';
 
 // The format half (types, recipe matching) lives apart so reading it never loads TF.js.
 export * from './bundle-format.js';
@@ -43,7 +43,7 @@ export interface LoadedModel {
   readonly dir: string;
   readonly bundle: ModelBundle;
   readonly weights: tf.Tensor[];
-  readonly forward: ReturnType<typeof createForward>;
+  readonly forward: ReturnType<typeof createInference>;
   dispose(): void;
 }
 
@@ -72,7 +72,7 @@ export async function loadBundle(dir: string): Promise<LoadedModel> {
     tf.dispose(loaded);
     throw new NodeError(`${join(dir, MODEL_FILE)} does not match the network described in ${BUNDLE_FILE}`);
   }
-  return { dir, bundle, weights: loaded, forward: createForward(bundle.network), dispose: () => tf.dispose(loaded) };
+  return { dir, bundle, weights: loaded, forward: createInference(bundle.network), dispose: () => tf.dispose(loaded) };
 }
 
 const PREDICT_CHUNK = 8192;
