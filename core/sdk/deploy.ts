@@ -55,6 +55,20 @@ async function lineageOf(modelDir: string, digest: string) {
 
 /** Writes the build context of a model image, and builds (and saves) it unless `build` is false. */
 export async function exportModelImage(request: ModelImageRequest): Promise<ModelImageResult> {
+  try {
+    return await exportWith(request);
+  } catch (error) {
+    // The batch image (export-pipeline) leaves esbuild and dockerode out: say so, not a stack.
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = /(?:package|module) '([^']+)'/.exec((error as Error).message)?.[1];
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && (missing === 'esbuild' || missing === 'dockerode')) {
+      throw new NodeError(`packaging an image needs '${missing}', which this installation lacks (the batch image leaves it out); run deploy.container from the app or the tensorloom CLI`);
+    }
+    throw error;
+  }
+}
+
+async function exportWith(request: ModelImageRequest): Promise<ModelImageResult> {
   const deploy = await import('../deploy/index.js');
   const digest = await deploy.modelDigest(request.modelDir);
   const context = await deploy.writeBuildContext({
