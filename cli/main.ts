@@ -8,7 +8,6 @@ import { createRegistry } from './catalog.js';
 import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, showCommand } from './commands/runs.js';
-import { serveCommand } from './commands/serve.js';
 import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { red, UsageError } from './output.js';
@@ -165,7 +164,8 @@ export async function main(argv: string[]): Promise<number> {
       const port = portNumber(values.port);
       const maxBodyBytes = positiveInt('max-body-bytes', values['max-body-bytes']);
       const maxBatchRows = positiveInt('max-batch-rows', values['max-batch-rows']);
-      return serveCommand({
+      // Loaded only for this command: the model server brings TensorFlow.js.
+      return (await import('./commands/serve.js')).serveCommand({
         model: rest[0]!,
         ...(values.name === undefined ? {} : { name: values.name }),
         ...(values.host === undefined ? {} : { host: values.host }),

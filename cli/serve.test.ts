@@ -63,7 +63,13 @@ describe('tensorloom serve', () => {
     } finally {
       blocker.close();
     }
-    for (const result of [missing, notBundle, unknownId, badName]) expect(result.stderr).not.toMatch(/\n\s+at /);
+    const unknownHost = tensorloom(['serve', example.modelDir, '--port', '0', '--host', 'no-such-host.invalid']);
+    expect(unknownHost.status).toBe(2);
+    expect(unknownHost.stderr).toContain('--host no-such-host.invalid: no such host name');
+    const foreignAddress = tensorloom(['serve', example.modelDir, '--port', '0', '--host', '192.0.2.1']);
+    expect(foreignAddress.status).toBe(2);
+    expect(foreignAddress.stderr).toContain('--host 192.0.2.1: not an address of this machine');
+    for (const result of [missing, notBundle, unknownId, badName, unknownHost, foreignAddress]) expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
 });
 

@@ -1,4 +1,4 @@
-import { expect, openApp, SCREENSHOT_DIR, selectNode, server, test } from './fixtures.js';
+import { expect, openSavedPipeline, SCREENSHOT_DIR, selectNode, test } from './fixtures.js';
 
 /** Train, then package: deploy.container writes the image's build context and manifests (build off: no engine needed here). */
 const pipeline = {
@@ -18,16 +18,7 @@ const pipeline = {
 };
 
 test('a container node shows the image it packaged and the commands to run and ship it', async ({ page, request }) => {
-  const saved = await request.put(`${server.url}/api/pipelines/file?path=penguins-deploy.pipeline.json`, {
-    headers: { authorization: `Bearer ${server.token}` },
-    data: { document: pipeline },
-  });
-  expect(saved.status()).toBe(200);
-
-  await openApp(page);
-  await page.getByTestId('open-button').click();
-  await page.getByTestId('open-pipeline-penguins-deploy.pipeline.json').click();
-  await expect(page.locator('.react-flow__node')).toHaveCount(4);
+  await openSavedPipeline(page, request, pipeline);
 
   // The tag is checked while typing: Docker's reference grammar, with the reason under the field.
   await selectNode(page, 'image');

@@ -3,7 +3,7 @@
  * fails the test on uncaught errors or CSP violations, an end-state screenshot under
  * test-results/e2e/, and helpers that act like a user (drag, connect, type).
  */
-import { expect, test as base, type Locator, type Page } from '@playwright/test';
+import { expect, test as base, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
 export const server = {
@@ -52,6 +52,17 @@ export async function openApp(page: Page): Promise<void> {
   await page.goto(server.launchUrl);
   await expect(page.getByTestId('palette-item-data.csv')).toBeVisible();
   await expect(page.getByTestId('socket-status')).toHaveAttribute('data-state', 'open');
+}
+
+/** Saves `document` as `<name>.pipeline.json` through the API, then opens the app and that file as a user does. */
+export async function openSavedPipeline(page: Page, request: APIRequestContext, document: { name: string; nodes: unknown[] }): Promise<void> {
+  const file = `${document.name}.pipeline.json`;
+  const saved = await request.put(`${server.url}/api/pipelines/file?path=${file}`, { headers: { authorization: `Bearer ${server.token}` }, data: { document } });
+  expect(saved.status()).toBe(200);
+  await openApp(page);
+  await page.getByTestId('open-button').click();
+  await page.getByTestId(`open-pipeline-${file}`).click();
+  await expect(page.locator('.react-flow__node')).toHaveCount(document.nodes.length);
 }
 
 /** Drags a palette item onto the canvas at a point relative to the canvas's top-left corner. */

@@ -1,4 +1,4 @@
-import { expect, openApp, SCREENSHOT_DIR, selectNode, server, test } from './fixtures.js';
+import { expect, openSavedPipeline, SCREENSHOT_DIR, selectNode, test } from './fixtures.js';
 
 /** A whole pipeline with no positions (so opening it lays it out): validate, split, impute, train, evaluate. */
 const pipeline = {
@@ -34,16 +34,7 @@ const pipeline = {
 };
 
 test('a training pipeline shows its curves, confusion matrix, ROC and validation report', async ({ page, request }) => {
-  const saved = await request.put(`${server.url}/api/pipelines/file?path=penguins-train.pipeline.json`, {
-    headers: { authorization: `Bearer ${server.token}` },
-    data: { document: pipeline },
-  });
-  expect(saved.status()).toBe(200);
-
-  await openApp(page);
-  await page.getByTestId('open-button').click();
-  await page.getByTestId('open-pipeline-penguins-train.pipeline.json').click();
-  await expect(page.locator('.react-flow__node')).toHaveCount(6);
+  await openSavedPipeline(page, request, pipeline);
   // Laid out left to right on open (the file has no positions).
   const x = async (id: string) => (await page.getByTestId(`node-${id}`).boundingBox())!.x;
   expect(await x('load')).toBeLessThan(await x('split'));

@@ -3,13 +3,12 @@
  * `tensorloom run` on the pipeline (core/deploy/pipeline-context.ts), built like `export`.
  */
 import { dirname, resolve } from 'node:path';
-import { buildImage, requireDocker, saveImage } from '../../core/deploy/index.js';
 import { notCopiedNote, WORKSPACE_DIR, writePipelineContext } from '../../core/deploy/pipeline-context.js';
 import type { NodeRegistry } from '../../core/graph/registry.js';
 import { formatIssue } from '../../core/graph/index.js';
 import { displayPath, loadPipeline } from '../load.js';
 import { bold, green, yellow } from '../output.js';
-import { asUsageErrors, requireTag, stepPrinter, withInterrupt } from './export.js';
+import { asUsageErrors, buildCommandImage, requireTag } from './export.js';
 
 export interface ExportPipelineOptions {
   pipeline: string;
@@ -58,13 +57,7 @@ export async function exportPipelineCommand(registry: NodeRegistry, options: Exp
     if (options.json) process.stdout.write(JSON.stringify({ ...result, imageId: null }, null, 2) + '\n');
     return 0;
   }
-  const imageId = await asUsageErrors(async () => {
-    const docker = await requireDocker(shown);
-    say(`building ${bold(tag, process.stderr)} from ${context.baseImage}`);
-    const id = await withInterrupt((signal) => buildImage(context.dir, { tag, docker, signal, onProgress: stepPrinter() }));
-    if (options.save !== undefined) await saveImage(tag, options.save, docker);
-    return id;
-  });
+  const imageId = await buildCommandImage(context.dir, shown, tag, context.baseImage, options.save);
   if (options.json) {
     process.stdout.write(JSON.stringify({ ...result, imageId, saved: options.save === undefined ? null : resolve(options.save) }, null, 2) + '\n');
     return 0;

@@ -3,7 +3,7 @@
  * it on the Docker engine with progress on stderr, and optionally saves a tarball.
  */
 import { resolve } from 'node:path';
-import { buildImage, isDockerError, parseImageReference, requireDocker, saveImage, SERVER_PORT, writeBuildContext } from '../../core/deploy/index.js';
+import { buildAndSave, isDockerError, parseImageReference, SERVER_PORT, writeBuildContext } from '../../core/deploy/index.js';
 import { isNodeError } from '../../core/sdk/errors.js';
 import { displayPath } from '../load.js';
 import { bold, dim, green, UsageError } from '../output.js';
@@ -74,6 +74,22 @@ export async function requireTag(tag: string | undefined, command: string): Prom
   return tag;
 }
 
+/** Builds (and saves) with progress on stderr and Ctrl-C cancelling; engine and build trouble become one line. */
+export function buildCommandImage(contextDir: string, shown: string, tag: string, baseImage: string, save: string | undefined): Promise<string> {
+  return asUsageErrors(() =>
+    withInterrupt((signal) =>
+      buildAndSave(contextDir, {
+        tag,
+        save,
+        signal,
+        shownAs: shown,
+        onProgress: stepPrinter(),
+        onBuildStart: () => process.stderr.write(`building ${bold(tag, process.stderr)} from ${baseImage}\n`),
+      }),
+    ),
+  );
+}
+
 export async function exportCommand(options: ExportOptions): Promise<number> {
   const tag = await requireTag(options.tag, 'export');
   const model = await resolveModelRef(options.model, options.workspace);
@@ -103,16 +119,8 @@ export async function exportCommand(options: ExportOptions): Promise<number> {
     return 0;
   }
   const started = Date.now();
-  const imageId = await asUsageErrors(async () => {
-    const docker = await requireDocker(shown);
-    say(`building ${bold(tag, process.stderr)} from ${context.baseImage}`);
-    const id = await withInterrupt((signal) => buildImage(context.dir, { tag, docker, signal, onProgress: stepPrinter() }));
-    if (options.save !== undefined) {
-      await saveImage(tag, options.save, docker);
-      say(`${green('✓', process.stderr)} saved ${tag} to ${displayPath(resolve(options.save))} (load it with: docker load -i ${options.save})`);
-    }
-    return id;
-  });
+  const imageId = await buildCommandImage(context.dir, shown, tag, context.baseImage, options.save);
+  if (options.save !== undefined) say(`${green('✓', process.stderr)} saved ${tag} to ${displayPath(resolve(options.save))} (load it with: docker load -i ${options.save})`);
   say(`${green('✓', process.stderr)} built ${tag} (${imageId.slice(0, 19)}…) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (options.json) {
     process.stdout.write(JSON.stringify({ ...result, imageId, saved: options.save === undefined ? null : resolve(options.save) }, null, 2) + '\n');

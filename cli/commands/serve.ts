@@ -2,6 +2,7 @@ import { startModelServer } from '../../core/serve/model-server.js';
 import { checkModelName, DEFAULT_LIMITS, DEFAULT_SHUTDOWN_GRACE_MS, ServeSettingsError } from '../../core/serve/settings.js';
 import { bold, dim, UsageError } from '../output.js';
 import { resolveModelRef } from '../model-ref.js';
+import { untilStopSignal, whileStopping } from '../stop-signal.js';
 
 export interface ServeOptions {
   model: string;
@@ -38,26 +39,27 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     });
   } catch (error) {
     if (error instanceof ServeSettingsError || (error instanceof Error && error.name === 'NodeError')) throw new UsageError(error.message);
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${options.port ?? 8080} is taken; pass --port N (0 picks a free one)`);
+    const port = options.port ?? 8080;
+    const host = options.host ?? '127.0.0.1';
+    switch ((error as NodeJS.ErrnoException).code) {
+      case 'EADDRINUSE':
+        throw new UsageError(`port ${port} is taken; pass --port N (0 picks a free one)`);
+      case 'EACCES':
+        throw new UsageError(`port ${port} needs privileges this user lacks; pass --port 1024 or higher (0 picks a free one)`);
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        throw new UsageError(`--host ${host}: no such host name`);
+      case 'EADDRNOTAVAIL':
+        throw new UsageError(`--host ${host}: not an address of this machine (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);
+    }
     throw error;
   }
-  const stopped = new Promise<NodeJS.Signals>((done) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const stopped = untilStopSignal();
   // stdout carries only the URL line, so scripts (and tests) can read it.
   process.stdout.write(`Model server: ${server.url}\n`);
   err.write(dim(`POST ${server.url}/v1/models/${server.name}:predict · POST ${server.url}/v2/models/${server.name}/infer · GET ${server.url}/metrics · Ctrl-C to stop`, err) + '\n');
   const signal = await stopped;
-  const force = () => process.exit(130);
-  process.once('SIGINT', force);
   err.write(bold(`tensorloom: ${signal}: finishing in-flight requests…`, err) + '\n');
-  await server.close();
-  process.off('SIGINT', force);
+  await whileStopping(() => server.close());
   return 0;
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { bold, dim, UsageError, yellow } from '../output.js';
 import { startUiServer } from '../ui-server.js';
+import { untilStopSignal, whileStopping } from '../stop-signal.js';
 
 export interface UiOptions {
   workspace: string;
@@ -29,15 +30,7 @@ export async function uiCommand(options: UiOptions): Promise<number> {
     url += `&pipeline=${encodeURIComponent(inWorkspace)}`;
   }
   // Listen for Ctrl-C / SIGTERM before the link is out: whoever reads it may stop us at once.
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (received: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(received);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const stopped = untilStopSignal();
   if (note) err.write(yellow(`tensorloom: ${note}`, err) + '\n');
   // stdout carries only the URL line, so scripts (and tests) can read it.
   process.stdout.write(`Tensorloom UI: ${url}\n`);
@@ -50,16 +43,8 @@ export async function uiCommand(options: UiOptions): Promise<number> {
 
   const signal = await stopped;
   // A second signal while closing: stop waiting for runs to wind down.
-  const force = () => process.exit(130);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
   err.write(`\n${bold(`tensorloom: ${signal === 'SIGINT' ? 'stopping' : 'stopping (SIGTERM)'}…`, err)}\n`);
-  try {
-    await server.close();
-  } finally {
-    process.off('SIGINT', force);
-    process.off('SIGTERM', force);
-  }
+  await whileStopping(() => server.close());
   return 0;
 }
 

@@ -151,6 +151,26 @@ export async function buildImage(contextDir: string, options: BuildOptions): Pro
   return imageId;
 }
 
+export interface BuildAndSaveOptions extends BuildOptions {
+  /** Also write the image as a `docker load` tarball here. */
+  readonly save?: string | undefined;
+  /** How the caller turns building off, for the no-engine message (e.g. "pass --no-build"). */
+  readonly skipHint?: string;
+  /** The context folder as the user knows it, for the no-engine message (default: its path). */
+  readonly shownAs?: string;
+  /** Called once the engine answered, before the build starts. */
+  readonly onBuildStart?: () => void;
+}
+
+/** Export's last step, for the CLI and the deploy node alike: engine check, build, optional tarball. */
+export async function buildAndSave(contextDir: string, options: BuildAndSaveOptions): Promise<string> {
+  const docker = options.docker ?? (await requireDocker(options.shownAs ?? contextDir, options.skipHint));
+  options.onBuildStart?.();
+  const imageId = await buildImage(contextDir, { ...options, docker });
+  if (options.save !== undefined) await saveImage(options.tag, options.save, docker);
+  return imageId;
+}
+
 /** The Dockerfile's default base image (ARG BASE_IMAGE=…), to check it is on the engine. */
 async function baseImageOf(contextDir: string): Promise<string | undefined> {
   const text = await readFile(join(contextDir, 'Dockerfile'), 'utf8').catch(() => '');

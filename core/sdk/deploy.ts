@@ -89,14 +89,13 @@ async function exportWith(request: ModelImageRequest): Promise<ModelImageResult>
   };
   if (!request.build) return { ...result, imageId: null, saved: null };
   try {
-    const docker = await deploy.requireDocker(context.dir, "set the param 'build' to false");
-    const imageId = await deploy.buildImage(context.dir, {
+    const imageId = await deploy.buildAndSave(context.dir, {
       tag: request.tag,
-      docker,
+      save: request.save,
+      skipHint: "set the param 'build' to false",
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     });
-    if (request.save !== undefined) await deploy.saveImage(request.tag, request.save, docker);
     return { ...result, imageId, saved: request.save ?? null };
   } catch (error) {
     // The engine missing, a failed build or save: things to fix outside Tensorloom, reported without a stack.

@@ -12,11 +12,13 @@ import { dirname, join } from 'node:path';
 import { startModelServer } from './model-server.js';
 import { serveSettingsFromEnv } from './settings.js';
 
-const settings = serveSettingsFromEnv(process.env, join(dirname(fileURLToPath(import.meta.url)), 'model'));
-const server = await startModelServer(settings).catch((error: unknown) => {
-  process.stderr.write(`tensorloom-serve: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+// A bad setting or an unreadable model is the operator's to fix: one line, exit 1, no stack.
+const server = await Promise.resolve()
+  .then(() => startModelServer(serveSettingsFromEnv(process.env, join(dirname(fileURLToPath(import.meta.url)), 'model'))))
+  .catch((error: unknown) => {
+    process.stderr.write(`tensorloom-serve: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;

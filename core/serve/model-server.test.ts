@@ -280,6 +280,18 @@ describe('model server: a regressor (cars-mpg)', () => {
 });
 
 describe('settings', () => {
+  it('stops the image’s entry with one line and exit 1 for a bad setting or a missing model', () => {
+    const entry = new URL('./main.ts', import.meta.url).pathname;
+    const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+    const start = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', tsx, entry], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+    const badPort = start({ PORT: 'abc', MODEL_DIR: '/nonexistent/model' });
+    expect(badPort.status).toBe(1);
+    expect(badPort.stderr).toBe("tensorloom-serve: PORT must be a whole number from 0 to 65535 (got 'abc')\n");
+    const noModel = start({ PORT: '0', MODEL_DIR: '/nonexistent/model' });
+    expect(noModel.status).toBe(1);
+    expect(noModel.stderr).toMatch(/^tensorloom-serve: cannot read the model bundle's bundle.json \(\/nonexistent\/model\/bundle.json\): ENOENT[^\n]*\n$/);
+  }, 60_000);
+
   it('keeps the server version equal to the package version', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(SERVER_VERSION).toBe(pkg.version);

@@ -4,7 +4,7 @@
  * network run once for all of them. Rows are independent, so a row's answer is the same
  * alone or in a batch (checked bit for bit against predict.batch in the tests).
  */
-import { classValue, modelInputTable, type ModelBundle } from '../ml/bundle-format.js';
+import { classValue, modelInputTable } from '../ml/bundle-format.js';
 import { predictTable, type LoadedModel } from '../ml/bundle.js';
 import { isNodeError } from '../sdk/errors.js';
 import { RequestError } from './errors.js';
@@ -40,10 +40,6 @@ export class BatchingPredictor {
     /** Rows at most per model call; a bigger queue is served in several calls. */
     private readonly maxRows = 4096,
   ) {}
-
-  get bundle(): ModelBundle {
-    return this.model.bundle;
-  }
 
   predict(batch: InputBatch): Promise<PredictionResult> {
     return new Promise((resolve, reject) => {

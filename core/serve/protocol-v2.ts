@@ -48,8 +48,8 @@ export function parseV2Infer(body: unknown, schema: InputSchema, outputNames: re
   request.inputs.forEach((tensor: unknown, k) => {
     const path = `inputs[${k}]`;
     if (typeof tensor !== 'object' || tensor === null || Array.isArray(tensor)) throw new RequestError(400, `${path} must be a tensor {name, shape, datatype, data}`);
-    const { name, shape, datatype, data, parameters, ...rest } = tensor as Record<string, unknown>;
-    void parameters;
+    // `parameters` (per-tensor options in the protocol) has nothing to set here.
+    const { name, shape, datatype, data, parameters: _parameters, ...rest } = tensor as Record<string, unknown>;
     const extra = Object.keys(rest)[0];
     if (extra !== undefined) throw new RequestError(400, `${path}: unknown field '${extra}'; a tensor has name, shape, datatype, parameters and data`);
     if (typeof name !== 'string') throw new RequestError(400, `${path}.name must be the name of one of the model's inputs`);
