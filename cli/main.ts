@@ -16,7 +16,7 @@ const HELP = `tensorloom: build, run and track machine-learning pipelines
 
 Usage:
   tensorloom run <pipeline.json> [--until NODE] [--set node.param=value]... [--json] [--workspace DIR]
-  tensorloom validate <pipeline.json> [--json]
+  tensorloom validate <pipeline.json> [--json] [--workspace DIR]
   tensorloom nodes [--json]
   tensorloom runs [--json] [--workspace DIR] [--limit N]
   tensorloom show <runId> [--json] [--workspace DIR]
@@ -75,7 +75,7 @@ const OPTIONS = {
 
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   run: ['until', 'set', 'json', 'workspace', 'concurrency'],
-  validate: ['json'],
+  validate: ['json', 'workspace'],
   nodes: ['json'],
   runs: ['json', 'workspace', 'limit'],
   show: ['json', 'workspace'],
@@ -137,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'validate':
       expectArgs(1, 'one pipeline file');
-      return await validateCommand(await createRegistry(), { pipeline: rest[0]!, json });
+      return await validateCommand(await createRegistry(), { pipeline: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'nodes':
       expectArgs(0, 'no arguments');
       return nodesCommand(await createRegistry(), { json });

@@ -17,7 +17,7 @@ export interface RunOptions {
 
 /** Exit codes: 0 succeeded, 1 a node failed, 2 invalid pipeline or usage, 130 cancelled (Ctrl-C). */
 export async function runCommand(registry: NodeRegistry, options: RunOptions): Promise<number> {
-  const loaded = await loadPipeline(options.pipeline, registry, options.sets);
+  const loaded = await loadPipeline(options.pipeline, registry, { sets: options.sets, workspace: options.workspace ?? null });
   const { shown } = loaded;
   if (!loaded.ok) {
     if (options.json) process.stdout.write(JSON.stringify({ error: 'invalid pipeline', file: shown, issues: loaded.issues }, null, 2) + '\n');

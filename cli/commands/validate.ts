@@ -4,8 +4,8 @@ import { loadPipeline } from '../load.js';
 import { green, red, yellow } from '../output.js';
 
 /** Exit 0 when valid, 2 when not. */
-export async function validateCommand(registry: NodeRegistry, options: { pipeline: string; json: boolean }): Promise<number> {
-  const loaded = await loadPipeline(options.pipeline, registry);
+export async function validateCommand(registry: NodeRegistry, options: { pipeline: string; json: boolean; workspace?: string }): Promise<number> {
+  const loaded = await loadPipeline(options.pipeline, registry, { workspace: options.workspace ?? null });
   const { shown } = loaded;
   if (options.json) {
     const body = loaded.ok

@@ -151,6 +151,7 @@ function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobR
       root: job.workspaceRoot,
       pipelineDir: job.pipelineDir,
       resolve: (path, field) => resolveInside(job.workspaceRoot, job.pipelineDir, path, field),
+      resolveOutput: (path, field) => resolveInside(job.workspaceRoot, job.pipelineDir, path, field, 'write'),
     },
   };
 }

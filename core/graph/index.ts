@@ -36,6 +36,8 @@ export { applyOverrides, parseOverrideValue } from './overrides.js';
 export type { OverrideResult } from './overrides.js';
 export { loadPipelineFile, readPipelineText } from './load.js';
 export type { LoadResult } from './load.js';
+export { checkWorkspacePaths } from './workspace-paths.js';
+export type { WorkspacePlace } from './workspace-paths.js';
 export { formatIssue } from './issues.js';
 export { closestMatch, editDistance } from './suggest.js';
 export { SourceLocator } from './json-source.js';

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, loadPipelineFile, parsePipelineText, validatePipeline } from './index.js';
+import { applyOverrides, checkWorkspacePaths, loadPipelineFile, parsePipelineText, validatePipeline } from './index.js';
 import { fixtureRegistry, pipelineDoc, samplePipeline } from './test-support/fixtures.js';
 import { ISSUE_CODES } from './types.js';
 import type { IssueCode, PipelineDoc, ValidationIssue } from './types.js';
@@ -27,6 +27,14 @@ function parseIssues(text: string): ValidationIssue[] {
 
 const head = '"format": "tensorloom/pipeline@1", "name": "p"';
 const missing = join(mkdtempSync(join(tmpdir(), 'tensorloom-codes-')), 'missing.json');
+
+function pathIssues(path: string): ValidationIssue[] {
+  const result = validatePipeline(pipelineDoc([{ id: 'load', type: 'data.source', params: { path } }]), registry);
+  if (!result.ok) return result.issues;
+  const root = mkdtempSync(join(tmpdir(), 'tensorloom-codes-ws-'));
+  const checked = checkWorkspacePaths(result.pipeline, { root, pipelineDir: root });
+  return [...checked.issues, ...checked.warnings];
+}
 
 const examples: [IssueCode, () => ValidationIssue[] | Promise<ValidationIssue[]>, Partial<ValidationIssue>][] = [
   ['file', async () => { const r = await loadPipelineFile(missing, registry); return r.ok ? [] : r.issues; }, { message: 'no such file', file: missing }],
@@ -49,6 +57,8 @@ const examples: [IssueCode, () => ValidationIssue[] | Promise<ValidationIssue[]>
   ['missing-input', () => validationIssues(pipelineDoc([{ id: 'split', type: 'data.split' }])), { message: "node 'split': required input 'table' (table) is not connected", nodeId: 'split', field: 'table' }],
   ['cycle', () => validationIssues(pipelineDoc([{ id: 'a', type: 'data.split' }, { id: 'b', type: 'feature.scale' }], [['a.table', 'b.table'], ['b.table', 'a.table']])), { message: 'cycle: a → b → a; a pipeline must not loop back on itself', nodeId: 'a', nodes: ['a', 'b'] }],
   ['unconnected-node', () => validationIssues(pipelineDoc([source('a'), source('b')])), { message: "node 'a' is not connected to any other node; it still runs", nodeId: 'a' }],
+  ['path-outside', () => pathIssues('../elsewhere/a.csv'), { nodeId: 'load', field: 'path', path: 'nodes[0].params.path' }],
+  ['missing-file', () => pathIssues('data/a.csv'), { message: "node 'load': param 'path': file not found: data/a.csv; the run will fail unless it is there by then", nodeId: 'load', field: 'path' }],
   ['bad-override', () => { const r = applyOverrides(samplePipeline(), ['epochs=5']); return r.ok ? [] : r.issues; }, { message: "--set 'epochs=5': the part before '=' must be node.param; write --set node.param=value, e.g. --set split.test=0.3" }],
 ];
 

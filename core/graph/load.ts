@@ -4,6 +4,7 @@ import { locateIssues, parsePipelineText } from './parse.js';
 import type { NodeRegistry } from './registry.js';
 import type { ResolvedPipeline, ValidationIssue } from './types.js';
 import { validatePipeline } from './validate.js';
+import { checkWorkspacePaths, type WorkspacePlace } from './workspace-paths.js';
 
 export type LoadResult =
   | { ok: true; pipeline: ResolvedPipeline; warnings: ValidationIssue[]; overrides: Record<string, unknown> }
@@ -39,7 +40,11 @@ export async function readPipelineText(path: string): Promise<{ ok: true; text: 
  * bad or missing file: every problem comes back as an issue naming the file, with line and
  * column where there is text (an overridden param points at the node it belongs to).
  */
-export async function loadPipelineFile(path: string, registry: NodeRegistry, options: { sets?: readonly string[] } = {}): Promise<LoadResult> {
+export async function loadPipelineFile(
+  path: string,
+  registry: NodeRegistry,
+  options: { sets?: readonly string[]; workspace?: WorkspacePlace } = {},
+): Promise<LoadResult> {
   const read = await readPipelineText(path);
   if (!read.ok) return { ok: false, issues: [read.issue], warnings: [] };
   const parsed = parsePipelineText(read.text, path);
@@ -49,5 +54,8 @@ export async function loadPipelineFile(path: string, registry: NodeRegistry, opt
   const validated = validatePipeline(overridden.doc, registry);
   const place = (issues: ValidationIssue[]) => locateIssues(issues, parsed.locator).map((issue) => ({ ...issue, file: path }));
   if (!validated.ok) return { ok: false, issues: place(validated.issues), warnings: place(validated.warnings) };
-  return { ok: true, pipeline: validated.pipeline, warnings: place(validated.warnings), overrides: overridden.overrides };
+  const paths = options.workspace ? checkWorkspacePaths(validated.pipeline, options.workspace) : { issues: [], warnings: [] };
+  const warnings = place([...validated.warnings, ...paths.warnings]);
+  if (paths.issues.length > 0) return { ok: false, issues: place(paths.issues), warnings };
+  return { ok: true, pipeline: validated.pipeline, warnings, overrides: overridden.overrides };
 }

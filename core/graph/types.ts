@@ -72,6 +72,10 @@ export const ISSUE_CODES = [
   'unconnected-node',
   /** A malformed `--set node.param=value`. */
   'bad-override',
+  /** A path param that leads outside the workspace, or a write into its `.tensorloom` store (links followed). */
+  'path-outside',
+  /** Warning: a file a source node reads is not there (yet). */
+  'missing-file',
 ] as const;
 
 export type IssueCode = (typeof ISSUE_CODES)[number];

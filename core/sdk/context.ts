@@ -39,9 +39,15 @@ export interface RunContext {
     /** The pipeline file's folder: relative paths resolve against it. */
     readonly pipelineDir: string;
     /**
-     * Resolves a path param against the pipeline's folder and refuses one outside the
-     * workspace with a NodeError naming `field`.
+     * Resolves a path param the node reads against the pipeline's folder, following links,
+     * and refuses one whose real location is outside the workspace with a NodeError naming
+     * `field`. Returns the real location: open that, not the path as written.
      */
     resolve(path: string, field: string): string;
+    /**
+     * The same for a path the node writes (a file or folder it creates or replaces): also
+     * refuses the workspace's `.tensorloom` store, whatever links lead there.
+     */
+    resolveOutput(path: string, field: string): string;
   };
 }

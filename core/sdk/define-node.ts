@@ -43,6 +43,12 @@ export interface NodeDefinition<
   /** Files this node reads; their contents are part of the cache key. */
   sourceFiles?(params: z.output<P>): SourceFile[];
   /**
+   * Files or folders this node writes, as written in its params. Validation refuses one
+   * outside the workspace or inside its store before anything runs; at run time resolve
+   * them with `ctx.workspace.resolveOutput`.
+   */
+  outputPaths?(params: z.output<P>): SourceFile[];
+  /**
    * False (for these params) when the outputs also depend on state an earlier run saved in
    * the workspace (e.g. a schema baseline): the engine then runs the node every time and
    * neither reuses nor stores a cached result. Leave it out for pure nodes.

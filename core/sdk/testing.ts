@@ -64,6 +64,7 @@ export function createTestContext(options: { root?: string; pipelineDir?: string
       root,
       pipelineDir,
       resolve: (path, field) => resolveInside(root, pipelineDir, path, field),
+      resolveOutput: (path, field) => resolveInside(root, pipelineDir, path, field, 'write'),
     },
   };
 }

@@ -3,9 +3,9 @@
  * never leave it: no absolute paths, no '..', no backslashes, no symlink out of the root.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { realLocation } from '../sdk/paths.js';
 import { HttpError } from './http.js';
 
 export const PIPELINE_SUFFIX = '.pipeline.json';
@@ -35,14 +35,12 @@ export function pipelineFile(root: string, path: unknown): string {
   if (segments[0] === STORE_FOLDER) throw refuse(`may not point into the store (${STORE_FOLDER}/)`);
   if (!path.endsWith(PIPELINE_SUFFIX) || path.length === PIPELINE_SUFFIX.length) throw refuse(`must end in ${PIPELINE_SUFFIX}`);
   const absolute = join(root, ...segments);
-  // A symlinked folder or file must not lead out of the workspace either.
-  const realRoot = realpathSync(root);
-  for (let candidate = absolute; candidate !== root && candidate.startsWith(root); candidate = dirname(candidate)) {
-    if (existsSync(candidate)) {
-      if (!isWithin(realRoot, realpathSync(candidate))) throw refuse('leads outside the workspace');
-      break;
-    }
-  }
+  // No link in any part of the path (folder, file, dangling, link to a link) may lead out of
+  // the workspace or into its store.
+  const realRoot = realLocation(root);
+  const real = realLocation(absolute);
+  if (!isWithin(realRoot, real)) throw refuse('leads outside the workspace through a link');
+  if (isWithin(join(realRoot, STORE_FOLDER), real)) throw refuse(`leads into the store (${STORE_FOLDER}/) through a link`);
   return absolute;
 }
 

@@ -1,8 +1,4 @@
-import { relative } from 'node:path';
-import { defineNode, exportTable, FORMAT_EXTENSIONS, NodeError, port, TABLE_FILE_FORMATS, z } from '../../core/sdk/index.js';
-
-/** The workspace's own store: writing there could corrupt it. */
-const STORE_FOLDER = '.tensorloom';
+import { defineNode, exportTable, FORMAT_EXTENSIONS, port, TABLE_FILE_FORMATS, z } from '../../core/sdk/index.js';
 
 export default defineNode({
   type: 'data.write',
@@ -21,11 +17,9 @@ export default defineNode({
   // The file is this node's effect, and the cache cannot see it: deleted or edited since the
   // last run, it must be written again. So it runs every time; the nodes above it stay cached.
   cacheable: () => false,
+  outputPaths: (params) => [{ param: 'path', path: params.path }],
   async run({ inputs, params }, ctx) {
-    const path = ctx.workspace.resolve(params.path, 'path');
-    if (relative(ctx.workspace.root, path).split(/[\\/]/)[0] === STORE_FOLDER) {
-      throw new NodeError(`param 'path': '${params.path}' is inside the workspace's ${STORE_FOLDER} folder, which Tensorloom manages; write somewhere else`, { field: 'path' });
-    }
+    const path = ctx.workspace.resolveOutput(params.path, 'path');
     const extensions: readonly string[] | undefined = FORMAT_EXTENSIONS[params.format];
     const lower = params.path.toLowerCase();
     if (extensions && !extensions.some((extension) => lower.endsWith(extension))) {

@@ -9,8 +9,6 @@
 import { relative } from 'node:path';
 import { defineNode, exportModelImage, imageReferenceProblem, NodeError, port, z } from '../../core/sdk/index.js';
 
-/** The workspace's own store: writing there could corrupt it. */
-const STORE_FOLDER = '.tensorloom';
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 const imageReference = (allowDigest: boolean) =>
@@ -36,14 +34,13 @@ export default defineNode({
     outDir: z.string().min(1).optional().describe('Where the build context goes, relative to the pipeline file (default deploy/<name>)'),
   }),
   cacheable: () => false,
+  outputPaths: (params) => [
+    { param: 'outDir', path: params.outDir ?? `deploy/${params.name}` },
+    ...(params.save === undefined ? [] : [{ param: 'save', path: params.save }]),
+  ],
   async run({ inputs, params }, ctx) {
-    const outDir = ctx.workspace.resolve(params.outDir ?? `deploy/${params.name}`, 'outDir');
-    const save = params.save === undefined ? undefined : ctx.workspace.resolve(params.save, 'save');
-    for (const [field, path] of [['outDir', outDir], ['save', save]] as const) {
-      if (path !== undefined && relative(ctx.workspace.root, path).split(/[\\/]/)[0] === STORE_FOLDER) {
-        throw new NodeError(`param '${field}': '${path}' is inside the workspace's ${STORE_FOLDER} folder, which Tensorloom manages; choose another folder`, { field });
-      }
-    }
+    const outDir = ctx.workspace.resolveOutput(params.outDir ?? `deploy/${params.name}`, 'outDir');
+    const save = params.save === undefined ? undefined : ctx.workspace.resolveOutput(params.save, 'save');
     if (save !== undefined && !params.build) throw new NodeError("param 'save': saving a tarball needs the image built; set 'build' to true or leave 'save' out", { field: 'save' });
     ctx.progress(0.05, 'writing the build context');
     const result = await exportModelImage({

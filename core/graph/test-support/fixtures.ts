@@ -25,6 +25,7 @@ export const dataSource = defineNode({
   inputs: {},
   outputs: { table: port('table') },
   params: z.object({ path: z.string().min(1).describe('the file to read') }),
+  sourceFiles: (params) => [{ param: 'path', path: params.path }],
   run: notRunnable,
 });
 
