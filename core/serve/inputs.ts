@@ -42,6 +42,11 @@ export class InputSchema {
   cell(input: InputColumn, value: unknown, path: string): Cell {
     if (value === null) return null;
     const kind = typeof value;
+    // JSON.parse reads a literal past ±1.8e308 (1e400) as ±Infinity; the recipe would then
+    // treat it as missing and impute it. Refused like a literal Infinity (json-body.ts).
+    if (kind === 'number' && !Number.isFinite(value)) {
+      throw new RequestError(400, `${path}: the number is too large for a 64-bit float (it reads as ${String(value)}); send a finite number, or null for a missing value`);
+    }
     const ok =
       input.type === 'any' ? kind === 'number' || kind === 'string' || kind === 'boolean' : input.type === 'number' ? kind === 'number' : input.type === 'string' ? kind === 'string' : kind === 'boolean';
     if (!ok) throw new RequestError(400, `${path}: expected ${TYPE_WORDS[input.type]} for '${input.name}', got ${describe(value)}`);

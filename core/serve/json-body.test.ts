@@ -29,4 +29,10 @@ describe('parseJsonBody', () => {
     expect(refusal('{"x": Nope}')).toMatch(/^the request body is not valid JSON: /);
     expect(refusal('  ')).toBe('the request body is empty; send a JSON object');
   });
+
+  it('finds a NaN in a deeply nested body without recursion, and names the path', () => {
+    expect(refusal(`{"a": ${'['.repeat(200)}NaN${']'.repeat(200)}}`)).toBe(`a${'[0]'.repeat(200)}: NaN is not a number JSON allows; send a finite number, or null for a missing value`);
+    // Deeper than the search goes: a plain syntax error, not a stack overflow.
+    expect(refusal(`${'['.repeat(100_000)}NaN${']'.repeat(100_000)}`)).toMatch(/^the request body is not valid JSON: /);
+  });
 });

@@ -91,19 +91,28 @@ function markNonFinite(text: string): string | null {
   return last === 0 ? null : out + text.slice(last);
 }
 
-function findMarker(value: unknown, path: string): { path: string; token: string } | null {
-  if (typeof value === 'string') return value.startsWith(MARKER) ? { path, token: value.slice(MARKER.length) } : null;
-  if (Array.isArray(value)) {
-    for (let k = 0; k < value.length; k++) {
-      const found = findMarker(value[k], `${path}[${k}]`);
-      if (found) return found;
+/** Deeper than this the marker is not searched for (the generic JSON error is given instead). */
+const MAX_SEARCH_DEPTH = 256;
+
+/** The first marker string, depth-first in document order, with an explicit stack (a body may nest deeply). */
+function findMarker(root: unknown, rootPath: string): { path: string; token: string } | null {
+  const pending: { value: unknown; path: string; depth: number }[] = [{ value: root, path: rootPath, depth: 0 }];
+  while (pending.length > 0) {
+    const { value, path, depth } = pending.pop()!;
+    if (typeof value === 'string') {
+      if (value.startsWith(MARKER)) return { path, token: value.slice(MARKER.length) };
+      continue;
     }
-    return null;
-  }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findMarker(item, path === '' ? key : `${path}.${key}`);
-      if (found) return found;
+    if (typeof value !== 'object' || value === null || depth >= MAX_SEARCH_DEPTH) continue;
+    // Pushed in reverse so that the first child is looked at first.
+    if (Array.isArray(value)) {
+      for (let k = value.length - 1; k >= 0; k--) pending.push({ value: value[k], path: `${path}[${k}]`, depth: depth + 1 });
+    } else {
+      const entries = Object.entries(value);
+      for (let k = entries.length - 1; k >= 0; k--) {
+        const [key, item] = entries[k]!;
+        pending.push({ value: item, path: path === '' ? key : `${path}.${key}`, depth: depth + 1 });
+      }
     }
   }
   return null;

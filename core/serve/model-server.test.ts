@@ -148,6 +148,69 @@ describe('model server: a classifier (penguins)', () => {
     expect(after.status).toBe(200);
   });
 
+  it('refuses numbers a field or datatype cannot hold (1e400, out-of-range integers, FP32 overflow) with 400 naming the place', async () => {
+    const good = example.records[0]!;
+    const v1 = (field: string, literal: string) => JSON.stringify({ instances: [good] }).replace(new RegExp(`"${field}":[^,}]+`), `"${field}":${literal}`);
+    /** A V2 request whose 'year' tensor (a numeric input) has this datatype and these values (sent as written). */
+    const v2 = (datatype: string, data: string, shape = '[2]') => {
+      const request = v2Request(example, [good, good]);
+      const tensors = request.inputs.map((tensor) => (tensor.name === 'year' ? { ...tensor, datatype, data: '@DATA@', shape: '@SHAPE@' } : tensor));
+      return JSON.stringify({ ...request, inputs: tensors }).replace('"@DATA@"', data).replace('"@SHAPE@"', shape);
+    };
+    const tooLarge = 'the number is too large for a 64-bit float';
+    const cases: [string, string, RegExp][] = [
+      // Before: Infinity after JSON.parse, imputed like a missing value, 200.
+      ['/v1/models/m:predict', v1('body_mass_g', '1e400'), new RegExp(`^instances\\[0\\]\\.body_mass_g: ${tooLarge} \\(it reads as Infinity\\); send a finite number, or null for a missing value$`)],
+      ['/v1/models/m:predict', v1('body_mass_g', '-1e400'), /^instances\[0\]\.body_mass_g: the number is too large for a 64-bit float \(it reads as -Infinity\)/],
+      ['/v1/models/m:predict', v1('island', '1e999'), /^instances\[0\]\.island: the number is too large/],
+      ['/v1/models/m:predict', JSON.stringify({ inputs: Object.fromEntries(Object.entries(good).map(([key, value]) => [key, [value, value]])) }).replace(/"year":\[(\d+),/, '"year":[$1,-1e309'), /^inputs\.year\[1\]: the number is too large/],
+      ['/v2/models/m/infer', v2('FP64', '[2007, 1e400]'), /^inputs 'year'\.data\[1\]: the number is too large/],
+      // Before: any whole number passed every integer datatype.
+      ['/v2/models/m/infer', v2('INT8', '[2007, 1]'), /^inputs 'year'\.data\[0\]: 2007 is outside INT8's range, -128 to 127$/],
+      ['/v2/models/m/infer', v2('INT8', '[127, -129]'), /^inputs 'year'\.data\[1\]: -129 is outside INT8's range, -128 to 127$/],
+      ['/v2/models/m/infer', v2('UINT8', '[0, -1]'), /^inputs 'year'\.data\[1\]: -1 is outside UINT8's range, 0 to 255$/],
+      ['/v2/models/m/infer', v2('UINT8', '[[255], [256]]', '[2, 1]'), /^inputs 'year'\.data\[1\]: 256 is outside UINT8's range, 0 to 255$/],
+      ['/v2/models/m/infer', v2('INT16', '[32768, 0]'), /^inputs 'year'\.data\[0\]: 32768 is outside INT16's range, -32768 to 32767$/],
+      ['/v2/models/m/infer', v2('UINT16', '[65536, 0]'), /^inputs 'year'\.data\[0\]: 65536 is outside UINT16's range, 0 to 65535$/],
+      ['/v2/models/m/infer', v2('INT32', '[0, 2147483648]'), /^inputs 'year'\.data\[1\]: 2147483648 is outside INT32's range, -2147483648 to 2147483647$/],
+      ['/v2/models/m/infer', v2('UINT32', '[4294967296, 0]'), /^inputs 'year'\.data\[0\]: 4294967296 is outside UINT32's range, 0 to 4294967295$/],
+      ['/v2/models/m/infer', v2('INT64', '[0, 1e19]'), /^inputs 'year'\.data\[1\]: 10000000000000000000 is outside INT64's range, -9223372036854775808 to 9223372036854775807$/],
+      ['/v2/models/m/infer', v2('UINT64', '[-1, 0]'), /^inputs 'year'\.data\[0\]: -1 is outside UINT64's range, 0 to 18446744073709551615$/],
+      ['/v2/models/m/infer', v2('UINT64', '[1e20, 0]'), /^inputs 'year'\.data\[0\]: 100000000000000000000 is outside UINT64's range/],
+      ['/v2/models/m/infer', v2('INT64', '[2007, 1e400]'), /^inputs 'year'\.data\[1\]: the number is too large/],
+      ['/v2/models/m/infer', v2('UINT32', '[2007, 0.5]'), /^inputs 'year'\.data\[1\]: 0.5 is not a whole number, as UINT32 requires$/],
+      // FP32 and FP16 values that would be infinite in that type.
+      ['/v2/models/m/infer', v2('FP32', '[2007, 1e39]'), /^inputs 'year'\.data\[1\]: 1e\+39 is beyond FP32's range \(±3\.4028235e38\); send it as FP64$/],
+      ['/v2/models/m/infer', v2('FP16', '[-70000, 1]'), /^inputs 'year'\.data\[0\]: -70000 is beyond FP16's range \(±65504\); send it as FP64$/],
+      ['/v2/models/m/infer', v2('BOOL', '[true, false]'), /^inputs 'year'\.datatype: 'year' takes FP64, not BOOL$/],
+      // Nested deeper than [N, 1]: refused, not flattened recursively (5,000 levels overflowed the stack).
+      ['/v2/models/m/infer', v2('FP64', `[2007, ${'['.repeat(5000)}1${']'.repeat(5000)}]`), /^inputs 'year'\.data\[1\]\[0\]: data is nested more than 2 lists deep/],
+    ];
+    for (const [path, body, message] of cases) {
+      const answer = await post(server, path, body);
+      expect({ body: body.slice(0, 200), status: answer.status, error: answer.body.error }).toEqual({ body: body.slice(0, 200), status: 400, error: expect.stringMatching(message) });
+    }
+    // The edges of each range, and FP32's largest value, still predict.
+    const edges: [string, string][] = [
+      ['INT8', '[-128, 127]'],
+      ['UINT8', '[0, 255]'],
+      ['INT16', '[-32768, 32767]'],
+      ['UINT16', '[0, 65535]'],
+      ['INT32', '[-2147483648, 2147483647]'],
+      ['UINT32', '[0, 4294967295]'],
+      ['INT64', '[-9223372036854775808, 9223372036854775807]'],
+      ['UINT64', '[0, 18446744073709551615]'],
+      ['FP32', '[3.4028234663852886e38, -3.4028234663852886e38]'],
+      ['FP16', '[65504, -65504]'],
+      ['FP64', '[1.7976931348623157e308, 2007]'],
+    ];
+    for (const [datatype, data] of edges) {
+      const answer = await post(server, '/v2/models/m/infer', v2(datatype, data));
+      expect({ datatype, status: answer.status }).toEqual({ datatype, status: 200 });
+    }
+    expect((await post(server, '/v1/models/m:predict', v1('body_mass_g', '1e300'))).status).toBe(200);
+  });
+
   it('under load, refuses bad requests with 400 while good ones stay exact', async () => {
     const { prediction } = appAnswers(example);
     const sends = example.records.flatMap((record, row) => [

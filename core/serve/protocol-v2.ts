@@ -8,8 +8,31 @@ import type { Cell, InputBatch, InputSchema } from './inputs.js';
 import { modelDescription } from './protocol-v1.js';
 import type { PredictionResult } from './predictor.js';
 
-const INTEGER_TYPES = new Set(['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
+/**
+ * The whole numbers each integer datatype holds: [lowest, highest, highest as compared]. JSON
+ * numbers arrive as float64, where 2^63 − 1 and 2^64 − 1 read as 2^63 and 2^64, so the 64-bit
+ * types compare against those (a value within float64 rounding of the limit passes as it).
+ */
+const INTEGER_RANGES: Record<string, readonly [lowest: string, highest: string, low: number, high: number]> = {
+  INT8: ['-128', '127', -128, 127],
+  INT16: ['-32768', '32767', -32768, 32767],
+  INT32: ['-2147483648', '2147483647', -2147483648, 2147483647],
+  INT64: ['-9223372036854775808', '9223372036854775807', -(2 ** 63), 2 ** 63],
+  UINT8: ['0', '255', 0, 255],
+  UINT16: ['0', '65535', 0, 65535],
+  UINT32: ['0', '4294967295', 0, 4294967295],
+  UINT64: ['0', '18446744073709551615', 0, 2 ** 64],
+};
+const INTEGER_TYPES = new Set(Object.keys(INTEGER_RANGES));
 const FLOAT_TYPES = new Set(['FP16', 'FP32', 'FP64']);
+/** Magnitudes FP16 and FP32 cannot hold (they round to infinity there): refused, not imputed. */
+const FLOAT_OVERFLOW: Record<string, { fits: (x: number) => boolean; limit: string }> = {
+  // 65504 is FP16's largest; from 65520 on, rounding to FP16 gives infinity.
+  FP16: { fits: (x) => Math.abs(x) < 65520, limit: '±65504' },
+  FP32: { fits: (x) => Number.isFinite(Math.fround(x)), limit: '±3.4028235e38' },
+};
+/** `data` is flat, or one list per row (shape [N, 1]); deeper nesting is refused, not walked. */
+const MAX_DATA_NESTING = 2;
 const DATATYPES = new Set([...INTEGER_TYPES, ...FLOAT_TYPES, 'BOOL', 'BYTES']);
 
 /** The datatype a client should send for each kind of input. */
@@ -23,8 +46,38 @@ function accepts(input: InputColumn, datatype: string): boolean {
   return datatype === (input.type === 'boolean' ? 'BOOL' : 'BYTES');
 }
 
-function flatten(data: unknown[]): unknown[] {
-  return data.some(Array.isArray) ? (data.flat(Infinity) as unknown[]) : data;
+/** Row-major values of `data`, nested at most MAX_DATA_NESTING lists deep (no recursion). */
+function flatten(data: unknown[], at: string): unknown[] {
+  if (!data.some(Array.isArray)) return data;
+  const values: unknown[] = [];
+  for (let k = 0; k < data.length; k++) {
+    const item = data[k];
+    if (!Array.isArray(item)) {
+      values.push(item);
+      continue;
+    }
+    for (let j = 0; j < item.length; j++) {
+      if (Array.isArray(item[j])) throw new RequestError(400, `${at}.data[${k}][${j}]: data is nested more than ${MAX_DATA_NESTING} lists deep; send a flat list (row-major), or one list per row`);
+      values.push(item[j]);
+    }
+  }
+  return values;
+}
+
+/** The datatype's own range, beyond the type check `cell` made; a RequestError naming the index otherwise. */
+function checkRange(cell: Cell, datatype: string, path: string): void {
+  if (typeof cell !== 'number') return;
+  const range = INTEGER_RANGES[datatype];
+  if (range !== undefined) {
+    const [lowest, highest, low, high] = range;
+    if (!Number.isInteger(cell)) throw new RequestError(400, `${path}: ${String(cell)} is not a whole number, as ${datatype} requires`);
+    if (cell < low || cell > high) throw new RequestError(400, `${path}: ${String(cell)} is outside ${datatype}'s range, ${lowest} to ${highest}`);
+    return;
+  }
+  const float = FLOAT_OVERFLOW[datatype];
+  if (float !== undefined && !float.fits(cell)) {
+    throw new RequestError(400, `${path}: ${String(cell)} is beyond ${datatype}'s range (${float.limit}); send it as FP64`);
+  }
 }
 
 export interface V2Request {
@@ -63,7 +116,7 @@ export function parseV2Infer(body: unknown, schema: InputSchema, outputNames: re
       throw new RequestError(400, `${at}.shape must be [rows] or [rows, 1] (got ${JSON.stringify(shape)})`);
     }
     if (!Array.isArray(data)) throw new RequestError(400, `${at}.data must be a list of values`);
-    const values = flatten(data);
+    const values = flatten(data, at);
     if (values.length !== shape[0]) throw new RequestError(400, `${at}: shape ${JSON.stringify(shape)} needs ${shape[0]} values, data has ${values.length}`);
     if (rows < 0) {
       rows = values.length;
@@ -71,13 +124,12 @@ export function parseV2Infer(body: unknown, schema: InputSchema, outputNames: re
     } else if (values.length !== rows) {
       throw new RequestError(400, `${at} has ${values.length} rows but '${firstName}' has ${rows}; every input needs one value per row`);
     }
-    const integer = INTEGER_TYPES.has(datatype);
     const wanted: InputColumn = { name, type: datatype === 'BYTES' ? 'string' : datatype === 'BOOL' ? 'boolean' : 'number' };
     byName.set(
       name,
       values.map((value, row) => {
         const cell = schema.cell(wanted, value, `${at}.data[${row}]`);
-        if (integer && cell !== null && !Number.isInteger(cell)) throw new RequestError(400, `${at}.data[${row}]: ${String(cell)} is not a whole number, as ${datatype} requires`);
+        checkRange(cell, datatype, `${at}.data[${row}]`);
         return cell;
       }),
     );

@@ -1,17 +1,18 @@
 /** The JSON API of API.md: one small handler per route. Handlers throw HttpError for the client. */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { formatIssue, locateIssues, parsePipelineText, validatePipeline } from '../graph/index.js';
+import { scanJson } from '../graph/json-source.js';
 import type { NodeRegistry } from '../graph/registry.js';
 import type { PipelineDoc, ValidationIssue } from '../graph/types.js';
 import type { WorkspaceStore } from '../store/index.js';
 import type { BackendInfo } from './backend.js';
-import { documentOf, HttpError, readJsonBody } from './http.js';
+import { documentOf, HttpError, MAX_BODY_BYTES, readJsonBody } from './http.js';
 import { DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, PREVIEW_KINDS, previewArtifact, type PreviewKind } from './preview.js';
 import type { RunManager } from './runs.js';
-import { listPipelines, pipelineFile, workspacePath, writeFileAtomic } from './workspace-files.js';
+import { fileError, listPipelines, pipelineFile, workspacePath, writeFileAtomic } from './workspace-files.js';
 
 export interface ApiContext {
   root: string;
@@ -97,19 +98,18 @@ async function getPipeline(ctx: ApiContext, _req: IncomingMessage, url: URL): Pr
   const file = pipelineFile(ctx.root, path);
   let text: string;
   try {
+    // The editor gets the same size limit as a saved body: a huge file is not a pipeline.
+    const { size } = await stat(file);
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `${path} is ${(size / 1024 / 1024).toFixed(1)} MiB; pipeline files can be at most ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new HttpError(404, `no pipeline file ${path} in the workspace`);
-    if (code === 'EISDIR') throw new HttpError(400, `${path} is a folder, not a pipeline file`);
-    throw error;
+    if (error instanceof HttpError) throw error;
+    throw fileError(error, ctx.root, path!, 'read');
   }
-  let document: unknown = null;
-  try {
-    document = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch {
-    // Not JSON: `document` stays null and the issues say where the syntax breaks.
-  }
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Only JSON within the depth limit is sent back as a document: deeper would overflow
+  // JSON.stringify. Otherwise `document` is null and the issues say where the text breaks.
+  const document: unknown = scanJson(source, { record: false }).ok ? JSON.parse(source) : null;
   return { body: { path, document, issues: analyzeText(text, path!, ctx.registry) } };
 }
 
@@ -119,7 +119,11 @@ async function putPipeline(ctx: ApiContext, req: IncomingMessage, url: URL): Pro
   const document = documentOf(await readJsonBody(req));
   const text = JSON.stringify(document, null, 2) + '\n';
   // Saved even with issues: a half-built pipeline is work the user must not lose.
-  await writeFileAtomic(file, text);
+  try {
+    await writeFileAtomic(file, text);
+  } catch (error) {
+    throw fileError(error, ctx.root, path!, 'save');
+  }
   return { body: { path, issues: analyzeText(text, path!, ctx.registry) } };
 }
 

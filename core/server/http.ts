@@ -1,5 +1,7 @@
 /** Small HTTP helpers: JSON answers, bounded JSON bodies, and the headers every answer carries. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { homedir, tmpdir } from 'node:os';
+import { LineIndex, scanJson } from '../graph/json-source.js';
 
 /** JSON request bodies larger than this are refused with 413 (API.md). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -69,11 +71,46 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
     req.once('error', (error) => reject(new HttpError(400, `request body could not be read: ${error.message}`)));
   });
   if (text.trim() === '') throw new HttpError(400, 'request body is empty; expected JSON');
+  // The pipeline file's own scanner, with the CLI's depth limit: a body nested thousands of
+  // levels deep would overflow the stack of every walker after it (validation, saving,
+  // answering), and no pipeline needs more than its 256 levels.
+  const scan = scanJson(text, { record: false });
+  if (!scan.ok) {
+    const { line, column } = new LineIndex(text).locate(scan.offset);
+    const what = scan.message.includes('levels deep') ? 'request body is refused' : 'request body is not valid JSON';
+    throw new HttpError(400, `${what}: ${scan.message} (line ${line}, column ${column})`);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
+    // The scanner accepts exactly JSON's grammar, so this is a safety net.
     throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A message with this machine's paths taken out: the workspace becomes `<workspace>`, the
+ * home and temp folders `~` and `<tmp>`; with `all`, any other absolute path `<path>`. An
+ * answer may reach a page or a log that should not learn how the machine is laid out.
+ */
+export function withoutMachinePaths(message: string, workspaceRoots: readonly string[], all = false): string {
+  const places: [string, string][] = [
+    ...workspaceRoots.map((root): [string, string] => [root, '<workspace>']),
+    [tmpdir(), '<tmp>'],
+    [homedir(), '~'],
+  ];
+  let text = message;
+  // Longest first, so the workspace inside the temp folder is named as the workspace.
+  for (const [place, name] of places.filter(([place]) => place.length > 1).sort((a, b) => b[0].length - a[0].length)) {
+    // Whole paths only: `data/tmp/x` (a workspace path) keeps its `/tmp`, `/tmpfiles` is not `/tmp`.
+    text = text.replace(new RegExp(`(?<![\\w.~-])${escapeRegExp(place)}(?![\\w.~-])`, 'g'), name);
+  }
+  if (all) text = text.replace(/(?<![\w.<>~-])(?:[A-Za-z]:)?[\\/](?:[^\s'"`,;()\\/]+[\\/])+[^\s'"`,;()]*/g, '<path>');
+  return text;
 }
 
 /** The `document` field of a body, which must be a JSON object. */

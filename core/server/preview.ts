@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Table, Vector } from 'apache-arrow';
-import { readTableFile } from '../data/arrow-io.js';
+import { decodeTable } from '../data/arrow-io.js';
+import { scanJson } from '../graph/json-source.js';
 import { columnKind, previewRows, type ColumnKind, type PreviewValue } from '../data/table-ops.js';
 import { isArtifactHash, type WorkspaceStore } from '../store/index.js';
 import { HttpError } from './http.js';
@@ -57,7 +58,8 @@ export async function previewArtifact(store: WorkspaceStore, id: string, kind: P
     case 'table': {
       let table: Table;
       try {
-        table = (await readTableFile(path)).table;
+        // Named 'it', not by its path: the message goes to the client.
+        table = decodeTable(await readFile(path), 'it').table;
       } catch (error) {
         throw new HttpError(400, `artifact ${id} is not a table: ${(error as Error).message}`);
       }
@@ -93,8 +95,12 @@ async function sniff(path: string, stored: 'file' | 'dir'): Promise<PreviewKind>
 async function readJson(path: string, id: string): Promise<unknown> {
   const info = await stat(path);
   if (info.size > MAX_JSON_BYTES) throw new HttpError(413, `artifact ${id} is ${Math.round(info.size / 1024 / 1024)} MiB: too large to preview`);
+  const text = await readFile(path, 'utf8');
+  const scan = scanJson(text, { record: false });
+  // Deeper than a pipeline may be would overflow JSON.stringify when answering.
+  if (!scan.ok) throw new HttpError(400, `artifact ${id} is not JSON the preview can show: ${scan.message}`);
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, `artifact ${id} is not JSON`);
   }

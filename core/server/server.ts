@@ -13,7 +13,7 @@ import { route, type ApiContext } from './api.js';
 import { Gate, newToken } from './auth.js';
 import { lastRecordedBackend, type BackendInfo } from './backend.js';
 import { EventStream } from './event-stream.js';
-import { baseHeaders, HttpError, sendError, sendJson } from './http.js';
+import { baseHeaders, HttpError, sendError, sendJson, withoutMachinePaths } from './http.js';
 import { RunManager } from './runs.js';
 import { defaultRendererDir, html, StaticFiles } from './static-files.js';
 import { STORE_FOLDER } from './workspace-files.js';
@@ -49,6 +49,8 @@ export interface TensorloomServer {
 
 export async function createServer(options: ServerOptions): Promise<TensorloomServer> {
   const root = realpathSync(resolve(options.workspaceRoot));
+  // Both spellings of the workspace, for taking it out of error messages.
+  const workspaceRoots = [...new Set([root, resolve(options.workspaceRoot)])];
   if (!statSync(root).isDirectory()) throw new Error(`workspace ${root} is not a folder`);
   const token = options.token ?? newToken();
   if (token.length < 16) throw new Error('the server token must be at least 16 characters');
@@ -109,7 +111,7 @@ export async function createServer(options: ServerOptions): Promise<TensorloomSe
         const answer = await handler(ctx, req, url, params);
         return sendJson(res, answer.status ?? 200, answer.body);
       } catch (error) {
-        if (error instanceof HttpError) return sendError(res, error);
+        if (error instanceof HttpError) return sendError(res, scrubbed(error));
         throw error;
       }
     }
@@ -140,11 +142,18 @@ export async function createServer(options: ServerOptions): Promise<TensorloomSe
     events.accept(req, socket, head);
   }
 
+  /** A client error as sent: without this machine's paths, whatever a handler put in it. */
+  function scrubbed(error: HttpError): HttpError {
+    const message = withoutMachinePaths(error.message, workspaceRoots);
+    return message === error.message ? error : new HttpError(error.status, message, error.extra, error.headers);
+  }
+
   function internalError(res: ServerResponse, error: unknown): void {
     log(`tensorloom server: internal error on a request: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     try {
       if (res.headersSent) res.destroy();
-      else sendJson(res, 500, { error: `internal error: ${describe(error)}` });
+      // The whole message (stack included) is in the log; the client gets it without machine paths.
+      else sendJson(res, 500, { error: `internal error: ${withoutMachinePaths(describe(error), workspaceRoots, true)}` });
     } catch {
       res.destroy();
     }

@@ -1,5 +1,5 @@
 /** Serves the built renderer (Vite's output in dist/renderer/) with a strict CSP on HTML. */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,10 +65,10 @@ export class StaticFiles {
     const parts = decoded.split('/').filter((part) => part !== '');
     if (parts.some((part) => part === '..' || part.includes('\\') || part.includes('\0'))) return this.notFound(res);
     let file = parts.length === 0 ? index : join(this.dir, ...parts);
-    let info = statSync(file, { throwIfNoEntry: false });
+    let info = statIfThere(file);
     if (info?.isDirectory()) {
       file = join(file, 'index.html');
-      info = statSync(file, { throwIfNoEntry: false });
+      info = statIfThere(file);
     }
     if (!info?.isFile()) {
       if (extname(decoded) !== '') return this.notFound(res);
@@ -111,6 +111,19 @@ export class StaticFiles {
 <p>Build it once with <code>npm run build:ui</code> (it writes <code>dist/renderer/</code>), then reload this page.</p>
 <p>The API is up meanwhile: <a href="/api/health">/api/health</a>.</p>`,
     );
+  }
+}
+
+/**
+ * A file's stat, or undefined for any path that names no file: missing, but also too long
+ * (ENAMETOOLONG), through a file (ENOTDIR), a link loop, unreadable. A URL can spell all of
+ * those, and none is the server's fault.
+ */
+function statIfThere(file: string): Stats | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 }
 

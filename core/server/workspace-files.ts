@@ -24,24 +24,88 @@ export interface PipelineListing {
   modified: number;
 }
 
+/** Longer file or folder names are refused by Linux and macOS (bytes of UTF-8; Windows: 255 UTF-16 units). */
+const MAX_NAME_BYTES = 255;
+/** Longest workspace path accepted: with the workspace's own location it must stay under the OS limit (1,024 on macOS). */
+const MAX_PATH_BYTES = 1024;
+
+/** A client's path as a message shows it: quoted, escaped, and cut short when long. */
+function shown(path: string): string {
+  return JSON.stringify(path.length > 60 ? `${path.slice(0, 40)}…${path.slice(-15)}` : path);
+}
+
 /** Checks a client's pipeline path and returns the absolute file path; 400 for anything else. */
 export function pipelineFile(root: string, path: unknown): string {
-  const refuse = (why: string) => new HttpError(400, `path ${JSON.stringify(path)} ${why}`);
+  const refuse = (why: string) => new HttpError(400, `path ${shown(path as string)} ${why}`);
   if (typeof path !== 'string' || path === '') throw new HttpError(400, 'a pipeline path is required (?path=folder/name.pipeline.json)');
-  if (path.includes('\\') || path.includes('\0')) throw refuse("must use '/' as the separator");
+  // NUL ends a path for the OS (Node refuses it); other control characters make names no one can type.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(path)) throw refuse('may not contain control characters (such as NUL or a line break)');
+  if (path.includes('\\')) throw refuse("must use '/' as the separator");
+  const bytes = Buffer.byteLength(path, 'utf8');
+  if (bytes > MAX_PATH_BYTES) throw refuse(`is ${bytes.toLocaleString('en-US')} bytes long; a pipeline path can be at most ${MAX_PATH_BYTES.toLocaleString('en-US')} bytes`);
   if (path.startsWith('/') || isAbsolute(path) || /^[A-Za-z]:/.test(path)) throw refuse('must be relative to the workspace');
   const segments = path.split('/');
   if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) throw refuse("may not contain empty, '.' or '..' parts (it must stay inside the workspace)");
+  const longName = segments.find((segment) => Buffer.byteLength(segment, 'utf8') > MAX_NAME_BYTES);
+  if (longName !== undefined) {
+    const which = segments.length > 1 ? ` (${shown(longName)})` : '';
+    throw refuse(`has a name of ${Buffer.byteLength(longName, 'utf8')} bytes${which}; file and folder names can be at most ${MAX_NAME_BYTES} bytes`);
+  }
   if (segments[0] === STORE_FOLDER) throw refuse(`may not point into the store (${STORE_FOLDER}/)`);
   if (!path.endsWith(PIPELINE_SUFFIX) || path.length === PIPELINE_SUFFIX.length) throw refuse(`must end in ${PIPELINE_SUFFIX}`);
   const absolute = join(root, ...segments);
   // No link in any part of the path (folder, file, dangling, link to a link) may lead out of
   // the workspace or into its store.
-  const realRoot = realLocation(root);
-  const real = realLocation(absolute);
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = realLocation(root);
+    real = realLocation(absolute);
+  } catch {
+    // realLocation's own message names the absolute path: not for the client.
+    throw refuse('goes through a loop of links (or a link that cannot be read)');
+  }
   if (!isWithin(realRoot, real)) throw refuse('leads outside the workspace through a link');
   if (isWithin(join(realRoot, STORE_FOLDER), real)) throw refuse(`leads into the store (${STORE_FOLDER}/) through a link`);
   return absolute;
+}
+
+/**
+ * What a failed read or save of a pipeline file means for the client, by the OS error code,
+ * named by workspace paths only (Node's messages carry absolute paths). Anything else is
+ * returned as is, for the server's 500.
+ */
+export function fileError(error: unknown, root: string, path: string, action: 'read' | 'save'): unknown {
+  const failure = error as NodeJS.ErrnoException | undefined;
+  const verb = action === 'read' ? 'cannot read' : 'cannot save';
+  switch (failure?.code) {
+    case 'ENOENT':
+      return action === 'read' ? new HttpError(404, `no pipeline file ${path} in the workspace`) : error;
+    case 'ENOTDIR':
+    case 'EEXIST': {
+      if (action === 'read') return new HttpError(404, `no pipeline file ${path} in the workspace`);
+      const part = failure.path === undefined ? null : workspacePath(root, failure.path);
+      const which = part !== null && path.startsWith(`${part}/`) ? `${part} is a file, not a folder` : 'a part of its folder is a file, not a folder';
+      return new HttpError(400, `${verb} ${path}: ${which}`);
+    }
+    case 'EISDIR':
+      return new HttpError(400, `${path} is a folder, not a pipeline file`);
+    case 'ENAMETOOLONG':
+      return new HttpError(400, `${verb} ${path}: the path is too long for this file system`);
+    case 'ELOOP':
+      return new HttpError(400, `${verb} ${path}: it goes through a loop of links`);
+    case 'EACCES':
+    case 'EPERM':
+      return new HttpError(403, `${verb} ${path}: permission denied`);
+    case 'EROFS':
+      return new HttpError(403, `${verb} ${path}: the file system is read-only`);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new HttpError(507, `${verb} ${path}: the disk is full`);
+    default:
+      return error;
+  }
 }
 
 /** The client's name for an absolute path inside the workspace, or null outside it. */

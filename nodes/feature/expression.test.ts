@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applyRecipe, columnValues, type DataTable } from '../../core/sdk/index.js';
+import { validatePipeline } from '../../core/graph/index.js';
+import { NodeRegistry } from '../../core/graph/registry.js';
+import { applyRecipe, columnValues, fitExpression, type AnyNodeDefinition, type DataTable } from '../../core/sdk/index.js';
 import { createTestContext, expectNodeError } from '../../core/sdk/testing.js';
+import csvNode from '../data/csv.js';
 import expressionNode from './expression.js';
 import { load, PENGUINS, split, WEATHER } from './test-support/fixtures.js';
 
@@ -39,7 +42,8 @@ describe('feature.expression node', () => {
 
   it('errors name the position, the unknown column (with the list) and text columns', async () => {
     const input = await load(PENGUINS);
-    const syntax = await expectNodeError(expression(input, { name: 'x', expression: 'year * (2' }));
+    // The params schema refuses a syntax error first (below); fitting still checks it.
+    const syntax = await expectNodeError(Promise.resolve().then(() => fitExpression(input.table, 'x', 'year * (2')));
     expect(syntax.message).toBe("expression: expected ')' to close the '(' at character 8, found end of expression at character 10");
     expect(syntax.field).toBe('expression');
     expect((await expectNodeError(expression(input, { name: 'x', expression: 'mass / 2' }))).message).toBe(
@@ -48,5 +52,47 @@ describe('feature.expression node', () => {
     expect((await expectNodeError(expression(input, { name: 'x', expression: 'sex * 2' }))).message).toBe(
       "expression: column 'sex' at character 1 is text; expressions compute with numeric columns only",
     );
+  });
+
+  it('validation refuses syntax errors and expressions over the size limits, naming the param', () => {
+    const registry = new NodeRegistry([csvNode, expressionNode] as unknown as AnyNodeDefinition[]);
+    const messages = (expression: string) => {
+      const doc = {
+        format: 'tensorloom/pipeline@1',
+        name: 'e',
+        nodes: [
+          { id: 'load', type: 'data.csv', params: { path: 'p.csv' } },
+          { id: 'expr', type: 'feature.expression', params: { name: 'x', expression } },
+        ],
+        edges: [{ from: 'load.table', to: 'expr.table' }],
+      };
+      const result = validatePipeline(doc as never, registry);
+      return result.ok ? [] : result.issues.map((issue) => `${issue.field ?? ''}: ${issue.message}`);
+    };
+    const chain = (terms: number) => Array.from({ length: terms }, () => '1').join('+');
+    expect(messages(chain(900))).toEqual([]);
+    expect(messages('log(`body mass` + 1) / year')).toEqual([]);
+    // Before, 4,001 terms passed validation and failed the run with "Maximum call stack size exceeded".
+    expect(messages(chain(4001))).toEqual(["expression: node 'expr': param 'expression' has 4,001 terms, more than the limit of 1,000"]);
+    expect(messages(`${'('.repeat(100)}1${')'.repeat(100)}`)).toEqual([
+      "expression: node 'expr': param 'expression' nests parentheses 100 levels deep, more than the limit of 64",
+    ]);
+    expect(messages('x'.repeat(10 * 1024 * 1024))).toEqual([
+      "expression: node 'expr': param 'expression' is 10,485,760 characters long, more than the limit of 10,000",
+    ]);
+    expect(messages('year * (2')).toEqual([
+      "expression: node 'expr': param 'expression' is not a valid expression: expected ')' to close the '(' at character 8, found end of expression at character 10",
+    ]);
+    expect(messages('')).toEqual(["expression: node 'expr': param 'expression' must not be empty"]);
+  });
+
+  it('computes a 900-term expression on real rows', async () => {
+    const input = await load(PENGUINS);
+    const terms = Array.from({ length: 900 }, () => 'year').join(' - ');
+    const { output } = await expression(input, { name: 'x', expression: `${terms} + 1000 * year` });
+    const year = columnValues(input.table, 'year', 'x') as number[];
+    expect(columnValues(output.table, 'x', 'x')).toEqual(year.map((y) => 102 * y));
+    const replayed = applyRecipe((await load(PENGUINS)).table, output.recipe);
+    expect(replayed.getChild('x')!.toJSON()).toEqual(output.table.getChild('x')!.toJSON());
   });
 });

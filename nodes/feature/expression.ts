@@ -1,4 +1,4 @@
-import { defineNode, fitExpression, port, z } from '../../core/sdk/index.js';
+import { defineNode, expressionParamProblem, fitExpression, port, z } from '../../core/sdk/index.js';
 import { FEATURE_VERSION, withStep } from './shared.js';
 
 export default defineNode({
@@ -12,7 +12,16 @@ export default defineNode({
   outputs: { table: port('table', { description: 'The table with the computed column (Float64), the expression added to the recipe.' }) },
   params: z.object({
     name: z.string().min(1).describe('Name of the computed column (an existing column of that name is replaced in place)'),
-    expression: z.string().min(1).describe('For example: bill_length_mm / bill_depth_mm, or log(`body mass` + 1)'),
+    expression: z
+      .string()
+      .min(1)
+      // Parsed here too, so that `tensorloom validate` refuses a syntax error or an
+      // expression over the size limits (10,000 characters, 1,000 terms, 64 parentheses deep).
+      .superRefine((expression, issues) => {
+        const problem = expression === '' ? undefined : expressionParamProblem(expression);
+        if (problem !== undefined) issues.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('For example: bill_length_mm / bill_depth_mm, or log(`body mass` + 1)'),
   }),
   async run({ inputs, params }, ctx) {
     const input = inputs.table;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateExpression, ExpressionError, FUNCTIONS, parseExpression, referencedColumns, type BinaryOperator, type Expr, type FunctionName } from './expression-parser.js';
+import { evaluateExpression, EXPRESSION_LIMITS, ExpressionError, FUNCTIONS, parseExpression, referencedColumns, type BinaryOperator, type Expr, type FunctionName } from './expression-parser.js';
 
 /** The tree without positions, for comparing structure. */
 function shape(expr: Expr): unknown {
@@ -74,8 +74,7 @@ describe('expression parser', () => {
     expect(parseError('`open').message).toBe('unterminated `quoted name` starting at character 1');
     expect(parseError('1e999').message).toBe("number '1e999' is too large at character 1");
     expect(parseError('2 x').message).toBe("unexpected 'x' at character 3");
-    expect(parseError('('.repeat(500) + '1' + ')'.repeat(500)).message).toContain('nests more than 200 levels deep');
-    expect(parseError('-'.repeat(500) + '1').message).toContain('nests more than 200 levels deep');
+    expect(parseError('('.repeat(500) + '1' + ')'.repeat(500)).message).toBe('the expression nests parentheses 500 levels deep, more than the limit of 64');
   });
 
   it('evaluates column-wise; missing inputs, x/0, log(<=0), sqrt(<0) and overflow are null', () => {
@@ -93,6 +92,66 @@ describe('expression parser', () => {
     expect(evaluate('round(x)', { x: [2.5, -2.5, 0.49] })).toEqual([3, -3, 0]);
     expect(evaluate('pow(a, 0.5) + a ^ 2', columns)).toEqual([2, 0, null, null, 18]);
     expect(evaluate('2', { x: [1, 2] })).toEqual([2, 2]);
+  });
+});
+
+describe('expression size limits', () => {
+  const chain = (terms: number, term = '1', op = '+') => Array.from({ length: terms }, () => term).join(op);
+
+  it('refuses more than 1,000 terms with a message that counts them, not an internal error', () => {
+    const error = parseError(chain(4001));
+    expect(error.message).toBe('the expression has 4,001 terms, more than the limit of 1,000');
+    expect(error.limit).toBe('has 4,001 terms, more than the limit of 1,000');
+    // Where the 1,001st term starts: `1+` is two characters per term.
+    expect(error.position).toBe(1000 * 2 + 1);
+    expect(parseError(chain(1001, 'a', '*')).limit).toBe('has 1,001 terms, more than the limit of 1,000');
+    expect(parseError(`max(${chain(1001, 'x', ',')})`).limit).toBe('has 1,001 terms, more than the limit of 1,000');
+    expect(EXPRESSION_LIMITS.terms).toBe(1000);
+  });
+
+  it('evaluates long chains under the limit, left- and right-leaning, without recursion', () => {
+    expect(evaluate(chain(1000), { x: [0, 0] })).toEqual([1000, 1000]);
+    expect(evaluate(chain(900, 'a', '-'), { a: [1, 2, NaN] })).toEqual([-898, -1796, null]);
+    expect(evaluate(`0 - ${chain(899, 'a', '*')}`, { a: [1, -1] })).toEqual([-1, 1]);
+    // `^` is right-associative: a tree that leans right, 999 levels deep.
+    expect(evaluate(chain(999, 'b', '^'), { b: [1, 2] })).toEqual([1, null]);
+    expect(evaluate(`2 ^ ${chain(998, '1', '^')}`, { x: [0] })).toEqual([2]);
+    expect(evaluate(`max(${chain(1000, 'a', ',')})`, { a: [3, NaN] })).toEqual([3, null]);
+    // One term under a run of 9,001 signs: a tree 9,001 deep (only the characters cap it).
+    expect(evaluate(`${'-'.repeat(9001)}a`, { a: [2] })).toEqual([-2]);
+    expect([...referencedColumns(parseExpression(`${'-'.repeat(9001)}\`deep one\``)).keys()]).toEqual(['deep one']);
+    // A run of signs is folded into one pass or none, exactly: -0 and NaN come back as they went in.
+    const twice = evaluateExpression(parseExpression(`${'-'.repeat(9000)}a - -(-(b))`), (name) => Float64Array.from(name === 'a' ? [-0, NaN, 3] : [0, 0, 1]), 3);
+    expect(Object.is(twice[0], -0)).toBe(true);
+    expect(twice[1]).toBeNaN();
+    expect(twice[2]).toBe(2);
+    expect(shape(parseExpression('--a'))).toEqual({ neg: { neg: { column: 'a' } } });
+  });
+
+  it('refuses parentheses nested more than 64 levels deep, naming the depth', () => {
+    expect(evaluate(`${'('.repeat(64)}a + 1${')'.repeat(64)}`, { a: [1] })).toEqual([2]);
+    expect(evaluate(`${'abs('.repeat(64)}a${')'.repeat(64)}`, { a: [-1] })).toEqual([1]);
+    const error = parseError(`${'('.repeat(65)}1${')'.repeat(65)}`);
+    expect(error.message).toBe('the expression nests parentheses 65 levels deep, more than the limit of 64');
+    expect(error.position).toBe(65);
+    expect(parseError(`${'('.repeat(5000)}1`).limit).toBe('nests parentheses 5,000 levels deep, more than the limit of 64');
+    expect(parseError(`${'sqrt('.repeat(1000)}1`).limit).toBe('nests parentheses 1,000 levels deep, more than the limit of 64');
+  });
+
+  it('refuses a 10 MB expression by its length, before reading it', () => {
+    const huge = `${'a+'.repeat(5 * 1024 * 1024 - 1)}a`;
+    const before = process.memoryUsage().rss;
+    const started = performance.now();
+    const error = parseError(huge);
+    const elapsed = performance.now() - started;
+    expect(error.message).toBe('the expression is 10,485,759 characters long, more than the limit of 10,000');
+    // Generous bounds: reading it all took about 9 s and 1.4 GB; refusing takes microseconds.
+    expect(elapsed).toBeLessThan(1000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
+    expect(parseError('1'.repeat(10_001)).limit).toBe('is 10,001 characters long, more than the limit of 10,000');
+    expect(parseExpression('a'.repeat(10_000))).toMatchObject({ kind: 'column' });
+    // A number too large to hold is named by its start, not echoed in full.
+    expect(parseError('9'.repeat(10_000)).message).toBe(`number '${'9'.repeat(20)}…' is too large at character 1`);
   });
 });
 

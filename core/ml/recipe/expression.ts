@@ -56,6 +56,22 @@ export function fitExpression(table: Table, name: string, expression: string): E
   return { name, expression };
 }
 
+/**
+ * What is wrong with an expression as a param, worded to follow `param 'expression'`, or
+ * undefined when it parses. The node's params schema calls it, so `tensorloom validate`
+ * refuses a syntax error or an expression over EXPRESSION_LIMITS before anything runs;
+ * whether its columns exist needs the table, so that waits for the run.
+ */
+export function expressionParamProblem(expression: string): string | undefined {
+  try {
+    parseExpression(expression);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ExpressionError)) throw error;
+    return error.limit ?? `is not a valid expression: ${error.message}`;
+  }
+}
+
 export const expressionStep: StepKind<ParsedExpression> = {
   kind: 'feature.expression',
   version: 1,
