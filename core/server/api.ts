@@ -1,9 +1,9 @@
 /** The JSON API of API.md: one small handler per route. Handlers throw HttpError for the client. */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { formatIssue, locateIssues, parsePipelineText, validatePipeline } from '../graph/index.js';
+import { checkWorkspacePaths, formatIssue, locateIssues, parsePipelineText, validatePipeline } from '../graph/index.js';
 import { scanJson } from '../graph/json-source.js';
 import type { NodeRegistry } from '../graph/registry.js';
 import type { PipelineDoc, ValidationIssue } from '../graph/types.js';
@@ -128,10 +128,16 @@ async function putPipeline(ctx: ApiContext, req: IncomingMessage, url: URL): Pro
 }
 
 async function validate(ctx: ApiContext, req: IncomingMessage): Promise<ApiAnswer> {
-  const document = documentOf(await readJsonBody(req));
+  const body = await readJsonBody(req);
+  const document = documentOf(body);
+  const { path } = body as { path?: unknown };
   const validated = validatePipeline(document as unknown as PipelineDoc, ctx.registry);
-  const issues = [...(validated.ok ? [] : toApiIssues(validated.issues, 'error')), ...toApiIssues(validated.warnings, 'warning')];
-  return { body: { ok: validated.ok, issues } };
+  if (!validated.ok) return { body: { ok: false, issues: [...toApiIssues(validated.issues, 'error'), ...toApiIssues(validated.warnings, 'warning')] } };
+  // Path params are checked as `tensorloom validate` checks them: inside the workspace, writes outside its store.
+  const pipelineDir = typeof path === 'string' && path !== '' ? dirname(pipelineFile(ctx.root, path)) : ctx.root;
+  const paths = checkWorkspacePaths(validated.pipeline, { root: ctx.root, pipelineDir });
+  const issues = [...toApiIssues(paths.issues, 'error'), ...toApiIssues([...validated.warnings, ...paths.warnings], 'warning')];
+  return { body: { ok: paths.issues.length === 0, issues } };
 }
 
 async function examples(ctx: ApiContext): Promise<ApiAnswer> {

@@ -140,6 +140,17 @@ describe('data.write through links (UI API, real HTTP)', () => {
     await server.close();
   });
 
+  it('POST /api/validate refuses a write through a link, as tensorloom validate does', async () => {
+    const answer = await call(server, 'POST', '/api/validate', { body: { document: JSON.parse(pipeline('data/storelink/tensorloom.db')) } });
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toMatchObject({
+      ok: false,
+      issues: [expect.objectContaining({ severity: 'error', nodeId: 'save', field: 'path', message: expect.stringContaining("inside the workspace's .tensorloom folder") })],
+    });
+    const fine = await call(server, 'POST', '/api/validate', { body: { document: JSON.parse(pipeline('out/fine.csv')), path: 'p.pipeline.json' } });
+    expect(fine.json()).toMatchObject({ ok: true });
+  });
+
   it('a run posted with a write through a link fails on that node and writes nothing outside or in the store', async () => {
     for (const path of [...ESCAPES, ...INTO_STORE]) {
       const answer = await call(server, 'POST', '/api/runs', { body: { document: JSON.parse(pipeline(path)), path: 'escape.pipeline.json' } });

@@ -63,8 +63,9 @@ export class ApiClient {
     return this.request('PUT', `/api/pipelines/file?path=${encodeURIComponent(path)}`, { document });
   }
 
-  validate(document: PipelineDoc, signal?: AbortSignal): Promise<{ ok: boolean; issues: ApiIssue[] }> {
-    return this.request('POST', '/api/validate', { document }, signal);
+  /** `path` (the saved file, if any) lets the server check path params against the pipeline's folder. */
+  validate(document: PipelineDoc, path: string | null, signal?: AbortSignal): Promise<{ ok: boolean; issues: ApiIssue[] }> {
+    return this.request('POST', '/api/validate', { document, ...(path ? { path } : {}) }, signal);
   }
 
   startRun(request: { document: PipelineDoc; path?: string; until?: string }): Promise<{ runId: string }> {

@@ -84,7 +84,7 @@ export function createController(deps: ControllerDeps) {
       return;
     }
     try {
-      const answer = await api.validate(toPipelineDoc(content), controller.signal);
+      const answer = await api.validate(toPipelineDoc(content), doc.getState().path, controller.signal);
       if (!controller.signal.aborted && doc.getState().content === content) ui.getState().setIssues(answer.issues ?? []);
     } catch (error) {
       if ((error as Error).name !== 'AbortError') console.warn('validate failed', error);
