@@ -6,8 +6,9 @@
  * metadata is written in a canonical order.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { RecordBatch, Table, tableToIPC } from 'apache-arrow';
 import { NodeError } from '../sdk/errors.js';
+import { tableFromIpcBytes, wideSchema } from './arrow-wide.js';
 import type { DataTable, RecipeStep } from './table.js';
 import { compactTable } from './table-ops.js';
 
@@ -34,7 +35,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 function withSchemaMetadata(table: Table, metadata: Map<string, string>): Table {
-  const schema = new Schema(table.schema.fields, metadata);
+  const schema = wideSchema(table.schema.fields, metadata);
   return new Table(
     schema,
     table.batches.map((batch) => new RecordBatch(schema, batch.data)),
@@ -60,7 +61,7 @@ function isRecipeStep(value: unknown): value is RecipeStep {
 export function decodeTable(bytes: Uint8Array, name = 'table'): DataTable {
   let table: Table;
   try {
-    table = tableFromIPC(bytes);
+    table = tableFromIpcBytes(bytes);
   } catch (error) {
     throw new NodeError(`${name} is not an Arrow IPC (Feather v2) file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }

@@ -140,6 +140,18 @@ export class ColumnBuilder {
     return this.textUsed;
   }
 
+  /** Bytes of the arrays this column holds now, growth slack included (for memory budgets). */
+  get allocatedBytes(): number {
+    return (
+      this.valid.byteLength +
+      (this.int32?.byteLength ?? 0) +
+      (this.float64?.byteLength ?? 0) +
+      (this.bits?.byteLength ?? 0) +
+      (this.offsets?.byteLength ?? 0) +
+      (this.text?.byteLength ?? 0)
+    );
+  }
+
   private endText(): void {
     const row = this.length;
     this.reserve(row + 1);

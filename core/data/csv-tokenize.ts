@@ -38,6 +38,14 @@ export interface TokenizerState {
   tokens: Tokens;
   /** Set when the input ends inside a quoted field: the line where that field began. */
   unterminatedQuoteLine: number | undefined;
+  /** A record may have at most this many fields (the caller's column limit). */
+  readonly maxFields: number;
+  /**
+   * Set when a record has more than `maxFields` fields: where it starts (window offset)
+   * and its line. Tokenizing stops there, before the record's tokens (or a window grown
+   * to hold a record of millions of fields) take memory; the record is not in the block.
+   */
+  tooManyFields: { offset: number; line: number } | undefined;
 }
 
 /**
@@ -55,7 +63,15 @@ export function fieldCountOf(tokens: Tokens, record: number): number {
  * A tokenizer starting at bytes[start] on line `firstLine`. Token arrays are sized for
  * `blockBytes` of input and reused block after block (see `startBlock`).
  */
-export function createTokenizer(bytes: Uint8Array, final: boolean, start: number, delimiter: number, blockBytes: number, firstLine = 1): TokenizerState {
+export function createTokenizer(
+  bytes: Uint8Array,
+  final: boolean,
+  start: number,
+  delimiter: number,
+  blockBytes: number,
+  firstLine = 1,
+  maxFields = Number.MAX_SAFE_INTEGER,
+): TokenizerState {
   const span = Math.min(bytes.length, blockBytes) + 64;
   return {
     bytes,
@@ -65,6 +81,8 @@ export function createTokenizer(bytes: Uint8Array, final: boolean, start: number
     line: firstLine,
     slots: 0,
     unterminatedQuoteLine: undefined,
+    maxFields,
+    tooManyFields: undefined,
     tokens: {
       fieldStart: new Uint32Array(Math.ceil(span / 3)),
       recordField: new Uint32Array(Math.ceil(span / 16) + 1),
@@ -119,6 +137,7 @@ export function tokenizeUntil(state: TokenizerState, limit: number): TokenizeSta
   let line = state.line;
   const end = Math.min(length, limit);
   const highestSpecial = Math.max(delimiter, CR);
+  const maxFields = state.maxFields;
   let cut = false;
 
   records: while (i < end) {
@@ -143,11 +162,20 @@ export function tokenizeUntil(state: TokenizerState, limit: number): TokenizeSta
     const recordStart = i;
     const recordStartLine = line;
     const firstSlot = slots;
+    const slotLimit = firstSlot + maxFields;
     recordField[recordCount] = firstSlot;
     recordLine[recordCount] = line;
 
     // The fields of one record.
     for (;;) {
+      if (slots >= slotLimit) {
+        // One field more than allowed: stop before this record costs more memory.
+        state.tooManyFields = { offset: recordStart, line: recordStartLine };
+        i = recordStart;
+        line = recordStartLine;
+        slots = firstSlot;
+        break records;
+      }
       if (slots + 2 > fieldStart.length) fieldStart = grow(fieldStart, slots + 2);
       fieldStart[slots++] = i;
       let b = 0;
@@ -227,7 +255,7 @@ export function tokenizeUntil(state: TokenizerState, limit: number): TokenizeSta
   state.line = line;
   state.slots = slots;
   storeTokens(tokens, fieldStart, recordField, recordLine, recordCount, slots);
-  if (state.unterminatedQuoteLine !== undefined) return 'done';
+  if (state.unterminatedQuoteLine !== undefined || state.tooManyFields !== undefined) return 'done';
   if (cut || i >= length) return final ? 'done' : 'more';
   return 'block';
 }
@@ -304,4 +332,50 @@ export function sniffDelimiter(bytes: Uint8Array, start: number, complete: boole
     }
   }
   return best < 0 ? ',' : SNIFF_CANDIDATES[best]!;
+}
+
+/**
+ * Counts the fields of the record starting at bytes[0] by the tokenizer's rules (a quote
+ * opens a quoted field only as its first byte; `""` inside is a quote), keeping nothing
+ * but the count, so a record of any length can be measured chunk by chunk. Feed chunks
+ * in order; `ended` turns true at the record's line ending.
+ */
+export class FieldCounter {
+  fields = 1;
+  ended = false;
+  /** 0: at a field's start, 1: unquoted text, 2: inside quotes, 3: just after a quote inside quotes. */
+  private state = 0;
+
+  constructor(private readonly delimiter: number) {}
+
+  /** Counts through `bytes`; returns how many bytes it used (fewer when the record ends). */
+  feed(bytes: Uint8Array): number {
+    const delimiter = this.delimiter;
+    let state = this.state;
+    let fields = this.fields;
+    let i = 0;
+    for (; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (state === 2) {
+        if (b === QUOTE) state = 3;
+        continue;
+      }
+      if (state === 3 && b === QUOTE) {
+        state = 2; // "" is an escaped quote
+        continue;
+      }
+      if (b === delimiter) {
+        fields++;
+        state = 0;
+      } else if (b === LF || b === CR) {
+        this.ended = true;
+        break;
+      } else {
+        state = state === 0 && b === QUOTE ? 2 : 1;
+      }
+    }
+    this.state = state;
+    this.fields = fields;
+    return i;
+  }
 }

@@ -8,6 +8,7 @@ import type { Table } from 'apache-arrow';
 import { isNodeError } from '../sdk/errors.js';
 import { expectNodeError } from '../sdk/testing.js';
 import { readCsv, readCsvTuned, uniqueNames, type CsvReadOptions, type CsvTuning } from './csv.js';
+import { createTokenizer, FieldCounter, fieldCountOf, tokenizeUntil } from './csv-tokenize.js';
 
 const PENGUINS = fileURLToPath(new URL('../../examples/data/penguins.csv', import.meta.url));
 const encoder = new TextEncoder();
@@ -227,6 +228,79 @@ describe('readCsv: header', () => {
     const { table, rowsRead } = await csv('a,b\n');
     expect(rowsRead).toBe(0);
     expect(types(table)).toEqual({ a: 'Utf8', b: 'Utf8' });
+  });
+});
+
+describe('readCsv: column limit (maxColumns)', () => {
+  const commas = (n: number) => ','.repeat(n - 1);
+
+  it('refuses a header one column over the limit, naming file, count, limit and param', async () => {
+    const error = await expectNodeError(csv(`${commas(11)}\n${commas(11)}\n`, { maxColumns: 10 }));
+    expect(error.message).toBe(
+      "'test.csv': the header has 11 columns, more than the limit of 10 (param maxColumns). Check the delimiter, or raise maxColumns to read a table this wide.",
+    );
+    expect(error.field).toBe('maxColumns');
+    expect((await csv(`${commas(10)}\n${commas(10)}\n`, { maxColumns: 10 })).table.numCols).toBe(10);
+  });
+
+  it('has a default limit of 10,000 columns', async () => {
+    const over = Array.from({ length: 10_001 }, (_, k) => `c${k}`).join(',');
+    const error = await expectNodeError(csv(`${over}\n`));
+    expect(error.message).toContain('the header has 10,001 columns, more than the limit of 10,000 (param maxColumns)');
+    expect((await csv(`${over}\n`, { maxColumns: 10_001 })).table.numCols).toBe(10_001);
+  });
+
+  it('refuses a 50 MB header of commas from a file, with its exact count', async () => {
+    const path = join(tempDir(), 'commas.csv');
+    writeFileSync(path, Buffer.concat([Buffer.alloc(50 << 20, ','), Buffer.from('\n1\n')]));
+    const error = await expectNodeError(readCsv({ path, name: 'data/commas.csv' }));
+    expect(error.message).toBe(
+      "'data/commas.csv': the header has 52,428,801 columns, more than the limit of 10,000 (param maxColumns). Check the delimiter, or raise maxColumns to read a table this wide.",
+    );
+    expect(error.field).toBe('maxColumns');
+  });
+
+  it('counts quoted delimiters and newlines as text, in any window size', async () => {
+    const header = `"a,b","c\n""d"",e",${commas(11)}\r\n1\n`;
+    for (const tuning of [undefined, { windowBytes: 8, blockBytes: 4, reportBytes: 8 }]) {
+      const reading = tuning ? readCsvTuned({ bytes: encoder.encode(header), name: 'q.csv' }, { maxColumns: 5 }, tuning) : csv(header, { maxColumns: 5 });
+      expect((await expectNodeError(reading)).message).toContain('the header has 13 columns');
+    }
+  });
+
+  it('names the first line without a header, and a data row far over the limit', async () => {
+    expect((await expectNodeError(csv(`${commas(6)}\n`, { header: false, maxColumns: 5 }))).message).toBe(
+      "'test.csv': the first line has 6 fields, more than the limit of 5 (param maxColumns). Check the delimiter, or raise maxColumns to read a table this wide.",
+    );
+    const text = `a,b,c\n1,2,3\n4,5,6\n${commas(20_001)}\n7,8,9\n`;
+    const error = await expectNodeError(csv(text, { onBadRow: 'skip' }));
+    expect(error.message).toContain("'test.csv' line 4 has 20,001 fields, more than the limit of 10,000 (param maxColumns), while the table has 3 columns");
+    expect(error.field).toBe('maxColumns');
+    // Under a raised limit the row is an ordinary bad row.
+    const raised = await csv(text, { onBadRow: 'skip', maxColumns: 30_000 });
+    expect(raised.rowsRead).toBe(3);
+    expect(raised.badRows).toEqual([{ line: 4, reason: 'expected 3 fields, found 20001' }]);
+  });
+
+  it('rejects a limit that is not a whole number of at least 1', async () => {
+    for (const maxColumns of [0, 2.5, Number.NaN]) {
+      expect((await expectNodeError(csv('a\n1\n', { maxColumns }))).field).toBe('maxColumns');
+    }
+  });
+
+  it('FieldCounter counts a record as the tokenizer splits it, fed whole or in pieces (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', ',', '"', '\n', '\r', ' '), { maxLength: 40 }), fc.integer({ min: 1, max: 7 }), (chars, piece) => {
+        const bytes = encoder.encode(`x${chars.join('')}`);
+        const tokenizer = createTokenizer(bytes, true, 0, 44, 1 << 16);
+        tokenizeUntil(tokenizer, Number.MAX_SAFE_INTEGER);
+        if (tokenizer.unterminatedQuoteLine !== undefined) return;
+        const counter = new FieldCounter(44);
+        for (let at = 0; at < bytes.length && !counter.ended; at += piece) counter.feed(bytes.subarray(at, at + piece));
+        expect(counter.fields).toBe(fieldCountOf(tokenizer.tokens, 0));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

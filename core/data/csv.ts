@@ -5,13 +5,14 @@
  * the file; see readCsv for the rules.
  */
 import { isUtf8 } from 'node:buffer';
-import { Field, RecordBatch, Schema, Struct, Table, makeData, type Data } from 'apache-arrow';
+import type { Data, Table } from 'apache-arrow';
 import { NodeError } from '../sdk/errors.js';
 import { ColumnReader, Scratch, type InferredType, type Replay, type RowBlock } from './csv-columns.js';
 import { unquoteInto } from './csv-cells.js';
 import { memoryInput, openInput, Window, WINDOW_BYTES, type Input } from './csv-source.js';
 import {
   createTokenizer,
+  FieldCounter,
   fieldCountOf,
   recordOffset,
   setWindow,
@@ -22,6 +23,7 @@ import {
   type TokenizeStatus,
   type Tokens,
 } from './csv-tokenize.js';
+import { makeTable } from './source-file.js';
 import { takeRows } from './table-ops.js';
 
 export type CsvSource = { path: string; name?: string } | { bytes: Uint8Array; name: string };
@@ -33,6 +35,11 @@ export interface CsvReadOptions {
   header?: boolean;
   /** 'fail' (default) throws on any bad row; 'skip' drops bad rows and reports them. */
   onBadRow?: 'fail' | 'skip';
+  /**
+   * Most columns the file may have (default DEFAULT_MAX_COLUMNS). A wider header, or a
+   * row with more fields than this, is a NodeError (field `maxColumns`).
+   */
+  maxColumns?: number;
   signal?: AbortSignal;
   /** Fraction done, 0..1, reported a few times per file. */
   onProgress?: (fraction: number) => void;
@@ -60,6 +67,14 @@ export interface CsvReadResult {
 }
 
 export const MAX_REPORTED_BAD_ROWS = 100;
+/**
+ * Column limit unless the caller sets one. Real data sets wider than this are rare, and a
+ * header of millions of delimiters (a wrong file, or a generated one) would otherwise
+ * allocate per-column state for each: the tokenizer stops at the limit instead.
+ */
+export const DEFAULT_MAX_COLUMNS = 10_000;
+/** How far past the limit an over-wide record is counted for the message; beyond, it says "at least". */
+const COUNT_FIELDS_BYTES = 64 << 20;
 /** How many bad rows a 'fail' error message lists. */
 const BAD_ROWS_IN_MESSAGE = 5;
 /** Share of the progress bar for tokenizing and parsing; the rest is building columns. */
@@ -117,6 +132,10 @@ async function parse(input: Input, name: string, options: CsvReadOptions, tuning
   const { signal, onProgress } = options;
   const header = options.header ?? true;
   const onBadRow = options.onBadRow ?? 'fail';
+  const maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  if (!Number.isSafeInteger(maxColumns) || maxColumns < 1) {
+    throw new NodeError(`maxColumns must be a whole number of at least 1, not ${maxColumns}`, { field: 'maxColumns' });
+  }
   signal?.throwIfAborted();
 
   const { windowBytes, blockBytes, reportBytes } = tuning;
@@ -131,7 +150,7 @@ async function parse(input: Input, name: string, options: CsvReadOptions, tuning
   utf8.check(window, 1);
 
   // Tokenize a block of records, then parse its cells while those bytes are still cached.
-  const tokenizer = createTokenizer(window.bytes, window.final, start, delimiterCode, blockBytes);
+  const tokenizer = createTokenizer(window.bytes, window.final, start, delimiterCode, blockBytes, 1, maxColumns);
   const tokens = tokenizer.tokens;
   const scratch = new Scratch();
   let names: string[] = [];
@@ -143,7 +162,7 @@ async function parse(input: Input, name: string, options: CsvReadOptions, tuning
   let raggedCount = 0;
   let dataStart: DataStart = { offset: start, line: 1 };
   let nextReport = reportBytes;
-  const replay: Replay = (throughRow, visit) => replayRows(input, tuning, dataStart, delimiterCode, columnCount, throughRow, visit);
+  const replay: Replay = (throughRow, visit) => replayRows(input, tuning, dataStart, delimiterCode, columnCount, maxColumns, throughRow, visit);
 
   for (let status: TokenizeStatus = 'block'; status !== 'done'; ) {
     startBlock(tokenizer);
@@ -153,6 +172,13 @@ async function parse(input: Input, name: string, options: CsvReadOptions, tuning
         `${quoteName(name)} line ${tokenizer.unterminatedQuoteLine}: a quoted field starts here and is never closed; check for a stray '"' on that line`,
         { field: 'path' },
       );
+    }
+    const wide = tokenizer.tooManyFields;
+    if (wide) {
+      const isFirst = columnCount < 0 && tokens.recordCount === 0;
+      const { count, complete } = await countFields(input, window.offset + wide.offset, delimiterCode, signal);
+      const columns = isFirst || columnCount >= 0 ? columnCount : fieldCountOf(tokens, 0);
+      throw tooManyFieldsError(name, { count, complete, line: wide.line, isFirst, header, maxColumns, columnCount: columns });
     }
     if (tokens.recordCount > 0) {
       let firstRecord = 0;
@@ -246,11 +272,13 @@ function replayRows(
   from: DataStart,
   delimiter: number,
   columnCount: number,
+  maxColumns: number,
   throughRow: number,
   visit: (block: RowBlock) => void,
 ): void {
   const window = Window.atSync(input, from.offset, tuning.windowBytes);
-  const tokenizer = createTokenizer(window.bytes, window.final, 0, delimiter, tuning.blockBytes, from.line);
+  // The first pass already refused over-wide rows; the same limit keeps this pass identical.
+  const tokenizer = createTokenizer(window.bytes, window.final, 0, delimiter, tuning.blockBytes, from.line, maxColumns);
   const tokens = tokenizer.tokens;
   let records = new Uint32Array(1024);
   let rows = 0;
@@ -279,7 +307,7 @@ function describeStrays(input: Input, tuning: CsvTuning, from: DataStart, delimi
   const scratch = new Scratch();
   let row = 0;
   let next = 0;
-  replayRows(input, tuning, from, delimiter, columnCount, (wanted.at(-1) ?? -1) + 1, (block) => {
+  replayRows(input, tuning, from, delimiter, columnCount, Number.MAX_SAFE_INTEGER, (wanted.at(-1) ?? -1) + 1, (block) => {
     for (; next < wanted.length && wanted[next]! < row + block.count; next++) {
       const p = wanted[next]!;
       const record = block.records[p - row]!;
@@ -303,6 +331,51 @@ function mergeBadRows(ragged: readonly CsvBadRow[], strays: readonly CsvBadRow[]
     else out.push(strays[j++]!);
   }
   return out;
+}
+
+/**
+ * Counts the fields of the record at input offset `offset` chunk by chunk (nothing kept
+ * but the count), up to COUNT_FIELDS_BYTES; `complete` says the whole record was seen.
+ */
+async function countFields(input: Input, offset: number, delimiter: number, signal: AbortSignal | undefined): Promise<{ count: number; complete: boolean }> {
+  const counter = new FieldCounter(delimiter);
+  const window = await Window.at(input, offset);
+  for (let scanned = 0; ; ) {
+    scanned += counter.feed(window.bytes);
+    if (counter.ended || window.final) return { count: counter.fields, complete: true };
+    if (scanned >= COUNT_FIELDS_BYTES) return { count: counter.fields, complete: false };
+    signal?.throwIfAborted();
+    await window.refill(window.bytes.length);
+  }
+}
+
+interface TooWide {
+  readonly count: number;
+  readonly complete: boolean;
+  readonly line: number;
+  /** The record is the file's first (the header, or the first row without one). */
+  readonly isFirst: boolean;
+  readonly header: boolean;
+  readonly maxColumns: number;
+  /** Columns of the table, known once the first record is read. */
+  readonly columnCount: number;
+}
+
+function tooManyFieldsError(name: string, wide: TooWide): NodeError {
+  const number = (n: number) => n.toLocaleString('en-US');
+  const count = wide.complete ? number(wide.count) : `at least ${number(wide.count)}`;
+  const limit = `more than the limit of ${number(wide.maxColumns)} (param maxColumns)`;
+  if (wide.isFirst) {
+    const what = wide.header ? `the header has ${count} columns` : `the first line has ${count} fields`;
+    return new NodeError(`${quoteName(name)}: ${what}, ${limit}. Check the delimiter, or raise maxColumns to read a table this wide.`, {
+      field: 'maxColumns',
+    });
+  }
+  return new NodeError(
+    `${quoteName(name)} line ${wide.line} has ${count} fields, ${limit}, while the table has ${number(wide.columnCount)} columns; ` +
+      'the file looks damaged. A row this long stops the read even with onBadRow \'skip\' (raise maxColumns to have it counted as a bad row).',
+    { field: 'maxColumns' },
+  );
 }
 
 function fileError(name: string, code: string | undefined, error: unknown): NodeError {
@@ -420,13 +493,6 @@ function badRowsError(name: string, total: number, badRows: readonly CsvBadRow[]
 
 function quoteName(name: string): string {
   return `'${name}'`;
-}
-
-function makeTable(names: readonly string[], columns: readonly Data[], length: number): Table {
-  const fields = names.map((name, k) => new Field(name, columns[k]!.type, true));
-  const schema = new Schema(fields);
-  const struct = makeData({ type: new Struct(fields), length, nullCount: 0, children: [...columns] });
-  return new Table(schema, new RecordBatch(schema, struct));
 }
 
 function yieldToEventLoop(): Promise<void> {

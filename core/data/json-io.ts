@@ -14,13 +14,19 @@ import type { Table } from 'apache-arrow';
 import { NodeError } from '../sdk/errors.js';
 import { kindName } from './column-builder.js';
 import { openInput, memoryInput, Window } from './csv-source.js';
-import { JsonKindMismatch, JsonSyntaxError, RecordParser, describeValueStart, isJsonSpace } from './json-scan.js';
+import { DEFAULT_MAX_COLUMNS } from './csv.js';
+import { JsonKindMismatch, JsonSyntaxError, JsonTooManyColumns, RecordParser, describeValueStart, isJsonSpace } from './json-scan.js';
 import { checkTextStart, checkUtf8, fileError, lineAndColumn, makeTable, quoteName, yieldToEventLoop } from './source-file.js';
 
 export type JsonSource = { path: string; name?: string } | { bytes: Uint8Array; name: string };
 
 export interface JsonReadOptions {
   signal?: AbortSignal;
+  /**
+   * Most columns (distinct keys over all records) the file may have, default
+   * DEFAULT_MAX_COLUMNS as for CSV; one more key is a NodeError (field `maxColumns`).
+   */
+  maxColumns?: number;
   /** Fraction done, 0..1, reported a few times per file. */
   onProgress?: (fraction: number) => void;
 }
@@ -52,7 +58,7 @@ export async function readJsonLines(source: JsonSource, options: JsonReadOptions
     options.signal?.throwIfAborted();
     const window = await Window.at(input, 0);
     let pos = checkTextStart(window.bytes, name);
-    const parser = new RecordParser();
+    const parser = new RecordParser(maxColumnsOf(options));
     let line = 1;
     let nextReport = REPORT_BYTES;
     for (;;) {
@@ -104,6 +110,7 @@ function parseLine(parser: RecordParser, bytes: Uint8Array, lineStart: number, s
       throw new NodeError(`${where(error.position)}: ${error.reason}${spans}`, { field: 'path', cause: error });
     }
     if (error instanceof JsonKindMismatch) throw kindError(error, name, `line ${line}`, `line ${error.column.firstAt}`, 'lines');
+    if (error instanceof JsonTooManyColumns) throw tooManyColumnsError(error, name, `line ${line}`);
     throw error;
   }
 }
@@ -125,7 +132,7 @@ export async function readJson(source: JsonSource, options: JsonReadOptions = {}
     const { line, column } = lineAndColumn(bytes, position);
     return `${quoteName(name)} line ${line}, column ${column}`;
   };
-  const parser = new RecordParser();
+  const parser = new RecordParser(maxColumnsOf(options));
   const end = bytes.length;
   let pos = checkTextStart(bytes, name);
   checkUtf8(bytes, pos, end, name, 1);
@@ -169,10 +176,29 @@ export async function readJson(source: JsonSource, options: JsonReadOptions = {}
       const here = `record ${parser.rows + 1} (line ${lineAndColumn(bytes, error.position).line})`;
       throw kindError(error, name, here, `record ${error.column.firstAt}`, 'records');
     }
+    if (error instanceof JsonTooManyColumns) throw tooManyColumnsError(error, name, `record ${parser.rows + 1} (line ${lineAndColumn(bytes, error.position).line})`);
     throw error;
   }
   options.onProgress?.(1);
   return finish(parser, name);
+}
+
+function maxColumnsOf(options: JsonReadOptions): number {
+  const maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  if (!Number.isSafeInteger(maxColumns) || maxColumns < 1) {
+    throw new NodeError(`maxColumns must be a whole number of at least 1, not ${maxColumns}`, { field: 'maxColumns' });
+  }
+  return maxColumns;
+}
+
+function tooManyColumnsError(error: JsonTooManyColumns, name: string, here: string): NodeError {
+  const number = (n: number) => n.toLocaleString('en-US');
+  const key = error.key.length > 40 ? `${error.key.slice(0, 40)}…` : error.key;
+  return new NodeError(
+    `${quoteName(name)} ${here}: key '${key}' would be column ${number(error.limit + 1)}, more than the limit of ${number(error.limit)} (param maxColumns). ` +
+      'Every distinct key is a column; raise maxColumns to read records with this many keys.',
+    { field: 'maxColumns' },
+  );
 }
 
 function kindError(error: JsonKindMismatch, name: string, here: string, first: string, unit: string): NodeError {

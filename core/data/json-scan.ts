@@ -33,6 +33,17 @@ export class JsonKindMismatch extends Error {
   }
 }
 
+/** A key that would make one column more than the reader's limit. */
+export class JsonTooManyColumns extends Error {
+  constructor(
+    readonly position: number,
+    readonly key: string,
+    readonly limit: number,
+  ) {
+    super(`key '${key}' is column ${limit + 1}, over the limit of ${limit}`);
+  }
+}
+
 const QUOTE = 34;
 const BACKSLASH = 92;
 const COMMA = 44;
@@ -98,6 +109,9 @@ export class RecordParser {
   private end = 0;
   private scratch = new Uint8Array(256);
 
+  /** `maxColumns`: distinct keys allowed over all records; one more is a JsonTooManyColumns. */
+  constructor(private readonly maxColumns = Number.MAX_SAFE_INTEGER) {}
+
   /**
    * Parses the object at bytes[start] (which must be `{`) as record number `this.rows`;
    * `at` is the line or record number that kind errors name. Returns the position after
@@ -160,6 +174,8 @@ export class RecordParser {
     }
     let column = this.byName.get(name);
     if (!column) {
+      // Refused before the column exists: a record of millions of keys must not build millions of columns.
+      if (this.columns.length >= this.maxColumns) throw new JsonTooManyColumns(s - 1, name, this.maxColumns);
       column = new ColumnBuilder(name);
       this.byName.set(name, column);
       this.columns.push(column);

@@ -11,11 +11,13 @@
 import { Buffer } from 'node:buffer';
 import { openAsBlob } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { tableFromIPC, tableToIPC, type Data, type Table } from 'apache-arrow';
+import { tableToIPC, type Data, type Table } from 'apache-arrow';
 import type * as ParquetWasmModule from 'parquet-wasm';
 import type { ParquetFile } from 'parquet-wasm';
 import { NodeError } from '../sdk/errors.js';
 import { NormalizedColumn } from './arrow-normalize.js';
+import { tableFromIpcBytes } from './arrow-wide.js';
+import { DEFAULT_MAX_COLUMNS } from './csv.js';
 import { fileError, makeTable, quoteName, yieldToEventLoop } from './source-file.js';
 
 type ParquetWasm = typeof ParquetWasmModule;
@@ -30,6 +32,11 @@ function parquetWasm(): Promise<ParquetWasm> {
 
 export interface ParquetReadOptions {
   signal?: AbortSignal;
+  /**
+   * Most columns the file may have, default DEFAULT_MAX_COLUMNS as for CSV; a wider
+   * schema is a NodeError (field `maxColumns`), found from the footer before any row is read.
+   */
+  maxColumns?: number;
   /** Fraction done, 0..1, after each row group. */
   onProgress?: (fraction: number) => void;
 }
@@ -75,6 +82,10 @@ function parquetError(name: string, error: unknown): NodeError {
 export async function readParquetFile(source: { path: string; name?: string }, options: ParquetReadOptions = {}): Promise<ParquetReadResult> {
   const name = source.name ?? source.path;
   const { signal, onProgress } = options;
+  const maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  if (!Number.isSafeInteger(maxColumns) || maxColumns < 1) {
+    throw new NodeError(`maxColumns must be a whole number of at least 1, not ${maxColumns}`, { field: 'maxColumns' });
+  }
   await checkMagic(source.path, name);
   signal?.throwIfAborted();
   const parquet = await parquetWasm();
@@ -87,21 +98,29 @@ export async function readParquetFile(source: { path: string; name?: string }, o
   try {
     let groups: number;
     let total: number;
-    let columns: NormalizedColumn[];
+    let fields: Table['schema']['fields'];
     try {
       const metadata = file.metadata();
       groups = metadata.numRowGroups();
       total = metadata.fileMetadata().numRows();
-      columns = tableFromIPC(file.schema().intoIPCStream()).schema.fields.map((field) => new NormalizedColumn(field));
+      fields = tableFromIpcBytes(file.schema().intoIPCStream()).schema.fields;
     } catch (error) {
       throw parquetError(name, error);
     }
+    if (fields.length > maxColumns) {
+      const number = (n: number) => n.toLocaleString('en-US');
+      throw new NodeError(
+        `${quoteName(name)} has ${number(fields.length)} columns, more than the limit of ${number(maxColumns)} (param maxColumns); raise maxColumns to read a table this wide`,
+        { field: 'maxColumns' },
+      );
+    }
+    const columns = fields.map((field) => new NormalizedColumn(field));
     let rows = 0;
     for (let group = 0; group < groups; group++) {
       signal?.throwIfAborted();
       let part: Table;
       try {
-        part = tableFromIPC((await file.read({ rowGroups: [group], batchSize: BATCH_ROWS })).intoIPCStream());
+        part = tableFromIpcBytes((await file.read({ rowGroups: [group], batchSize: BATCH_ROWS })).intoIPCStream());
       } catch (error) {
         throw parquetError(name, error);
       }

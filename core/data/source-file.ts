@@ -4,8 +4,9 @@
  * a one-batch table, and giving the event loop a turn in long loops.
  */
 import { isUtf8 } from 'node:buffer';
-import { Field, RecordBatch, Schema, Struct, Table, makeData, type Data } from 'apache-arrow';
+import { Field, type Data, type Table } from 'apache-arrow';
 import { NodeError } from '../sdk/errors.js';
+import { oneBatchTable, wideSchema } from './arrow-wide.js';
 
 export function quoteName(name: string): string {
   return `'${name}'`;
@@ -69,12 +70,13 @@ export function lineAndColumn(bytes: Uint8Array, position: number, from = 0, fir
   return { line, column };
 }
 
-/** A table of one record batch from finished columns (equal columns give equal bytes). */
+/** A table of one record batch from finished columns (equal columns give equal bytes), built in linear time. */
 export function makeTable(names: readonly string[], columns: readonly Data[], length: number): Table {
-  const fields = names.map((name, k) => new Field(name, columns[k]!.type, true));
-  const schema = new Schema(fields);
-  const struct = makeData({ type: new Struct(fields), length, nullCount: 0, children: [...columns] });
-  return new Table(schema, new RecordBatch(schema, struct));
+  return oneBatchTable(
+    wideSchema(names.map((name, k) => new Field(name, columns[k]!.type, true))),
+    columns,
+    length,
+  );
 }
 
 /** Lets progress events, cancel and other work through during a long parse. */

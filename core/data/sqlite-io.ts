@@ -21,7 +21,35 @@ export interface SqliteReadOptions {
   signal?: AbortSignal;
   /** Rows read so far (the total is unknown until the query ends). */
   onRows?: (rows: number) => void;
+  /** Most rows the query may return (default DEFAULT_MAX_ROWS); one more is a NodeError (field `maxRows`). */
+  maxRows?: number;
+  /** Seconds the query may run (default DEFAULT_TIMEOUT_SECONDS), checked between rows; then a NodeError (field `timeoutSeconds`). */
+  timeoutSeconds?: number;
+  /** MiB the columns being built may hold (default DEFAULT_MAX_MEGABYTES); more is a NodeError (field `maxMegabytes`). */
+  maxMegabytes?: number;
 }
+
+/*
+ * Budgets for a query. better-sqlite3 runs a statement on the calling thread and has no
+ * interrupt or memory cap, so the reader enforces them between rows:
+ *
+ * - Rows: an unbounded recursive CTE streams rows forever; 5,000,000 rows is more than
+ *   a desktop pipeline loads on purpose from one query (and, for a 20-number-column
+ *   result, already ~0.8 GB), so more is taken for a runaway query, to be fixed with a
+ *   LIMIT or by raising the param.
+ * - Memory: a row count alone does not bound memory (wide text rows), so the arrays
+ *   being built are measured too, every MEMORY_CHECK_ROWS rows: what the table will
+ *   hold, growth slack included (SQLite's own page cache is small and bounded by SQLite).
+ *   2 GiB leaves room for the copy the engine writes as the artifact.
+ * - Time: checked every TIME_CHECK_ROWS rows. A query that computes for a long time
+ *   before (or between) rows cannot be stopped by it: only cancel (which ends the
+ *   worker thread) reaches a statement in progress.
+ */
+export const DEFAULT_MAX_ROWS = 5_000_000;
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+export const DEFAULT_MAX_MEGABYTES = 2048;
+const TIME_CHECK_ROWS = 64;
+const MEMORY_CHECK_ROWS = 4096;
 
 export interface SqliteReadResult {
   readonly table: Table;
@@ -50,6 +78,9 @@ export async function readSqlite(source: { path: string; name?: string }, query:
   const name = source.name ?? source.path;
   const { signal, onRows } = options;
   if (query.trim() === '') throw new NodeError('param \'query\': a SELECT statement is required', { field: 'query' });
+  const maxRows = budget(options.maxRows, DEFAULT_MAX_ROWS, 'maxRows', true);
+  const timeoutSeconds = budget(options.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS, 'timeoutSeconds', false);
+  const maxMegabytes = budget(options.maxMegabytes, DEFAULT_MAX_MEGABYTES, 'maxMegabytes', true);
   signal?.throwIfAborted();
   try {
     // better-sqlite3 reports a missing file and a folder alike; tell them apart first.
@@ -79,10 +110,37 @@ export async function readSqlite(source: { path: string; name?: string }, query:
     const names = uniqueNames(statement.columns().map((column) => column.name));
     const columns = names.map((column) => new ColumnBuilder(column));
     let rows = 0;
+    const deadline = performance.now() + timeoutSeconds * 1000;
+    const maxBytes = maxMegabytes * 2 ** 20;
+    const number = (n: number) => n.toLocaleString('en-US');
     try {
       for (const row of statement.iterate() as IterableIterator<unknown[]>) {
+        if (rows === maxRows) {
+          throw new NodeError(
+            `${quoteName(name)}: the query returned more than ${number(maxRows)} rows (param maxRows); add a LIMIT to the query or raise maxRows`,
+            { field: 'maxRows' },
+          );
+        }
         rows++;
         for (let c = 0; c < columns.length; c++) appendValue(columns[c]!, row[c], rows, name);
+        if (rows % TIME_CHECK_ROWS === 0 && performance.now() > deadline) {
+          throw new NodeError(
+            `${quoteName(name)}: the query ran longer than ${number(timeoutSeconds)} seconds (param timeoutSeconds) and was stopped after ${number(rows)} rows; ` +
+              'narrow it with WHERE or LIMIT, or raise timeoutSeconds',
+            { field: 'timeoutSeconds' },
+          );
+        }
+        if (rows % MEMORY_CHECK_ROWS === 0) {
+          let bytes = 0;
+          for (const column of columns) bytes += column.allocatedBytes;
+          if (bytes > maxBytes) {
+            throw new NodeError(
+              `${quoteName(name)}: the query's result took more than ${number(maxMegabytes)} MiB after ${number(rows)} rows (param maxMegabytes); ` +
+                'select fewer columns or rows, or raise maxMegabytes',
+              { field: 'maxMegabytes' },
+            );
+          }
+        }
         if (rows % REPORT_ROWS === 0) {
           onRows?.(rows);
           await yieldToEventLoop();
@@ -104,6 +162,15 @@ export async function readSqlite(source: { path: string; name?: string }, query:
   } finally {
     db.close();
   }
+}
+
+/** A budget option: its default when unset, else a positive number (whole when `integer`). */
+function budget(value: number | undefined, fallback: number, field: string, integer: boolean): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
+    throw new NodeError(`${field} must be a ${integer ? 'whole ' : ''}number above 0, not ${value}`, { field });
+  }
+  return value;
 }
 
 /** The kind of an SQLite value as better-sqlite3 returns it with safe integers on. */

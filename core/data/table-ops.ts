@@ -13,18 +13,16 @@ import {
   Field,
   Float64,
   Precision,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
   Utf8,
   makeData,
   makeVector,
   vectorFromArray,
   type Data,
+  type Table,
   type Vector,
 } from 'apache-arrow';
 import { NodeError } from '../sdk/errors.js';
+import { oneBatchTable, wideSchema } from './arrow-wide.js';
 
 export type ColumnKind = 'int' | 'float' | 'bool' | 'string' | 'other';
 
@@ -184,9 +182,7 @@ export function singleData(vector: Vector): Data {
 }
 
 function assemble(fields: readonly Field[], columns: readonly Data[], length: number, metadata: Map<string, string>): Table {
-  const schema = new Schema([...fields], metadata);
-  const struct = makeData({ type: new Struct([...fields]), length, nullCount: 0, children: [...columns] });
-  return new Table(schema, new RecordBatch(schema, struct));
+  return oneBatchTable(wideSchema(fields, metadata), columns, length);
 }
 
 /**

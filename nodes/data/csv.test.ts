@@ -32,7 +32,8 @@ describe('data.csv node', () => {
     expect(csvNode.module).toMatch(/csv\.(ts|js)$/);
     expect(Object.keys(csvNode.inputs)).toEqual([]);
     expect(csvNode.outputs.table.type).toBe('table');
-    expect(csvNode.params.parse({ path: 'a.csv' })).toEqual({ path: 'a.csv', delimiter: 'auto', header: true, onBadRow: 'fail' });
+    expect(csvNode.params.parse({ path: 'a.csv' })).toEqual({ path: 'a.csv', delimiter: 'auto', header: true, onBadRow: 'fail', maxColumns: 10_000 });
+    expect(csvNode.params.safeParse({ path: 'a.csv', maxColumns: 0 }).success).toBe(false);
     for (const field of Object.values(csvNode.params.shape)) expect(field.description).toBeTruthy();
     expect(csvNode.sourceFiles?.(csvNode.params.parse({ path: 'data/x.csv' }))).toEqual([{ param: 'path', path: 'data/x.csv' }]);
     expect(csvNode.params.safeParse({ path: 'a.csv', delimiter: '::' }).success).toBe(false);
@@ -105,6 +106,32 @@ describe('data.csv node', () => {
     expect(warnings).toEqual(["skipped 2 bad rows in 'ages.csv': line 5: expected 2 fields, found 1; line 42, column 'age': 'abc' is not a number"]);
     expect(ctx.metrics).toContainEqual({ name: 'rows', value: 58, step: undefined });
     expect(ctx.metrics).toContainEqual({ name: 'skipped_rows', value: 2, step: undefined });
+  });
+
+  it('warns that a header-only file gives an empty table, naming the file', async () => {
+    const ctx = workspace({ 'data/header-only.csv': 'id,name,score\n' });
+    const output = await run(ctx, { path: 'data/header-only.csv' });
+    expect(output.table.table.numRows).toBe(0);
+    expect(output.table.table.numCols).toBe(3);
+    expect(ctx.logs.filter((log) => log.level === 'warn')).toEqual([{ level: 'warn', message: "'data/header-only.csv' has no data rows, only a header: the table is empty" }]);
+  });
+
+  it('warns when skipping bad rows leaves no rows', async () => {
+    const ctx = workspace({ 'bad.csv': 'a,b\n1\n2\n' });
+    await run(ctx, { path: 'bad.csv', onBadRow: 'skip' });
+    expect(ctx.logs.filter((log) => log.level === 'warn').map((log) => log.message)).toContain("'bad.csv' has no data rows left after skipping bad rows: the table is empty");
+  });
+
+  it('refuses a header wider than maxColumns, and reads it once the param is raised', async () => {
+    const header = Array.from({ length: 12 }, (_, k) => `c${k}`).join(',');
+    const ctx = workspace({ 'wide.csv': `${header}\n${header.replaceAll('c', '')}\n` });
+    const error = await expectNodeError(run(ctx, { path: 'wide.csv', maxColumns: 10 }));
+    expect(error.message).toBe(
+      "'wide.csv': the header has 12 columns, more than the limit of 10 (param maxColumns). Check the delimiter, or raise maxColumns to read a table this wide.",
+    );
+    expect(error.field).toBe('maxColumns');
+    const output = await run(ctx, { path: 'wide.csv', maxColumns: 12 });
+    expect(json(output)).toEqual([Object.fromEntries(Array.from({ length: 12 }, (_, k) => [`c${k}`, k]))]);
   });
 
   it('names a missing file and a folder', async () => {

@@ -26,6 +26,14 @@ export default defineNode({
       .enum(['fail', 'skip'])
       .default('fail')
       .describe("What to do with a malformed row (wrong number of fields, text in a number column): 'fail' stops, 'skip' drops it with a warning"),
+    // Optional in the params type too: hand-built params (tests, other nodes) may leave it out; the reader's default is the same.
+    maxColumns: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .optional()
+      .describe('Most columns the file may have (default 10,000). A wider header stops the run with an error before it takes memory; raise this for genuinely wide data'),
   }),
   sourceFiles: (params) => [{ param: 'path', path: params.path }],
   async run({ params }, ctx) {
@@ -36,6 +44,7 @@ export default defineNode({
         delimiter: params.delimiter,
         header: params.header,
         onBadRow: params.onBadRow,
+        maxColumns: params.maxColumns,
         signal: ctx.signal,
         onProgress: (fraction) => ctx.progress(fraction),
       },
@@ -44,6 +53,9 @@ export default defineNode({
       const shown = result.badRows.slice(0, LINES_IN_WARNING).map(formatBadRow);
       const more = result.skipped > shown.length ? `; … and ${result.skipped - shown.length} more` : '';
       ctx.log(`skipped ${result.skipped} bad row${result.skipped === 1 ? '' : 's'} in '${params.path}': ${shown.join('; ')}${more}`, 'warn');
+    }
+    if (result.rowsRead === 0) {
+      ctx.log(`'${params.path}' has no data rows${result.skipped > 0 ? ' left after skipping bad rows' : ', only a header'}: the table is empty`, 'warn');
     }
     ctx.log(`read ${result.rowsRead} rows × ${result.table.numCols} columns from '${params.path}' (delimiter ${JSON.stringify(result.delimiter)})`);
     ctx.metric('rows', result.rowsRead);

@@ -26,11 +26,22 @@ export function jsonReaderNode(spec: JsonReaderNode) {
     outputs: { table: port('table', { description: spec.rows }) },
     params: z.object({
       path: z.string().min(1, 'a file path is required').describe(spec.pathHelp),
+      // Optional in the params type too: hand-built params (tests, other nodes) may leave it out; the reader's default is the same.
+      maxColumns: z
+        .number()
+        .int()
+        .min(1)
+        .default(10_000)
+        .optional()
+        .describe('Most columns (distinct keys over all records) the file may have (default 10,000); one more stops the run with an error. Raise this for genuinely wide data'),
     }),
     sourceFiles: (params) => [{ param: 'path', path: params.path }],
     async run({ params }, ctx) {
       const path = ctx.workspace.resolve(params.path, 'path');
-      const result = await spec.read({ path, name: params.path }, { signal: ctx.signal, onProgress: (fraction) => ctx.progress(fraction) });
+      const result = await spec.read(
+        { path, name: params.path },
+        { signal: ctx.signal, onProgress: (fraction) => ctx.progress(fraction), maxColumns: params.maxColumns },
+      );
       if (result.nestedColumns.length > 0) {
         ctx.log(`objects and arrays are kept as JSON text in column${result.nestedColumns.length === 1 ? '' : 's'} ${result.nestedColumns.map((name) => `'${name}'`).join(', ')}`);
       }

@@ -71,4 +71,17 @@ describe('data.json node', () => {
     expect((await expectNodeError(run(ctx, { path: 'nope.json' }))).message).toContain("file 'nope.json' not found");
     expect((await expectNodeError(run(ctx, { path: join(VEGA, 'cars.json') }))).message).toContain('outside the workspace');
   });
+
+  it('refuses more distinct keys than maxColumns, naming the record and key, and reads them once raised', async () => {
+    const record = (from: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`k${from + k}`, k])));
+    const ctx = workspace([], { 'keys.json': `[\n${record(0)},\n${record(2)},\n${record(4)}\n]` });
+    const error = await expectNodeError(run(ctx, { path: 'keys.json', maxColumns: 6 }));
+    expect(error.message).toBe(
+      "'keys.json' record 3 (line 4): key 'k6' would be column 7, more than the limit of 6 (param maxColumns). Every distinct key is a column; raise maxColumns to read records with this many keys.",
+    );
+    expect(error.field).toBe('maxColumns');
+    const output = await run(ctx, { path: 'keys.json', maxColumns: 8 });
+    expect(output.table.table.numCols).toBe(8);
+    expect(output.table.table.numRows).toBe(3);
+  });
 });

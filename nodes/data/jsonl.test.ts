@@ -73,6 +73,24 @@ describe('data.jsonl node', () => {
     expect(outside.message).toContain('outside the workspace');
   });
 
+  it('refuses more distinct keys than maxColumns, naming the line and key, and reads them once raised', async () => {
+    const record = (from: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 6 }, (_, k) => [`k${from + k}`, k])));
+    const ctx = workspace({ 'keys.jsonl': `${record(0)}\n${record(3)}\n` });
+    const error = await expectNodeError(run(ctx, { path: 'keys.jsonl', maxColumns: 8 }));
+    expect(error.message).toBe(
+      "'keys.jsonl' line 2: key 'k8' would be column 9, more than the limit of 8 (param maxColumns). Every distinct key is a column; raise maxColumns to read records with this many keys.",
+    );
+    expect(error.field).toBe('maxColumns');
+    expect((await run(ctx, { path: 'keys.jsonl', maxColumns: 9 })).table.table.numCols).toBe(9);
+    expect(jsonlNode.params.parse({ path: 'a.jsonl' })).toEqual({ path: 'a.jsonl', maxColumns: 10_000 });
+  });
+
+  it('refuses a line of 300,000 keys under the default limit, before building their columns', async () => {
+    const keys = Array.from({ length: 300_000 }, (_, k) => `"${k}":1`).join(',');
+    const ctx = workspace({ 'huge.jsonl': `{${keys}}\n` });
+    expect((await expectNodeError(run(ctx, { path: 'huge.jsonl' }))).message).toContain("'huge.jsonl' line 1: key '10000' would be column 10,001, more than the limit of 10,000");
+  });
+
   it('stops when cancelled', async () => {
     const ctx = workspace({ 'f.jsonl': asLines(flights) });
     ctx.abort.abort(new Error('cancelled'));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Data, Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { exportTable, readCsv } from '../../core/sdk/index.js';
 import { createTestContext, expectNodeError, type TestContext } from '../../core/sdk/testing.js';
 import parquetNode from './parquet.js';
 
@@ -54,6 +55,31 @@ describe('data.parquet node', () => {
     expect(ctx.metrics).toContainEqual({ name: 'rows', value: 3_000_000, step: undefined });
     expect(ctx.progressReports.length).toBeGreaterThan(5);
     expect(ctx.progressReports.at(-1)).toBe(1);
+  });
+
+  it('warns that a file without rows gives an empty table, naming the file', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tensorloom-node-parquet-'));
+    const header = await readCsv({ bytes: new TextEncoder().encode('id,name\n'), name: 'header.csv' });
+    await exportTable({ table: header.table, recipe: [] }, join(root, 'empty-rows.parquet'), 'parquet');
+    const ctx = createTestContext({ root });
+    const output = await run(ctx, { path: 'empty-rows.parquet' });
+    expect(output.table.table.numRows).toBe(0);
+    expect(output.table.table.schema.fields.map((field) => field.name)).toEqual(['id', 'name']);
+    expect(ctx.logs.filter((log) => log.level === 'warn')).toEqual([{ level: 'warn', message: "'empty-rows.parquet' has no rows: the table is empty" }]);
+  });
+
+  it('refuses a file with more columns than maxColumns before reading rows, and reads it once raised', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tensorloom-node-parquet-'));
+    const header = Array.from({ length: 30 }, (_, k) => `c${k}`).join(',');
+    const wide = await readCsv({ bytes: new TextEncoder().encode(`${header}\n${header.replaceAll('c', '')}\n`), name: 'wide.csv' });
+    await exportTable({ table: wide.table, recipe: [] }, join(root, 'wide.parquet'), 'parquet');
+    const ctx = createTestContext({ root });
+    const error = await expectNodeError(run(ctx, { path: 'wide.parquet', maxColumns: 29 }));
+    expect(error.message).toBe("'wide.parquet' has 30 columns, more than the limit of 29 (param maxColumns); raise maxColumns to read a table this wide");
+    expect(error.field).toBe('maxColumns');
+    const output = await run(ctx, { path: 'wide.parquet', maxColumns: 30 });
+    expect(output.table.table.get(0)!.toJSON()).toMatchObject({ c0: 0, c29: 29 });
+    expect(parquetNode.params.parse({ path: 'a.parquet' })).toEqual({ path: 'a.parquet', maxColumns: 10_000 });
   });
 
   it('stops between row groups when cancelled', async () => {

@@ -74,7 +74,7 @@ describe('data.sqlite node', () => {
     expect(types(await run(ctx, { path: 'penguins.db', query: 'SELECT id, big FROM odd' }))).toEqual(['id:Int32', 'big:Float64']);
     const empty = await run(ctx, { path: 'penguins.db', query: "SELECT species FROM penguins WHERE island = 'Atlantis'" });
     expect(empty.table.table.numRows).toBe(0);
-    expect(ctx.logs).toContainEqual({ level: 'warn', message: 'the query returned no rows' });
+    expect(ctx.logs).toContainEqual({ level: 'warn', message: "the query on 'penguins.db' returned no rows: the table is empty" });
   });
 
   it('refuses statements that write or return nothing, naming the query field, and leaves the file alone', async () => {
@@ -115,6 +115,53 @@ describe('data.sqlite node', () => {
     const outside = await expectNodeError(run(context(), { path: '../other.db', query: 'SELECT 1' }));
     expect(outside.field).toBe('path');
     expect(outside.message).toContain('outside the workspace');
+  });
+
+  const unbounded = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c';
+
+  it('has budgets for rows, time and memory, with defaults', () => {
+    expect(sqliteNode.params.parse({ path: 'a.db', query: 'SELECT 1' })).toEqual({
+      path: 'a.db',
+      query: 'SELECT 1',
+      maxRows: 5_000_000,
+      timeoutSeconds: 300,
+      maxMegabytes: 2048,
+    });
+    for (const bad of [{ maxRows: 0 }, { maxRows: 1.5 }, { timeoutSeconds: 0 }, { maxMegabytes: -1 }]) {
+      expect(sqliteNode.params.safeParse({ path: 'a.db', query: 'SELECT 1', ...bad }).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('stops an unbounded recursive CTE at maxRows, naming the param', async () => {
+    // The default (5,000,000) works the same way; a smaller limit keeps the test light on a shared machine.
+    const error = await expectNodeError(run(context(), { path: 'penguins.db', query: unbounded, maxRows: 200_000 }));
+    expect(error.message).toBe("'penguins.db': the query returned more than 200,000 rows (param maxRows); add a LIMIT to the query or raise maxRows");
+    expect(error.field).toBe('maxRows');
+  });
+
+  it('returns exactly maxRows rows, and refuses one more', async () => {
+    const output = await run(context(), { path: 'penguins.db', query: 'SELECT * FROM penguins', maxRows: 344 });
+    expect(output.table.table.numRows).toBe(344);
+    const error = await expectNodeError(run(context(), { path: 'penguins.db', query: 'SELECT * FROM penguins', maxRows: 343 }));
+    expect(error.message).toBe("'penguins.db': the query returned more than 343 rows (param maxRows); add a LIMIT to the query or raise maxRows");
+  });
+
+  it('stops a query that runs past timeoutSeconds, naming the param', async () => {
+    const error = await expectNodeError(run(context(), { path: 'penguins.db', query: unbounded, maxRows: Number.MAX_SAFE_INTEGER, timeoutSeconds: 0.2 }));
+    expect(error.message).toMatch(
+      /^'penguins\.db': the query ran longer than 0\.2 seconds \(param timeoutSeconds\) and was stopped after [\d,]+ rows; narrow it with WHERE or LIMIT, or raise timeoutSeconds$/,
+    );
+    expect(error.field).toBe('timeoutSeconds');
+  });
+
+  it('stops a result that outgrows maxMegabytes, naming the param', async () => {
+    // 1,000-character rows: about 1 MiB per thousand rows.
+    const query = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, replace(hex(zeroblob(500)), '00', 'ab') AS text FROM c";
+    const error = await expectNodeError(run(context(), { path: 'penguins.db', query, maxRows: Number.MAX_SAFE_INTEGER, maxMegabytes: 8 }));
+    expect(error.message).toMatch(
+      /^'penguins\.db': the query's result took more than 8 MiB after [\d,]+ rows \(param maxMegabytes\); select fewer columns or rows, or raise maxMegabytes$/,
+    );
+    expect(error.field).toBe('maxMegabytes');
   });
 
   it('stops when cancelled', async () => {
