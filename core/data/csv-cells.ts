@@ -148,6 +148,10 @@ function parseNumber(bytes: Uint8Array, start: number, end: number, values: Floa
   }
   if (i === end) {
     if (digits === 0) return CELL_OTHER;
+    if (negative && significant === 0) {
+      values[at] = -0; // a float cell: an integer column would lose the sign Number('-0') keeps
+      return CELL_FLOAT;
+    }
     values[at] = significant <= MAX_EXACT_DIGITS ? (negative ? -mantissa : mantissa) : Number(latin1(bytes, start, end));
     return CELL_INT;
   }

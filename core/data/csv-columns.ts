@@ -151,7 +151,8 @@ export class ColumnReader {
       let digits = i - integerStart;
       let kind: number;
       let value = 0;
-      if (i === e && digits > 0 && digits <= MAX_EXACT_DIGITS) {
+      // '-0' is a float cell: an integer column would lose its sign (Number('-0') is -0).
+      if (i === e && digits > 0 && digits <= MAX_EXACT_DIGITS && !(negative && mantissa === 0)) {
         kind = CELL_INT;
         value = negative ? -mantissa : mantissa;
       } else {

@@ -86,6 +86,15 @@ describe('readCsv: types', () => {
     expect(rows(table).map((r) => r.x)).toEqual(samples.map(Number));
   });
 
+  it("keeps the sign of '-0' (a float cell, so a column of integers does not drop it)", async () => {
+    for (const text of ['x\n-0\n', 'x\n-0\n1\n', 'x\n"-0"\n', 'x\n-000\n2\n']) {
+      const { table } = await csv(text);
+      expect(Object.is(rows(table)[0]!.x, -0), JSON.stringify(text)).toBe(true);
+    }
+    const { table } = await csv('x\n0\n1\n');
+    expect(Object.is(rows(table)[0]!.x, 0)).toBe(true);
+  });
+
   it('parses any decimal number exactly as Number() does (property)', async () => {
     const decimal = fc
       .tuple(
