@@ -9,7 +9,7 @@ import { canonicalJson } from '../graph/canonical.js';
 import { NodeError } from '../sdk/errors.js';
 import { labelValue, type FeaturePlan, type TargetInfo } from './features.js';
 import type { MlpSpec } from './mlp.js';
-import { applyRecipe, RecipeError } from './recipe/index.js';
+import { applyRecipe, RecipeError, stepKinds, type InputType, type StepKindRegistry } from './recipe/index.js';
 
 export const BUNDLE_FORMAT = 'tensorloom/model@1';
 export const BUNDLE_FILE = 'bundle.json';
@@ -21,7 +21,7 @@ export type Task = 'classification' | 'regression';
 /** A raw column a prediction request must (or may) carry. */
 export interface InputColumn {
   readonly name: string;
-  readonly type: 'number' | 'string' | 'boolean' | 'any';
+  readonly type: InputType;
 }
 
 /**
@@ -46,6 +46,21 @@ export interface ModelBundle {
   readonly network: MlpSpec;
   readonly training: Readonly<Record<string, unknown>>;
   readonly lineage: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Every step of the bundle's recipe can be replayed in this thread: its kind is installed
+ * (built in or from a node pack), its version known, its fitted values readable. Loading
+ * checks it, so a model server refuses to start rather than fail every request. Parsing
+ * here also fills the per-step cache that replay uses.
+ */
+export function checkModelRecipe(bundle: ModelBundle, steps: StepKindRegistry = stepKinds): void {
+  for (const step of bundle.recipe) {
+    if (!steps.has(step.kind)) {
+      throw new RecipeError(`the model's recipe uses step kind '${step.kind}' (node '${step.nodeId}'), which no installed node pack provides; install the pack that made this model`, step);
+    }
+    steps.resolve(step);
+  }
 }
 
 function sameRecipe(a: readonly RecipeStep[], b: readonly RecipeStep[]): boolean {

@@ -4,10 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Table } from 'apache-arrow';
 import { NodeError } from '../sdk/errors.js';
-import { BUNDLE_FILE, BUNDLE_FORMAT, MODEL_FILE, WEIGHTS_FILE, type ModelBundle, type Predictions } from './bundle-format.js';
+import { BUNDLE_FILE, BUNDLE_FORMAT, checkModelRecipe, MODEL_FILE, WEIGHTS_FILE, type ModelBundle, type Predictions } from './bundle-format.js';
 import { backendForWork, loadBackend, type BackendName } from './backend.js';
 import { encodeFeatures } from './features.js';
 import { createInference, stepFlops, toLayersModel, weightShapes } from './mlp.js';
+import { isRecipeError } from './recipe/index.js';
 
 // The format half (types, recipe matching) lives apart so reading it never loads TF.js.
 export * from './bundle-format.js';
@@ -57,9 +58,18 @@ function readJson(path: string, what: string): unknown {
 
 /** Loads a bundle folder through TF.js's LayersModel loader (so the saved format is proven). */
 export async function loadBundle(dir: string): Promise<LoadedModel> {
-  await loadBackend();
   const bundle = readJson(join(dir, BUNDLE_FILE), BUNDLE_FILE) as ModelBundle;
   if (bundle?.format !== BUNDLE_FORMAT) throw new NodeError(`${join(dir, BUNDLE_FILE)} is not a Tensorloom model bundle (format '${String(bundle?.format)}', expected '${BUNDLE_FORMAT}')`);
+  if (!Array.isArray(bundle.recipe)) throw new NodeError(`${join(dir, BUNDLE_FILE)} has no recipe list; re-train the model`);
+  try {
+    checkModelRecipe(bundle);
+  } catch (error) {
+    // A user error (install the pack), named on the model input; the server's start fails with it.
+    if (isRecipeError(error)) throw new NodeError(error.message, { field: 'model' });
+    throw error;
+  }
+  // After the checks: a model that cannot be used does not pay for loading TF.js.
+  await loadBackend();
   const manifest = readJson(join(dir, MODEL_FILE), MODEL_FILE) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
   const weightData = new Uint8Array(readFileSync(join(dir, WEIGHTS_FILE)));
   const model = await tfl.loadLayersModel(

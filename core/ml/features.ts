@@ -1,7 +1,7 @@
 import type { Table, Vector } from 'apache-arrow';
 import { SPLIT_COLUMN, type RecipeStep } from '../data/table.js';
 import { columnAsFloat64, columnKind, columnNames, requireColumn, singleData } from '../data/table-ops.js';
-import { categoryCodes } from './recipe/index.js';
+import { categoryCodes, stepKinds, type StepKindRegistry } from './recipe/index.js';
 import { NodeError } from '../sdk/errors.js';
 
 /**
@@ -199,35 +199,29 @@ export interface TargetInfo {
   readonly valueType: 'string' | 'number' | 'boolean';
 }
 
-interface FittedColumn {
-  readonly name: string;
-  readonly center?: number;
-  readonly scale?: number;
-  readonly categories?: readonly string[];
-}
-
-function fittedColumns(step: RecipeStep): readonly FittedColumn[] {
-  const columns = step.fitted.columns;
-  return Array.isArray(columns) ? (columns as FittedColumn[]) : [];
-}
-
 /**
  * Finds the label `target` in a table produced by `recipe`: as is, scaled, or encoded by a
  * feature node (when that node was not told which column is the label). A label that is
  * nowhere is a NodeError listing the columns.
  */
-export function resolveTarget(table: Table, target: string, recipe: readonly RecipeStep[], log: (message: string, level?: 'info' | 'warn') => void): TargetInfo {
+export function resolveTarget(
+  table: Table,
+  target: string,
+  recipe: readonly RecipeStep[],
+  log: (message: string, level?: 'info' | 'warn') => void,
+  steps: StepKindRegistry = stepKinds,
+): TargetInfo {
   let source: TargetSource = { kind: 'column' };
   const scaled: { nodeId: string; center: number; scale: number }[] = [];
   for (const step of recipe) {
-    const fitted = fittedColumns(step).find((column) => column.name === target);
-    if (!fitted) continue;
-    if (step.kind === 'feature.encode' && fitted.categories) {
-      source = { kind: step.fitted.method === 'ordinal' ? 'ordinal' : 'onehot', nodeId: step.nodeId, categories: fitted.categories };
+    const { kind, fitted } = steps.resolve(step);
+    const effect = kind.target?.(fitted, target);
+    if (effect?.effect === 'encoded') {
+      source = { kind: effect.method, nodeId: step.nodeId, categories: effect.categories };
       log(`the target '${target}' was encoded by node '${step.nodeId}'; its labels are read back from that encoding (set that node's target param to leave the label alone)`, 'warn');
-    } else if (step.kind === 'feature.scale' && fitted.center !== undefined && fitted.scale !== undefined) {
-      scaled.push({ nodeId: step.nodeId, center: fitted.center, scale: fitted.scale });
-    } else if (step.kind === 'feature.impute') {
+    } else if (effect?.effect === 'scaled') {
+      scaled.push({ nodeId: step.nodeId, center: effect.center, scale: effect.scale });
+    } else if (effect?.effect === 'filled') {
       log(`the target '${target}' was imputed by node '${step.nodeId}': missing labels were filled in and are trained on (set that node's target param to avoid it)`, 'warn');
     }
   }

@@ -8,7 +8,7 @@ import { backendForWork, loadBackend } from './backend.js';
 import { saveBundle, BUNDLE_FORMAT, type InputColumn, type ModelBundle, type Task } from './bundle.js';
 import { encodeFeatures, planFeatures, resolveTarget, targetLabels, targetValues, type FeaturePlan, type TargetInfo } from './features.js';
 import { stepFlops, type HiddenActivation, type MlpSpec } from './mlp.js';
-import { parseExpression, referencedColumns } from './recipe/index.js';
+import { isRecipeError, stepKinds, type StepKindRegistry } from './recipe/index.js';
 import { trainMlp, TrainingDiverged, type EpochStats, type Matrix, type OptimizerName } from './train.js';
 
 export interface DenseOptions {
@@ -89,6 +89,7 @@ function chooseTask(requested: DenseOptions['task'], info: TargetInfo, labels: r
 export async function trainDense(input: DataTable, options: DenseOptions, hooks: TrainingHooks, dir: string): Promise<DenseResult> {
   const { table, recipe } = input;
   if (table.numRows === 0) throw new NodeError('the input table has no rows; check the upstream nodes (an empty file, or every row dropped by validation?)');
+  checkRecipe(recipe);
   const loaded = await loadBackend();
   for (const skipped of loaded.skipped) hooks.log(`backend ${skipped.name} skipped: ${skipped.reason}`);
 
@@ -247,7 +248,15 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
   return { bundle, summary, history: result.history };
 }
 
-
+/** Every step's kind is installed in this thread and its fitted values read: a user error before any training, not a crash after it. */
+function checkRecipe(recipe: readonly RecipeStep[]): void {
+  try {
+    for (const step of recipe) stepKinds.resolve(step);
+  } catch (error) {
+    if (isRecipeError(error)) throw new NodeError(error.message, { field: 'table' });
+    throw error;
+  }
+}
 
 function holdOut(rows: readonly number[], labels: readonly (string | null)[] | null, seed: number): { train: number[]; validation: number[] } {
   const next = seededRandom(seed ^ 0xa11ce);
@@ -281,36 +290,24 @@ function balancedWeights(rows: Int32Array, labels: readonly (string | null)[], c
  * The raw columns a prediction request must carry: the model's feature columns traced back
  * through the recipe (what each step reads to produce what it writes), with their types.
  */
-export function requiredInputs(recipe: readonly RecipeStep[], features: FeaturePlan, table: Table, target: string): InputColumn[] {
+export function requiredInputs(recipe: readonly RecipeStep[], features: FeaturePlan, table: Table, target: string, steps: StepKindRegistry = stepKinds): InputColumn[] {
   const types = new Map<string, InputColumn['type']>();
   for (const column of features.columns) types.set(column.name, column.kind === 'number' ? 'number' : column.kind === 'boolean' ? 'boolean' : 'string');
   const needed = new Set(types.keys());
   for (let k = recipe.length - 1; k >= 0; k--) {
-    const step = recipe[k]!;
-    const fitted = step.fitted as { columns?: { name: string; categories?: string[] }[]; keep?: string[]; name?: string; expression?: string; method?: string };
-    if (step.kind === 'feature.select' && fitted.keep) {
-      for (const name of fitted.keep) {
-        if (needed.has(name)) continue;
-        needed.add(name);
-        types.set(name, 'any');
+    const { kind, fitted } = steps.resolve(recipe[k]!);
+    for (const flow of kind.flows(fitted)) {
+      // An output nothing downstream uses needs no input, unless replay reads it anyway.
+      if (!flow.always && !flow.writes.some((name) => needed.has(name))) continue;
+      const neededAs = new Map<string, InputColumn['type']>();
+      for (const name of flow.writes) {
+        const type = types.get(name) ?? 'any';
+        if (needed.delete(name)) neededAs.set(name, type);
       }
-      continue;
-    }
-    if (step.kind === 'feature.expression' && fitted.name && fitted.expression !== undefined) {
-      if (!needed.has(fitted.name)) continue;
-      needed.delete(fitted.name);
-      for (const name of referencedColumns(parseExpression(fitted.expression)).keys()) {
+      for (const { name, type } of flow.reads) {
         needed.add(name);
-        types.set(name, 'number');
+        types.set(name, type === 'same' ? (neededAs.get(name) ?? 'any') : type);
       }
-      continue;
-    }
-    for (const column of fitted.columns ?? []) {
-      const produced = step.kind === 'feature.encode' && fitted.method !== 'ordinal' ? (column.categories ?? []).map((category) => `${column.name}=${category}`) : [column.name];
-      if (!produced.some((name) => needed.has(name))) continue;
-      for (const name of produced) needed.delete(name);
-      needed.add(column.name);
-      types.set(column.name, step.kind === 'feature.encode' ? 'any' : step.kind === 'feature.scale' ? 'number' : (types.get(column.name) ?? 'any'));
     }
   }
   needed.delete(target);

@@ -74,6 +74,8 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
   const { version, limits } = settings;
   const lineage = settings.lineage ?? {};
   const log = settings.log ?? (() => {});
+  // Checks every recipe step's kind before anything listens: a model needing a pack that is
+  // not installed stops the start (one line) instead of failing each request.
   const model = await loadBundle(settings.modelDir);
   const { bundle } = model;
   const backend = await backendForPrediction(bundle, 1);

@@ -136,4 +136,14 @@ export const encodeStep: StepKind<EncodeFitted> = {
     }
     return out;
   },
+  // Any type: categories are matched by their string form, so a request may send 8 or '8'.
+  flows: (fitted) =>
+    fitted.columns.map(({ name, categories }) => ({
+      reads: [{ name, type: 'any' }],
+      writes: fitted.method === 'ordinal' ? [name] : categories.map((category) => onehotName(name, category)),
+    })),
+  target(fitted, target) {
+    const column = fitted.columns.find(({ name }) => name === target);
+    return column && { effect: 'encoded', method: fitted.method, categories: column.categories };
+  },
 };

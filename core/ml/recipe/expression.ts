@@ -98,4 +98,5 @@ export const expressionStep: StepKind<ParsedExpression> = {
     else out.push(result);
     return out;
   },
+  flows: (fitted) => [{ reads: [...referencedColumns(fitted.tree).keys()].map((name) => ({ name, type: 'number' as const })), writes: [fitted.name] }],
 };

@@ -157,4 +157,7 @@ export const imputeStep: StepKind<ImputeFitted> = {
     }
     return out;
   },
+  // Filling keeps the column's kind: a request sends it as the model needs it.
+  flows: (fitted) => fitted.columns.map(({ name }) => ({ reads: [{ name, type: 'same' }], writes: [name] })),
+  target: (fitted, target) => (fitted.columns.some(({ name }) => name === target) ? { effect: 'filled' } : undefined),
 };

@@ -1,7 +1,10 @@
 /** The recipe runtime: fitting feature steps on train rows and replaying them anywhere. */
-export { applyRecipe, applyStep, RECIPE_STEP_KINDS } from './apply.js';
-export type { ApplyOptions } from './step.js';
-export { RecipeError, isRecipeError } from './errors.js';
+export { applyRecipe, applyStep } from './apply.js';
+export { StepKindRegistry, stepKinds, registerStepKind, BUILT_IN_STEP_KINDS, RECIPE_STEP_KINDS } from './registry.js';
+export type { RegisterOptions, ResolvedStep } from './registry.js';
+export { findInput, wrongTypeError } from './step.js';
+export type { ApplyOptions, StepKind, StepContext, ColumnFlow, InputType, TargetEffect } from './step.js';
+export { RecipeError, isRecipeError, missingColumnError, stepLabel } from './errors.js';
 export { hasSplit, trainRowMask, NO_SPLIT_WARNING } from './train-rows.js';
 export type { TrainRows } from './train-rows.js';
 export { fitScale, SCALE_METHODS } from './scale.js';
@@ -16,5 +19,17 @@ export { fitExpression, expressionParamProblem } from './expression.js';
 export type { ExpressionFitted } from './expression.js';
 export { parseExpression, evaluateExpression, referencedColumns, ExpressionError, EXPRESSION_LIMITS, FUNCTIONS as EXPRESSION_FUNCTIONS } from './expression-parser.js';
 export type { Expr } from './expression-parser.js';
-export { categoryCodes } from './columns.js';
-export type { CategoryCodes } from './columns.js';
+export {
+  categoryCodes,
+  float64Data,
+  indexOfColumn,
+  isAllMissing,
+  isNumericType,
+  isTextType,
+  newColumn,
+  numericValues,
+  stringForm,
+  typeName,
+  utf8FromCodes,
+} from './columns.js';
+export type { CategoryCodes, Column } from './columns.js';

@@ -113,4 +113,9 @@ export const scaleStep: StepKind<ScaleFitted> = {
     }
     return out;
   },
+  flows: (fitted) => fitted.columns.map(({ name }) => ({ reads: [{ name, type: 'number' }], writes: [name] })),
+  target(fitted, target) {
+    const column = fitted.columns.find(({ name }) => name === target);
+    return column && { effect: 'scaled', center: column.center, scale: column.scale };
+  },
 };

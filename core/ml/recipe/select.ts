@@ -50,4 +50,6 @@ export const selectStep: StepKind<SelectFitted> = {
     if (split >= 0 && !fitted.keep.includes(SPLIT_COLUMN)) out.push(columns[split]!);
     return out;
   },
+  // Replay requires every kept column, used downstream or not.
+  flows: (fitted) => [{ reads: fitted.keep.map((name) => ({ name, type: 'same' as const })), writes: fitted.keep, always: true }],
 };
