@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRegistry } from './catalog.js';
+import { gcCommand } from './commands/gc.js';
+import { migrateCommand } from './commands/migrate.js';
 import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, showCommand } from './commands/runs.js';
@@ -15,11 +17,13 @@ import { red, UsageError } from './output.js';
 const HELP = `tensorloom: build, run and track machine-learning pipelines
 
 Usage:
-  tensorloom run <pipeline.json> [--until NODE] [--set node.param=value]... [--json] [--workspace DIR]
+  tensorloom run <pipeline.json> [--until NODE] [--set node.param=value]... [--json] [--workspace DIR] [--disk-budget B]
   tensorloom validate <pipeline.json> [--json] [--workspace DIR]
+  tensorloom migrate <pipeline.json> [--check]
   tensorloom nodes [--json]
   tensorloom runs [--json] [--workspace DIR] [--limit N]
   tensorloom show <runId> [--json] [--workspace DIR]
+  tensorloom gc [--workspace DIR] [--dry-run] [--json]
   tensorloom ui [pipeline.json] [--workspace DIR] [--port N] [--no-open]
   tensorloom export <model> --tag IMAGE [--name N] [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--workspace DIR] [--json]
   tensorloom export-pipeline <pipeline.json> --tag IMAGE [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--json]
@@ -32,6 +36,10 @@ Options:
   --json               print one JSON document on stdout
   --workspace DIR      where runs, cache and artifacts live (default: the pipeline's folder; ui: this folder)
   --concurrency N      nodes run at once on independent branches (default 4)
+  --disk-budget B      run: most bytes of new artifacts the run may write: a size (500MB, 2GB), a share of the
+                       free space (50%, the default; always leaves 1 GiB free) or off; also TENSORLOOM_DISK_BUDGET
+  --dry-run            gc: say what would be removed, remove nothing
+  --check              migrate: write nothing; exit 1 when some node was saved by an older version of its type
   --port N             ui: the local port (default 4317, or a free one when it is taken; 0: any free one)
   --no-open            ui: print the link without opening a browser
   <model>              export: a model bundle folder, or a model id (sha256:…) from 'tensorloom show <run>'
@@ -47,7 +55,7 @@ Options:
   --max-body-bytes N   serve: largest request body (default 8 MiB)
   --max-batch-rows N   serve: most rows per request (default 10000)
 
-Exit codes: 0 success, 1 a node failed (export: no Docker engine, or the build failed), 2 invalid pipeline or usage, 130 cancelled.
+Exit codes: 0 success, 1 a node failed (export: no Docker engine, or the build failed; migrate --check: nodes to migrate), 2 invalid pipeline or usage, 130 cancelled.
 A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.`;
 
 const OPTIONS = {
@@ -56,6 +64,9 @@ const OPTIONS = {
   json: { type: 'boolean' },
   workspace: { type: 'string' },
   concurrency: { type: 'string' },
+  'disk-budget': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  check: { type: 'boolean' },
   limit: { type: 'string' },
   port: { type: 'string' },
   'no-open': { type: 'boolean' },
@@ -74,11 +85,13 @@ const OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['until', 'set', 'json', 'workspace', 'concurrency'],
+  run: ['until', 'set', 'json', 'workspace', 'concurrency', 'disk-budget'],
   validate: ['json', 'workspace'],
+  migrate: ['check'],
   nodes: ['json'],
   runs: ['json', 'workspace', 'limit'],
   show: ['json', 'workspace'],
+  gc: ['workspace', 'dry-run', 'json'],
   ui: ['workspace', 'port', 'no-open'],
   serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows'],
   export: ['tag', 'name', 'base-image', 'out', 'no-build', 'save', 'workspace', 'json'],
@@ -133,11 +146,15 @@ export async function main(argv: string[]): Promise<number> {
         ...(values.until === undefined ? {} : { until: values.until }),
         ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
         ...(concurrency === undefined ? {} : { concurrency }),
+        ...(values['disk-budget'] === undefined ? {} : { diskBudget: values['disk-budget'] }),
       });
     }
     case 'validate':
       expectArgs(1, 'one pipeline file');
       return await validateCommand(await createRegistry(), { pipeline: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'migrate':
+      expectArgs(1, 'one pipeline file');
+      return migrateCommand(await createRegistry(), { pipeline: rest[0]!, check: values.check === true });
     case 'nodes':
       expectArgs(0, 'no arguments');
       return nodesCommand(await createRegistry(), { json });
@@ -149,6 +166,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'show':
       expectArgs(1, 'a run id (see: tensorloom runs)');
       return showCommand({ runId: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'gc':
+      expectArgs(0, 'no arguments');
+      return gcCommand({ dryRun: values['dry-run'] === true, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'ui': {
       if (rest.length > 1) expectArgs(1, 'at most one pipeline file to open (the workspace is --workspace DIR, default: this folder)');
       const port = portNumber(values.port);
@@ -229,7 +249,9 @@ export async function cli(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
     } else if (error instanceof Error && error.name === 'StoreError') {
       process.stderr.write(red(`tensorloom: ${error.message}`, process.stderr) + '\n');
-      process.exitCode = 2;
+      // A full or failing disk is no usage mistake: the command failed, like a failed run.
+      const code = (error as Error & { code?: string }).code;
+      process.exitCode = code === 'disk-full' || code === 'write-failed' ? 1 : 2;
     } else {
       process.stderr.write(`tensorloom: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);
       process.exitCode = 70;

@@ -32,8 +32,8 @@ export function findWorkspace(flag: string | undefined): string {
   throw new UsageError(`no workspace here: no ${STORE_DIR} folder in ${process.cwd()} or above; pass --workspace DIR (the folder of the pipeline you ran)`);
 }
 
-export function openStore(root: string): WorkspaceStore {
+export function openStore(root: string, options: { cleanTemp?: boolean } = {}): WorkspaceStore {
   const store = WorkspaceStore.open(join(root, STORE_DIR));
-  store.artifacts.cleanTemp(); // leftovers of processes that were killed mid-write
+  if (options.cleanTemp !== false) store.artifacts.cleanTemp(); // leftovers of processes that were killed mid-write
   return store;
 }

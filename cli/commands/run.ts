@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
-import { Engine, type EngineEvent, type RunResult } from '../../core/engine/index.js';
+import { DiskBudgetError, Engine, resolveDiskBudget, type DiskBudgetSetting, type EngineEvent, type RunResult } from '../../core/engine/index.js';
 import type { NodeRegistry } from '../../core/graph/registry.js';
-import { formatIssue } from '../../core/graph/index.js';
+import { describeMigrations, formatIssue } from '../../core/graph/index.js';
 import { displayPath, loadPipeline } from '../load.js';
 import { bold, cyan, dim, formatMs, green, red, table, UsageError, yellow } from '../output.js';
 import { openStore, workspaceFor } from '../workspace.js';
@@ -13,6 +13,8 @@ export interface RunOptions {
   json: boolean;
   workspace?: string;
   concurrency?: number;
+  /** The --disk-budget value; else TENSORLOOM_DISK_BUDGET, else the default. */
+  diskBudget?: string;
 }
 
 /** Exit codes: 0 succeeded, 1 a node failed, 2 invalid pipeline or usage, 130 cancelled (Ctrl-C). */
@@ -31,11 +33,18 @@ export async function runCommand(registry: NodeRegistry, options: RunOptions): P
   if (options.until !== undefined && !pipeline.nodes.has(options.until)) {
     throw new UsageError(`--until ${options.until}: no such node in ${shown}; nodes are: ${[...pipeline.nodes.keys()].join(', ')}`);
   }
-  if (!options.json) for (const warning of loaded.warnings) process.stderr.write(yellow(formatIssue(warning, 'warning'), process.stderr) + '\n');
+  if (!options.json) {
+    // Migrated nodes get one notice line below, not a warning each.
+    for (const warning of loaded.warnings) if (warning.code !== 'needs-migration') process.stderr.write(yellow(formatIssue(warning, 'warning'), process.stderr) + '\n');
+    if (loaded.migrated.length > 0) {
+      process.stderr.write(yellow(`migrated in memory (the file is unchanged): ${describeMigrations(loaded.migrated)}; run 'tensorloom migrate ${shown}' to update the file`, process.stderr) + '\n');
+    }
+  }
 
+  const diskBudget = diskBudgetSetting(options.diskBudget);
   const root = workspaceFor(loaded.path, options.workspace);
   const store = openStore(root);
-  const engine = new Engine({ registry, store, workspaceRoot: root, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const engine = new Engine({ registry, store, workspaceRoot: root, diskBudget, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -57,7 +66,7 @@ export async function runCommand(registry: NodeRegistry, options: RunOptions): P
       signal: controller.signal,
       ...(printer ? { onEvent: (event: EngineEvent) => printer.onEvent(event) } : {}),
     });
-    if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    if (options.json) process.stdout.write(JSON.stringify({ ...result, migrated: loaded.migrated }, null, 2) + '\n');
     else printSummary(result, root);
     return result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
   } finally {
@@ -65,6 +74,15 @@ export async function runCommand(registry: NodeRegistry, options: RunOptions): P
     process.off('SIGTERM', onSigint);
     await engine.close();
     store.close();
+  }
+}
+
+function diskBudgetSetting(flag: string | undefined): DiskBudgetSetting {
+  try {
+    return resolveDiskBudget(flag);
+  } catch (error) {
+    if (error instanceof DiskBudgetError) throw new UsageError(flag === undefined ? error.message : `--disk-budget: ${error.message}`);
+    throw error;
   }
 }
 
@@ -145,6 +163,7 @@ function printSummary(result: RunResult, root: string): void {
   const cached = ran.filter((node) => node.cached).length;
   const verdict = result.status === 'succeeded' ? green('succeeded') : result.status === 'failed' ? red('failed') : yellow('cancelled');
   process.stdout.write(`\nrun ${result.runId} ${verdict}: ${executed} executed, ${cached} cached, ${ran.length - executed - cached} other\n`);
+  if (result.error) process.stdout.write(red(result.error) + '\n');
   const rows: string[][] = [];
   for (const [nodeId, metrics] of Object.entries(result.metrics)) {
     for (const [name, value] of Object.entries(metrics)) rows.push([`  ${nodeId}`, name, formatNumber(value)]);

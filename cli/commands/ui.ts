@@ -1,3 +1,4 @@
+import { DiskBudgetError, resolveDiskBudget } from '../../core/engine/index.js';
 import { openBrowser } from '../open-browser.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -18,6 +19,12 @@ export interface UiOptions {
  * cancel active runs and close the store. Exit 0 after a clean stop.
  */
 export async function uiCommand(options: UiOptions): Promise<number> {
+  try {
+    resolveDiskBudget(undefined); // a bad TENSORLOOM_DISK_BUDGET: one line now, not an error at the first run
+  } catch (error) {
+    if (error instanceof DiskBudgetError) throw new UsageError(error.message);
+    throw error;
+  }
   const { server, note } = await startUiServer({ workspace: options.workspace, ...(options.port === undefined ? {} : { port: options.port }) });
   const err = process.stderr;
   let url = server.launchUrl;

@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, rename, writeFile } from 'node:fs/promises';
 import { readTableFile, writeTableFile } from '../data/arrow-io.js';
 import { canonicalJson } from '../graph/canonical.js';
 import type { PortType } from '../sdk/ports.js';
@@ -10,11 +10,19 @@ import type { PortValue } from '../sdk/values.js';
  */
 export interface PortCodec<T extends PortType> {
   readonly kind: 'file' | 'dir';
-  /** Writes the value at `dest`, a fresh temp path. */
-  encode(value: PortValue<T>, dest: string): Promise<void>;
+  /**
+   * Writes the value at `dest`, a fresh temp path. `mayMove(path)` says whether a file or
+   * folder the value names is the node's own scratch, which the codec may move into place
+   * instead of copying.
+   */
+  encode(value: PortValue<T>, dest: string, options?: EncodeOptions): Promise<void>;
   decode(path: string): Promise<PortValue<T>>;
   /** Why a value a node returned is not of this type, or undefined when it is. */
   problem(value: unknown): string | undefined;
+}
+
+export interface EncodeOptions {
+  mayMove?: (path: string) => boolean;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -41,7 +49,17 @@ const tableCodec: PortCodec<'table'> = {
 
 const modelCodec: PortCodec<'model'> = {
   kind: 'dir',
-  encode: (value, dest) => cp(value.dir, dest, { recursive: true }),
+  async encode(value, dest, options) {
+    if (options?.mayMove?.(value.dir) === true) {
+      try {
+        await rename(value.dir, dest); // same file system (both in tmp/): no copy, no second folder left behind
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      }
+    }
+    await cp(value.dir, dest, { recursive: true });
+  },
   decode: async (path) => ({ dir: path }),
   problem: (value) => (isObject(value) && typeof value.dir === 'string' ? undefined : 'expected { dir: string } (a model bundle folder)'),
 };

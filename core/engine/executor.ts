@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { ancestors } from '../graph/algorithms.js';
 import type { NodeRegistry } from '../graph/registry.js';
@@ -6,8 +7,9 @@ import type { ResolvedNode, ResolvedPipeline } from '../graph/types.js';
 import type { AttachedArtifact, LogLevel } from '../sdk/context.js';
 import { NodeError, isNodeError } from '../sdk/errors.js';
 import { resolveInside } from '../sdk/paths.js';
-import type { WorkspaceStore } from '../store/index.js';
+import { diskFullError, diskSpace, isStoreError, isWriteFailure, type WorkspaceStore } from '../store/index.js';
 import { cacheKey } from './cache-key.js';
+import { budgetLimit, formatBytePair, resolveDiskBudget, type DiskBudgetSetting } from './disk-budget.js';
 import { hasOutputs, isFinalState, type EngineEvent, type EngineEventListener, type NodeState, type RunOutcome } from './events.js';
 import { runNodeJob, ValueCache, type JobReporter, type JobResult, type NodeJob, type OutputRef } from './run-node.js';
 import { CANCEL_GRACE_MS, WorkerPool } from './worker-pool.js';
@@ -23,6 +25,12 @@ export interface EngineOptions {
   readonly workerThreads?: number;
   /** Run every node in this thread, even worker nodes (for debugging). */
   readonly inProcessOnly?: boolean;
+  /**
+   * How many bytes of new artifacts a run may write (see disk-budget.ts): a setting such as
+   * '2GB', '50%' or 'off', or a resolved one. Default: TENSORLOOM_DISK_BUDGET, else 50% of
+   * the free space at run start.
+   */
+  readonly diskBudget?: string | DiskBudgetSetting;
 }
 
 export interface RunRequest {
@@ -54,6 +62,8 @@ export interface RunResult {
   nodes: Record<string, NodeSummary>;
   metrics: Record<string, Record<string, number>>;
   outputs: Record<string, Record<string, string>>;
+  /** Why the run stopped early (a full disk, the disk budget); absent otherwise. */
+  error?: string;
 }
 
 /**
@@ -63,13 +73,16 @@ export interface RunResult {
 export class Engine {
   private readonly pool: WorkerPool;
   private readonly values = new ValueCache();
+  private readonly budget: DiskBudgetSetting;
 
+  /** Throws a DiskBudgetError for a disk budget setting that does not parse. */
   constructor(private readonly options: EngineOptions) {
+    this.budget = typeof options.diskBudget === 'object' ? options.diskBudget : resolveDiskBudget(options.diskBudget);
     this.pool = new WorkerPool(Math.max(1, options.workerThreads ?? availableParallelism()));
   }
 
   async run(request: RunRequest): Promise<RunResult> {
-    return new RunExecution(this.options, this.pool, this.values, request).execute();
+    return new RunExecution(this.options, this.pool, this.values, this.budget, request).execute();
   }
 
   async close(): Promise<void> {
@@ -89,11 +102,19 @@ class RunExecution {
   private readonly selected: string[];
   private runId = '';
   private finishAll: () => void = () => {};
+  /** Why the run stopped early: the disk is full, or the run went over its disk budget. */
+  private stopped: { message: string; short: string } | undefined;
+  /** A node's failure noticed outside its own result (a report the store could not record). */
+  private readonly nodeFailures = new Map<string, string>();
+  /** Bytes of new artifacts this run has added to the store, against `limit`. */
+  private written = 0;
+  private limit: number | undefined;
 
   constructor(
     private readonly options: EngineOptions,
     private readonly pool: WorkerPool,
     private readonly values: ValueCache,
+    private readonly budget: DiskBudgetSetting,
     private readonly request: RunRequest,
   ) {
     const { pipeline, until } = request;
@@ -107,6 +128,7 @@ class RunExecution {
     const request = this.request;
     const pipeline = request.pipeline;
     const startedAt = Date.now();
+    this.limit = budgetLimit(this.budget.budget, diskSpace(store.dir));
     this.runId = store.createRun({
       pipelineName: pipeline.doc.name,
       pipelineHash: pipeline.hash,
@@ -117,7 +139,12 @@ class RunExecution {
     });
     this.emit({ type: 'run.started', runId: this.runId, pipeline: pipeline.doc.name, nodes: this.selected, until: request.until ?? null, at: startedAt });
 
-    for (const id of this.selected) this.setState(id, 'queued');
+    try {
+      for (const id of this.selected) this.setState(id, 'queued');
+    } catch (error) {
+      if (!isWriteFailure(error)) throw error;
+      this.stopForWriteFailure(null, error);
+    }
     const external = request.signal;
     const onExternalAbort = () => this.cancel();
     try {
@@ -135,19 +162,34 @@ class RunExecution {
 
     const status = this.outcome();
     const failed = this.selected.filter((id) => this.states.get(id) === 'failed');
-    store.finishRun(this.runId, status, failed.length > 0 ? `node${failed.length > 1 ? 's' : ''} failed: ${failed.join(', ')}` : undefined);
+    const error = this.stopped?.message ?? (failed.length > 0 ? `node${failed.length > 1 ? 's' : ''} failed: ${failed.join(', ')}` : undefined);
+    try {
+      store.finishRun(this.runId, status, error);
+    } catch (storeError) {
+      // No room to record the end: the store retries it later, and if this process ends
+      // first the next open marks the run interrupted. The caller still gets the result.
+      if (!isWriteFailure(storeError)) throw storeError;
+    }
     this.emit({ type: 'run.finished', runId: this.runId, status, ms: Date.now() - startedAt, at: Date.now() });
 
     const outputs: RunResult['outputs'] = {};
     for (const [id, refs] of this.outputs) {
       outputs[id] = Object.fromEntries(Object.entries(refs).map(([port, ref]) => [port, ref.hash]));
     }
-    return { runId: this.runId, status, backend: this.backend, nodes: this.summaries, metrics: this.metrics, outputs };
+    return {
+      runId: this.runId,
+      status,
+      backend: this.backend,
+      nodes: this.summaries,
+      metrics: this.metrics,
+      outputs,
+      ...(this.stopped === undefined ? {} : { error: this.stopped.message }),
+    };
   }
 
   private outcome(): RunOutcome {
     const states = this.selected.map((id) => this.states.get(id));
-    if (states.includes('failed')) return 'failed';
+    if (states.includes('failed') || this.stopped !== undefined) return 'failed';
     if (this.abort.signal.aborted || states.includes('cancelled')) return 'cancelled';
     return 'succeeded';
   }
@@ -155,6 +197,11 @@ class RunExecution {
   /** Starts every node whose inputs are ready, within the concurrency bound; finishes when all are final. */
   private schedule(): void {
     const limit = Math.max(1, this.options.concurrency ?? 4);
+    if (this.stopped !== undefined) {
+      for (const id of this.selected) {
+        if (this.states.get(id) === 'queued' && !this.running.has(id)) this.finish(id, 'skipped', 0, `skipped: the run stopped (${this.stopped.short})`);
+      }
+    }
     for (const id of this.selected) {
       // A started node stays 'queued' while its cache key is computed: `running` tells them apart.
       if (this.states.get(id) !== 'queued' || this.running.has(id)) continue;
@@ -186,6 +233,47 @@ class RunExecution {
     if (this.running.size === 0) this.finishAll();
   }
 
+  /**
+   * Stops the whole run, not just the node's descendants: with the disk full, or the run
+   * over its disk budget, every node that writes would fail the same way. The node that hit
+   * it fails with `message`; nodes in flight are cancelled; the rest are skipped.
+   */
+  private stop(nodeId: string | null, message: string, short: string): void {
+    if (nodeId !== null && !this.nodeFailures.has(nodeId)) this.nodeFailures.set(nodeId, message);
+    if (this.stopped !== undefined || this.abort.signal.aborted) return;
+    this.stopped = { message, short };
+    this.abort.abort(new Error(message));
+    // The nodes not started are skipped by schedule(), after the node that stopped the run has ended.
+  }
+
+  /** A store write failed (full or failing disk) under node `nodeId` (null: the run itself). */
+  private stopForWriteFailure(nodeId: string | null, error: unknown): void {
+    // The store's errors already say what failed; a raw ENOSPC from the engine's own file work gets the same words.
+    const message = isStoreError(error)
+      ? error.message
+      : diskFullError(nodeId === null ? 'could not write to the workspace' : `could not write the files of node '${nodeId}'`).message;
+    this.stop(nodeId, message, isStoreError(error) && error.code === 'write-failed' ? 'the disk failed a write' : 'the disk is full');
+  }
+
+  /** Counts new artifact bytes; the node whose bytes cross the budget stops the run. */
+  private account(nodeId: string, bytes: number): void {
+    this.written += bytes;
+    if (this.limit === undefined || this.written <= this.limit) return;
+    const [written, limit] = formatBytePair(this.written, this.limit);
+    this.stop(
+      nodeId,
+      `the run has written ${written} of artifacts, over the workspace's disk budget of ${limit} (setting: ${this.budget.source}); free space with \`tensorloom gc\` or raise the budget`,
+      'over its disk budget',
+    );
+  }
+
+  /** How a node that the run stopped under ends: 'cancelled', or 'failed' with the reason if it caused the stop. */
+  private endStopped(nodeId: string, ms: number): void {
+    const failure = this.nodeFailures.get(nodeId);
+    if (failure !== undefined) return this.finish(nodeId, 'failed', ms, failure);
+    this.finish(nodeId, 'cancelled', ms, this.stopped === undefined ? undefined : `stopped: ${this.stopped.short}`);
+  }
+
   /** Runs one node; whatever goes wrong (even in the store), the node ends in a final state. */
   private async runNode(node: ResolvedNode): Promise<void> {
     const started = Date.now();
@@ -204,16 +292,18 @@ class RunExecution {
     const files = await this.hashSourceFiles(node);
     const key = cacheKey(node.definition, node.params, Object.fromEntries(Object.entries(inputRefs).map(([port, ref]) => [port, ref.hash])), files.hashes);
     const inputBytes = files.bytes + Object.values(inputRefs).reduce((sum, ref) => sum + ref.size, 0);
-    if (this.abort.signal.aborted) return this.finish(node.id, 'cancelled', 0);
+    if (this.abort.signal.aborted) return this.endStopped(node.id, 0);
 
     // A node that reads state saved by earlier runs is never served from (or saved to) the cache.
     const cacheable = node.definition.cacheable?.(node.params as never) !== false;
     const hit = cacheable ? store.lookupCache(key) : undefined;
     if (hit) {
-      this.outputs.set(node.id, hit);
       store.recordOutputs(this.runId, node.id, hit);
+      this.outputs.set(node.id, hit);
       store.upsertNodeExecution(this.runId, node.id, { cacheKey: key });
       for (const point of store.metricsForCacheKey(key)) this.onMetric(node.id, point.name, point.value, point.step ?? undefined);
+      const reported = this.nodeFailures.get(node.id);
+      if (reported !== undefined) return this.finish(node.id, 'failed', Date.now() - started, reported);
       this.finish(node.id, 'cached', Date.now() - started);
       return;
     }
@@ -227,17 +317,31 @@ class RunExecution {
       inputs: inputRefs,
       workspaceRoot: this.options.workspaceRoot,
       pipelineDir: this.request.pipelineDir,
+      tempDir: store.artifacts.tempPath(`job-${node.id}`),
     };
-    const result = await this.dispatch(node, job, inputBytes);
+    let result: JobResult;
+    try {
+      mkdirSync(job.tempDir, { recursive: true });
+      result = await this.dispatch(node, job, inputBytes);
+    } finally {
+      // The engine owns the node's work folder: gone when the node ends, even if its worker was terminated.
+      await rm(job.tempDir, { recursive: true, force: true }).catch(() => {});
+    }
     const ms = Date.now() - started;
-    if (this.abort.signal.aborted) return this.finish(node.id, 'cancelled', ms);
+    // Bytes a failed node left behind count too, but only a success can cross the budget (a failure keeps its own reason).
+    if (result.ok) this.account(node.id, result.written);
+    else this.written += result.written ?? 0;
+    if (!result.ok && result.diskFull === true) this.stop(node.id, result.message, 'the disk is full');
+    if (this.abort.signal.aborted) return this.endStopped(node.id, ms);
+    const reported = this.nodeFailures.get(node.id);
+    if (reported !== undefined) return this.finish(node.id, 'failed', ms, reported);
     if (!result.ok) {
       if (result.stack) this.onLog(node.id, 'error', result.stack);
       return this.finish(node.id, 'failed', ms, result.message);
     }
     if (cacheable) store.saveCache(key, node.type, result.outputs);
-    this.outputs.set(node.id, result.outputs);
     store.recordOutputs(this.runId, node.id, result.outputs);
+    this.outputs.set(node.id, result.outputs);
     this.finish(node.id, 'succeeded', ms);
   }
 
@@ -251,8 +355,7 @@ class RunExecution {
       log: (level, message) => open && this.onLog(node.id, level, message),
       metric: (name, value, step) => open && this.onMetric(node.id, name, value, step),
       backend: (name) => open && this.onBackend(name),
-      attach: (artifact: AttachedArtifact) =>
-        open && this.options.store.attachArtifact(this.runId, node.id, artifact.name, { hash: artifact.hash, size: artifact.size, path: artifact.path, kind: 'file' }),
+      attach: (artifact: AttachedArtifact, written: number) => open && this.onAttach(node.id, artifact, written),
     };
     try {
       return await this.start(node, job, inputBytes, reporter);
@@ -294,24 +397,45 @@ class RunExecution {
   }
 
   private fail(nodeId: string, started: number, error: unknown): void {
+    if (isWriteFailure(error)) {
+      // A full disk under the store: one clear message, no stack, and the run stops.
+      this.stopForWriteFailure(nodeId, error);
+      return this.finish(nodeId, 'failed', Date.now() - started, this.nodeFailures.get(nodeId));
+    }
     const message = isNodeError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
     if (!isNodeError(error) && error instanceof Error && error.stack) this.onLog(nodeId, 'error', error.stack);
     this.finish(nodeId, 'failed', Date.now() - started, message);
   }
 
+  /** Ends a node; when its final state cannot be recorded, a success becomes a failure that says why. */
   private finish(nodeId: string, status: NodeState, ms: number, error?: string): void {
-    this.summaries[nodeId] = { status, cached: status === 'cached', ms, ...(error === undefined ? {} : { error }) };
+    let recorded: unknown;
     try {
-      this.setState(nodeId, status, ms, error);
+      this.record(nodeId, status, ms, error);
     } catch (storeError) {
-      // The store failed (disk full, say): the run still finishes, and says why.
-      this.summaries[nodeId] = { status: 'failed', cached: false, ms, error: `could not record the result: ${(storeError as Error).message}` };
-      this.states.set(nodeId, 'failed');
+      recorded = storeError;
     }
+    if (recorded !== undefined && hasOutputs(status)) {
+      status = 'failed';
+      error = recorded instanceof Error ? recorded.message : String(recorded);
+      if (!isWriteFailure(recorded)) error = `could not record the result: ${error}`;
+      this.outputs.delete(nodeId);
+    }
+    this.states.set(nodeId, status);
+    this.summaries[nodeId] = { status, cached: status === 'cached', ms, ...(error === undefined ? {} : { error }) };
+    this.emit({ type: 'node.state', runId: this.runId, nodeId, status, cached: status === 'cached', ms, ...(error === undefined ? {} : { error }), at: Date.now() });
+    if (recorded !== undefined && isWriteFailure(recorded)) this.stopForWriteFailure(nodeId, recorded);
   }
 
-  private setState(nodeId: string, status: NodeState, ms?: number, error?: string): void {
+  /** A state on the way (queued, running): recorded, then announced; a store failure throws to the caller. */
+  private setState(nodeId: string, status: NodeState): void {
     this.states.set(nodeId, status);
+    this.record(nodeId, status);
+    if (status !== 'running') this.summaries[nodeId] = { status, cached: false, ms: 0 };
+    this.emit({ type: 'node.state', runId: this.runId, nodeId, status, cached: false, at: Date.now() });
+  }
+
+  private record(nodeId: string, status: NodeState, ms?: number, error?: string): void {
     const node = this.request.pipeline.nodes.get(nodeId)!;
     const final = isFinalState(status);
     this.options.store.upsertNodeExecution(this.runId, nodeId, {
@@ -320,8 +444,6 @@ class RunExecution {
       cached: status === 'cached',
       ...(final ? { finishedAt: Date.now(), ms: ms ?? 0, error: error ?? null } : {}),
     });
-    if (!final && status !== 'running') this.summaries[nodeId] = { status, cached: false, ms: 0 };
-    this.emit({ type: 'node.state', runId: this.runId, nodeId, status, cached: status === 'cached', ...(ms === undefined ? {} : { ms }), ...(error === undefined ? {} : { error }), at: Date.now() });
   }
 
   private onLog(nodeId: string, level: LogLevel, message: string): void {
@@ -331,6 +453,22 @@ class RunExecution {
       // A log line that cannot be stored still reaches the event stream.
     }
     this.emit({ type: 'node.log', runId: this.runId, nodeId, level, message });
+  }
+
+  /** Records an attachment and counts its bytes; never throws (it may run in a worker's message handler). */
+  private onAttach(nodeId: string, artifact: AttachedArtifact, written: number): void {
+    this.account(nodeId, written);
+    try {
+      this.options.store.attachArtifact(this.runId, nodeId, artifact.name, { hash: artifact.hash, size: artifact.size, path: artifact.path, kind: 'file' });
+    } catch (error) {
+      this.reportFailure(nodeId, error);
+    }
+  }
+
+  /** A report the store could not take: a full disk stops the run; anything else fails the node once it returns. */
+  private reportFailure(nodeId: string, error: unknown): void {
+    if (isWriteFailure(error)) return this.stopForWriteFailure(nodeId, error);
+    if (!this.nodeFailures.has(nodeId)) this.nodeFailures.set(nodeId, `internal error: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   private onBackend(name: string): void {
@@ -344,8 +482,14 @@ class RunExecution {
     }
   }
 
+  /** Never throws: it runs in worker message handlers, where a throw would end the process. */
   private onMetric(nodeId: string, name: string, value: number, step?: number): void {
-    this.options.store.recordMetric(this.runId, nodeId, name, value, step ?? null);
+    try {
+      this.options.store.recordMetric(this.runId, nodeId, name, value, step ?? null);
+    } catch (error) {
+      this.reportFailure(nodeId, error);
+      return;
+    }
     (this.metrics[nodeId] ??= {})[name] = value;
     this.emit({ type: 'node.metric', runId: this.runId, nodeId, name, value, ...(step === undefined ? {} : { step }) });
   }

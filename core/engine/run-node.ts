@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { AttachedArtifact, LogLevel, RunContext } from '../sdk/context.js';
 import type { AnyNodeDefinition } from '../sdk/define-node.js';
 import { isNodeError } from '../sdk/errors.js';
 import { resolveInside } from '../sdk/paths.js';
 import type { PortType } from '../sdk/ports.js';
-import type { ArtifactStore } from '../store/index.js';
+import { diskFullError, isDiskFull, type ArtifactStore } from '../store/index.js';
 import { codecFor } from './codecs.js';
 
 /** An artifact as the engine passes it between nodes. */
@@ -23,6 +24,11 @@ export interface NodeJob {
   readonly inputs: Record<string, OutputRef>;
   readonly workspaceRoot: string;
   readonly pipelineDir: string;
+  /**
+   * The node's work folder inside the store's tmp/: every path `ctx.artifacts.tempPath`
+   * gives out lies in it, and it is removed when the node ends, however it ends.
+   */
+  readonly tempDir: string;
 }
 
 /** How a running node's reports leave it (to the event stream and the store). */
@@ -31,12 +37,22 @@ export interface JobReporter {
   log(level: LogLevel, message: string): void;
   metric(name: string, value: number, step?: number): void;
   backend(name: string): void;
-  attach(artifact: AttachedArtifact): void;
+  /** `written`: the bytes this attachment added to the store (0 when its content was already there). */
+  attach(artifact: AttachedArtifact, written: number): void;
 }
 
 export type JobResult =
-  | { ok: true; outputs: Record<string, OutputRef> }
-  | { ok: false; message: string; /** a user mistake (NodeError): no stack needed */ userError: boolean; stack?: string };
+  | { ok: true; outputs: Record<string, OutputRef>; /** bytes of new artifacts the outputs added to the store */ written: number }
+  | {
+      ok: false;
+      message: string;
+      /** a user mistake (NodeError): no stack needed */
+      userError: boolean;
+      stack?: string;
+      /** The disk is full: the run cannot go on. */
+      diskFull?: boolean;
+      written?: number;
+    };
 
 /**
  * Decoded values of artifacts produced in this thread, so a table passed from one node to
@@ -80,6 +96,9 @@ export async function runNodeJob(
   signal: AbortSignal,
   values: ValueCache,
 ): Promise<JobResult> {
+  let written = 0;
+  // What the node was doing, for the message when the disk fills up under it.
+  let doing = `node '${job.nodeId}' could not write its files`;
   try {
     const inputs: Record<string, unknown> = {};
     for (const [port, ref] of Object.entries(job.inputs)) {
@@ -96,19 +115,31 @@ export async function runNodeJob(
       const codec = codecFor(spec.type);
       const problem = value === undefined ? 'no value returned' : codec.problem(value);
       if (problem) throw new Error(`node type '${job.nodeType}' returned a bad '${port}' output: ${problem}`);
-      const temp = artifacts.tempPath(`${job.nodeId}-${port}`);
-      await codec.encode(value as never, temp);
+      doing = `could not store the output '${port}' of node '${job.nodeId}'`;
+      const temp = artifacts.tempPath(port, job.tempDir);
+      // What the node built in its own work folder is moved, not copied: it is removed with the folder anyway.
+      await codec.encode(value as never, temp, { mayMove: (path) => isInside(job.tempDir, path) });
       const stored = codec.kind === 'dir' ? await artifacts.putDir(temp) : await artifacts.putFile(temp);
+      if (stored.fresh) written += stored.size;
       outputs[port] = { hash: stored.hash, type: spec.type, size: stored.size };
       values.set(stored.hash, codec.kind === 'dir' ? await codec.decode(stored.path) : value, stored.size);
     }
-    return { ok: true, outputs };
+    return { ok: true, outputs, written };
   } catch (error) {
-    if (signal.aborted) return { ok: false, message: 'cancelled', userError: true };
-    if (isNodeError(error)) return { ok: false, message: error.message, userError: true };
+    if (signal.aborted) return { ok: false, message: 'cancelled', userError: true, written };
+    if (isNodeError(error)) return { ok: false, message: error.message, userError: true, written };
+    if (isDiskFull(error)) return { ok: false, message: diskFullError(doing).message, userError: true, diskFull: true, written };
     const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, message: `internal error: ${message}`, userError: false, ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
+    return { ok: false, message: `internal error: ${message}`, userError: false, written, ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
+  } finally {
+    // The work folder holds what the node built and did not publish; it goes with the node.
+    await rm(job.tempDir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+function isInside(folder: string, path: string): boolean {
+  const inside = relative(folder, resolve(path));
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
 function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobReporter, signal: AbortSignal): RunContext {
@@ -135,14 +166,13 @@ function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobR
     usedBackend: (name) => reporter.backend(name),
     artifacts: {
       tempPath(name) {
-        const path = artifacts.tempPath(`${job.nodeId}-${name}`);
-        mkdirSync(join(path, '..'), { recursive: true });
-        return path;
+        mkdirSync(job.tempDir, { recursive: true });
+        return artifacts.tempPath(`${job.nodeId}-${name}`, job.tempDir);
       },
       async write(name, data) {
         const ref = await artifacts.putBytes(typeof data === 'string' ? new TextEncoder().encode(data) : data);
         const attached: AttachedArtifact = { name, hash: ref.hash, size: ref.size, path: ref.path };
-        reporter.attach(attached);
+        reporter.attach(attached, ref.fresh ? ref.size : 0);
         return attached;
       },
       read: (hash) => artifacts.readBytes(hash),

@@ -31,7 +31,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     log: (level, text) => send({ type: 'log', level, message: text }),
     metric: (name, value, step) => send({ type: 'metric', name, value, ...(step === undefined ? {} : { step }) }),
     backend: (name) => send({ type: 'backend', name }),
-    attach: (artifact) => send({ type: 'attach', artifact }),
+    attach: (artifact, written) => send({ type: 'attach', artifact, written }),
   };
   try {
     const loaded = (await import(message.moduleUrl)) as { default?: AnyNodeDefinition };

@@ -40,13 +40,20 @@ export class WorkerPool {
           resolve(result);
         };
         const onMessage = (message: FromWorker) => {
-          switch (message.type) {
-            case 'progress': return reporter.progress(message.fraction, message.message);
-            case 'log': return reporter.log(message.level, message.message);
-            case 'metric': return reporter.metric(message.name, message.value, message.step);
-            case 'backend': return reporter.backend(message.name);
-            case 'attach': return reporter.attach(message.artifact);
-            case 'result': return finish(message.result);
+          try {
+            switch (message.type) {
+              case 'progress': return reporter.progress(message.fraction, message.message);
+              case 'log': return reporter.log(message.level, message.message);
+              case 'metric': return reporter.metric(message.name, message.value, message.step);
+              case 'backend': return reporter.backend(message.name);
+              case 'attach': return reporter.attach(message.artifact, message.written);
+              case 'result': return finish(message.result);
+            }
+          } catch (error) {
+            // A throw here would be uncaught (an event handler) and end the process: fail the node instead.
+            reusable = false;
+            void worker.terminate();
+            finish({ ok: false, userError: false, message: `internal error: ${error instanceof Error ? error.message : String(error)}`, ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) });
           }
         };
         const onError = (error: Error) => {

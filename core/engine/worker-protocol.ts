@@ -11,5 +11,5 @@ export type FromWorker =
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'metric'; name: string; value: number; step?: number }
   | { type: 'backend'; name: string }
-  | { type: 'attach'; artifact: AttachedArtifact }
+  | { type: 'attach'; artifact: AttachedArtifact; written: number }
   | { type: 'result'; result: JobResult };

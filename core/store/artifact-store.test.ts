@@ -30,7 +30,7 @@ describe('ArtifactStore', () => {
     const store = storeIn();
     const ref = await store.putBytes(new TextEncoder().encode('hello'));
     const hex = sha256('hello');
-    expect(ref).toEqual({ hash: `sha256:${hex}`, size: 5, kind: 'file', path: join(store.root, 'artifacts', 'sha256', hex.slice(0, 2), hex.slice(2)) });
+    expect(ref).toEqual({ hash: `sha256:${hex}`, size: 5, kind: 'file', path: join(store.root, 'artifacts', 'sha256', hex.slice(0, 2), hex.slice(2)), fresh: true });
     expect(statSync(ref.path).mode & 0o777).toBe(0o444);
     expect(store.has(ref.hash)).toBe(true);
     expect(new TextDecoder().decode(await store.readBytes(ref.hash))).toBe('hello');
@@ -49,9 +49,10 @@ describe('ArtifactStore', () => {
 
     const second = store.tempPath('again');
     writeFileSync(second, 'a,b\n1,2\n');
-    expect(await store.putFile(second)).toEqual(ref);
+    // Already stored: nothing new on disk, which `fresh: false` says (the disk budget counts only fresh bytes).
+    expect(await store.putFile(second)).toEqual({ ...ref, fresh: false });
     expect(existsSync(second)).toBe(false);
-    expect(await store.putBytes(new TextEncoder().encode('a,b\n1,2\n'))).toEqual(ref);
+    expect(await store.putBytes(new TextEncoder().encode('a,b\n1,2\n'))).toEqual({ ...ref, fresh: false });
   });
 
   it('refuses to move a file that is not under tmp/', async () => {
@@ -73,14 +74,14 @@ describe('ArtifactStore', () => {
     expect(a.size).toBe(13 + 3 + 2);
     expect(statSync(join(a.path, 'weights', 'group1.bin')).mode & 0o777).toBe(0o444);
     expect(await store.verify(a.hash)).toBe(true);
-    expect(store.refOf(a.hash)).toEqual(a);
+    expect(store.refOf(a.hash)).toEqual({ ...a, fresh: undefined });
 
     const renamed = await store.putDir(buildDir(store, { 'model.json': '{"layers":[]}', 'weights/group2.bin': 'abc', 'bundle.json': '{}' }));
     const changed = await store.putDir(buildDir(store, { ...files, 'bundle.json': '{ }' }));
     expect(new Set([a.hash, renamed.hash, changed.hash]).size).toBe(3);
 
     const again = await store.putDir(buildDir(store, files));
-    expect(again).toEqual(a);
+    expect(again).toEqual({ ...a, fresh: false });
     expect(readdirSync(store.tempDir)).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fsyncDir, fsyncDirSync, fsyncFile, pathExists, sha256Bytes, sha256File } from './durable-fs.js';
 import { errnoCode, fsError, StoreError } from './errors.js';
@@ -16,6 +16,19 @@ const READ_ONLY_FILE = 0o444;
 
 export function isArtifactHash(value: string): boolean {
   return HASH_PATTERN.test(value);
+}
+
+/** What a `put*` call stored: `fresh` is false when the content was already there (nothing new on disk). */
+export interface StoredArtifact extends ArtifactRef {
+  fresh: boolean;
+}
+
+/** One entry of tmp/: its owner process (when the store named it) and whether that process lives. */
+export interface TempEntry {
+  name: string;
+  path: string;
+  ownerPid: number | undefined;
+  ownerAlive: boolean;
 }
 
 /** One entry of a folder artifact's manifest. Paths use '/' on every platform. */
@@ -54,14 +67,18 @@ export class ArtifactStore {
     }
   }
 
-  /** A fresh path under tmp/ to build a file or folder at; nothing is created there yet. */
-  tempPath(label: string): string {
+  /**
+   * A fresh path under tmp/ (or under `within`, a folder inside tmp/, such as one node's
+   * work folder) to build a file or folder at; nothing is created there yet.
+   */
+  tempPath(label: string, within?: string): string {
     const safe = label.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'artifact';
-    return join(this.tempDir, `${process.pid}.${randomBytes(6).toString('hex')}.${safe}`);
+    const parent = within === undefined ? this.tempDir : this.requireTemp(within);
+    return join(parent, `${process.pid}.${randomBytes(6).toString('hex')}.${safe}`);
   }
 
   /** Publishes the file at `tempPath` (moved, not copied). If the content is already stored, the temp file is dropped. */
-  async putFile(tempPath: string): Promise<ArtifactRef> {
+  async putFile(tempPath: string): Promise<StoredArtifact> {
     const temp = this.requireTemp(tempPath);
     const info = await lstat(temp).catch((error: unknown) => {
       throw fsError('read the new artifact', temp, error);
@@ -76,11 +93,11 @@ export class ArtifactStore {
     }
   }
 
-  async putBytes(bytes: Uint8Array | string): Promise<ArtifactRef> {
+  async putBytes(bytes: Uint8Array | string): Promise<StoredArtifact> {
     const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
     const hex = sha256Bytes(data);
     const existing = this.pathOfHex(hex);
-    if (existsSync(existing)) return this.dropDuplicate(null, { hash: `sha256:${hex}`, size: data.byteLength, path: existing, kind: 'file' });
+    if (await touch(existing)) return this.dropDuplicate(null, { hash: `sha256:${hex}`, size: data.byteLength, path: existing, kind: 'file' });
     const temp = this.tempPath('bytes');
     try {
       const handle = await open(temp, 'wx');
@@ -102,7 +119,7 @@ export class ArtifactStore {
    * relative path, size and content; empty folders and file modes do not count, and
    * symbolic links are refused so the artifact is self-contained.
    */
-  async putDir(tempDir: string): Promise<ArtifactRef> {
+  async putDir(tempDir: string): Promise<StoredArtifact> {
     const temp = this.requireTemp(tempDir);
     const info = await lstat(temp).catch((error: unknown) => {
       throw fsError('read the new artifact', temp, error);
@@ -171,26 +188,79 @@ export class ArtifactStore {
 
   /** Removes temp entries whose process is gone (a crash mid-write). Returns how many. */
   cleanTemp(): number {
+    let removed = 0;
+    for (const entry of this.tempEntries()) {
+      // Names the store did not make are left alone; so are entries of live processes (this one included).
+      if (entry.ownerPid === undefined || entry.ownerAlive) continue;
+      this.removeTemp(entry.path);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  /** The entries of tmp/, each with its owner process when the store named it. */
+  tempEntries(): TempEntry[] {
     let names: string[];
     try {
       names = readdirSync(this.tempDir);
     } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return 0;
+      if (errnoCode(error) === 'ENOENT') return [];
       throw fsError('list', this.tempDir, error);
     }
-    let removed = 0;
-    for (const name of names) {
+    return names.map((name) => {
       const owner = TEMP_NAME_PATTERN.exec(name)?.[1];
-      // Names the store did not make are left alone; so are entries of live processes (this one included).
-      if (owner === undefined || isPidAlive(Number(owner))) continue;
+      const ownerPid = owner === undefined ? undefined : Number(owner);
+      return { name, path: join(this.tempDir, name), ownerPid, ownerAlive: ownerPid !== undefined && isPidAlive(ownerPid) };
+    });
+  }
+
+  /** Removes a file or folder under tmp/ (read-only files included). */
+  removeTemp(path: string): void {
+    const temp = this.requireTemp(path);
+    try {
+      rmSync(temp, { recursive: true, force: true });
+    } catch (error) {
+      throw fsError('remove the temp entry', temp, error);
+    }
+  }
+
+  /**
+   * Every entry in the content-addressed folder, with its hash, path and modification
+   * time; names the store did not make are skipped. For garbage collection.
+   */
+  listStored(): { hash: string; path: string; mtimeMs: number }[] {
+    const found: { hash: string; path: string; mtimeMs: number }[] = [];
+    let shards: string[];
+    try {
+      shards = readdirSync(this.casDir);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return found;
+      throw fsError('list', this.casDir, error);
+    }
+    for (const shard of shards) {
+      if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+      let names: string[];
       try {
-        rmSync(join(this.tempDir, name), { recursive: true, force: true });
-        removed += 1;
+        names = readdirSync(join(this.casDir, shard));
       } catch (error) {
-        throw fsError('remove the leftover temp entry', join(this.tempDir, name), error);
+        if (errnoCode(error) === 'ENOTDIR' || errnoCode(error) === 'ENOENT') continue;
+        throw fsError('list', join(this.casDir, shard), error);
+      }
+      for (const name of names) {
+        if (!/^[0-9a-f]{62}$/.test(name)) continue;
+        const path = join(this.casDir, shard, name);
+        const info = statSync(path, { throwIfNoEntry: false });
+        if (info !== undefined) found.push({ hash: `sha256:${shard}${name}`, path, mtimeMs: info.mtimeMs });
       }
     }
-    return removed;
+    return found;
+  }
+
+  /** Bytes a stored artifact or temp entry takes: a file's size, or the sum over a folder's files. */
+  sizeOnDisk(path: string): number {
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (info === undefined) return 0;
+    return info.isDirectory() ? sumFileSizes(path) : info.size;
   }
 
   private pathOfHex(hex: string): string {
@@ -207,29 +277,47 @@ export class ArtifactStore {
     return absolute;
   }
 
-  private async publish(temp: string, hex: string, size: number, kind: 'file' | 'dir'): Promise<ArtifactRef> {
+  private async publish(temp: string, hex: string, size: number, kind: 'file' | 'dir'): Promise<StoredArtifact> {
     const dest = this.pathOfHex(hex);
     const ref: ArtifactRef = { hash: `sha256:${hex}`, size, path: dest, kind };
     const shard = dirname(dest);
-    if (await pathExists(dest)) return this.dropDuplicate(temp, ref);
+    if (await touch(dest)) return this.dropDuplicate(temp, ref);
     if ((await mkdir(shard, { recursive: true })) !== undefined) await fsyncDir(this.casDir);
     if (kind === 'file') await chmod(temp, READ_ONLY_FILE);
     try {
       await rename(temp, dest);
     } catch (error) {
       // Another writer published the same content first (Windows and non-empty folders refuse to be replaced).
-      if (await pathExists(dest)) return this.dropDuplicate(temp, ref);
+      if (await touch(dest)) return this.dropDuplicate(temp, ref);
       throw error;
     }
     await fsyncDir(shard);
-    return ref;
+    return { ...ref, fresh: true };
   }
 
-  private async dropDuplicate(temp: string | null, ref: ArtifactRef): Promise<ArtifactRef> {
+  private async dropDuplicate(temp: string | null, ref: ArtifactRef): Promise<StoredArtifact> {
     if (temp !== null) await rm(temp, { recursive: true, force: true });
     // The other writer may not have flushed its rename yet; the caller is about to record this path.
     await fsyncDir(dirname(ref.path));
-    return ref;
+    return { ...ref, fresh: false };
+  }
+}
+
+/**
+ * Marks a stored artifact as just used (its modification time becomes now) and says
+ * whether it exists. Garbage collection never deletes an artifact touched after the
+ * oldest live run started, so content a run found already stored (and is about to
+ * record) is safe from a concurrent `tensorloom gc`.
+ */
+async function touch(path: string): Promise<boolean> {
+  const now = new Date();
+  try {
+    await utimes(path, now, now);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    // Not ours to touch (another user's file on a shared drive): it exists, which is what matters here.
+    return pathExists(path);
   }
 }
 

@@ -1,6 +1,8 @@
 import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isStoreError, StoreError } from './errors.js';
+import { diskLooksFull } from './durable-fs.js';
+import { diskFullError, errnoCode, isDiskFull, isSqliteIoError, isStoreError, StoreError } from './errors.js';
 import { migrate } from './migrations.js';
 
 /** How long a writer waits for another process's transaction before giving up. */
@@ -17,10 +19,30 @@ export const BUSY_TIMEOUT_MS = 10_000;
  */
 export function openDatabase(path: string): Database.Database {
   requireWritableFiles(path);
+  try {
+    return connect(path, false);
+  } catch (error) {
+    // On a full disk SQLite cannot create the -shm file that lets processes share a WAL
+    // database. One connection that keeps the WAL index in its own memory (exclusive
+    // locking: other processes wait until it closes) can still read, and write once there
+    // is room; so `tensorloom runs` works on a full disk.
+    if (existsSync(path) && mayBeNoRoom(error)) {
+      try {
+        return connect(path, true);
+      } catch {
+        // Report the first failure: it says why the normal open did not work.
+      }
+    }
+    throw describeDatabaseError(path, error);
+  }
+}
+
+function connect(path: string, exclusive: boolean): Database.Database {
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(path, { timeout: BUSY_TIMEOUT_MS, fileMustExist: exclusive });
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (exclusive) db.pragma('locking_mode = EXCLUSIVE');
     // Reading the schema first reports a non-SQLite file as SQLITE_NOTADB before anything is written.
     db.pragma('schema_version');
     db.pragma('journal_mode = WAL');
@@ -30,8 +52,13 @@ export function openDatabase(path: string): Database.Database {
     return db;
   } catch (error) {
     db?.close();
-    throw describeDatabaseError(path, error);
+    throw error;
   }
+}
+
+function mayBeNoRoom(error: unknown): boolean {
+  const code = errnoCode(error) ?? '';
+  return code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_IOERR');
 }
 
 /** SQLite opens a read-only file without complaint and fails at the first write; say it up front. */
@@ -54,6 +81,10 @@ export function describeDatabaseError(path: string, error: unknown): StoreError 
   if (isStoreError(error)) return error;
   const code = error instanceof Database.SqliteError ? error.code : undefined;
   const detail = error instanceof Error ? error.message : String(error);
+  // SQLite reports some full-disk failures as I/O errors (no room for the -shm file: SQLITE_IOERR_SHMSIZE).
+  if (isDiskFull(error) || ((isSqliteIoError(error) || code === 'SQLITE_CANTOPEN') && diskLooksFull(dirname(path)))) {
+    return diskFullError(`could not open the workspace database ${path}`, { path, cause: error });
+  }
   switch (code) {
     case 'SQLITE_NOTADB':
       return new StoreError(
@@ -71,7 +102,7 @@ export function describeDatabaseError(path: string, error: unknown): StoreError 
     case 'SQLITE_IOERR_WRITE':
       return new StoreError('not-writable', `cannot open the workspace database ${path} for writing (${detail}); the workspace must be a folder you can write to`, { path, cause: error });
     case 'SQLITE_FULL':
-      return new StoreError('io', `cannot write the workspace database ${path}: the disk is full`, { path, cause: error });
+      return diskFullError(`could not write the workspace database ${path}`, { path, cause: error });
     case 'SQLITE_BUSY':
       return new StoreError('io', `the workspace database ${path} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s`, { path, cause: error });
     default:

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, openSync, statfsSync } from 'node:fs';
 import { access, open } from 'node:fs/promises';
 import { errnoCode } from './errors.js';
 
@@ -86,4 +86,21 @@ export async function pathExists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Room on the file system holding `path`: bytes free to this user, and its size; undefined where the OS cannot say. */
+export function diskSpace(path: string): { free: number; size: number } | undefined {
+  try {
+    const info = statfsSync(path);
+    return { free: info.bavail * info.bsize, size: info.blocks * info.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the disk holding `path` has (next to) no room: under 1 MiB, or under 5% on a disk smaller than 20 MiB. */
+export function diskLooksFull(path: string): boolean {
+  const space = diskSpace(path);
+  if (space === undefined) return false;
+  return space.free < Math.min(1024 * 1024, space.size * 0.05);
 }

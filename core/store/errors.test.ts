@@ -92,6 +92,11 @@ describe('errors a user sees', () => {
       message: 'cannot create the workspace folder /w/.tensorloom: permission denied; the workspace must be a folder you can write to',
     });
     const full = Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
-    expect(fsError('store the artifact', '/w/x', full).message).toBe('cannot store the artifact /w/x: the disk is full');
+    expect(fsError('store the artifact', '/w/x', full)).toMatchObject({
+      code: 'disk-full',
+      message: 'the disk holding the workspace is full: could not store the artifact /w/x; free space and run again',
+    });
+    const quota = Object.assign(new Error('EDQUOT: disk quota exceeded'), { code: 'EDQUOT' });
+    expect(fsError('store the artifact', '/w/x', quota)).toMatchObject({ code: 'disk-full' });
   });
 });

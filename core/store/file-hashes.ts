@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { sha256File } from './durable-fs.js';
-import { errnoCode, fsError, StoreError } from './errors.js';
+import { errnoCode, fsError, isWriteFailure, StoreError } from './errors.js';
 
 /**
  * A file changed within this long before it was hashed is not memoised: on file systems
@@ -47,7 +47,14 @@ export class FileHashes {
     const after = await statFile(path);
     const unchanged = sameIdentity(key, identity(after));
     const settled = before.mtimeNs < startedNs - RACY_WINDOW_NS;
-    if (unchanged && settled) this.statements.put.run(path, key.size, key.mtimeNs, key.ino, key.ctimeNs, hash, Date.now());
+    if (unchanged && settled) {
+      try {
+        this.statements.put.run(path, key.size, key.mtimeNs, key.ino, key.ctimeNs, hash, Date.now());
+      } catch (error) {
+        // The memo only saves time: on a full disk the hash is still right.
+        if (!isWriteFailure(error)) throw error;
+      }
+    }
     return hash;
   }
 }

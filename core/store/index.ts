@@ -1,9 +1,12 @@
 /** The workspace store: SQLite run tracking plus content-addressed artifact files. See README.md. */
 export { WorkspaceStore, DATABASE_FILE } from './workspace-store.js';
 export { ArtifactStore, isArtifactHash } from './artifact-store.js';
-export { StoreError, isStoreError } from './errors.js';
+export type { StoredArtifact, TempEntry } from './artifact-store.js';
+export { StoreError, isStoreError, isDiskFull, isWriteFailure, diskFullError } from './errors.js';
+export { diskSpace } from './durable-fs.js';
 export type { StoreErrorCode } from './errors.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export type { GcOptions, GcReport } from './gc.js';
 export { RUN_STATUSES, NODE_STATUSES } from './types.js';
 export type {
   ArtifactLineage,

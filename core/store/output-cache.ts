@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ArtifactIndex } from './artifact-index.js';
 import { isArtifactHash, type ArtifactStore } from './artifact-store.js';
+import { isWriteFailure } from './errors.js';
 import type { MetricReplay, OutputRecords } from './types.js';
 
 /**
@@ -44,10 +45,10 @@ export class OutputCache {
     const intact =
       outputs !== undefined && Object.values(outputs).every((output: { hash?: unknown } | null) => typeof output?.hash === 'string' && isArtifactHash(output.hash) && this.artifacts.has(output.hash));
     if (!intact) {
-      this.statements.dropStale.run(cacheKey, row.outputs_json);
+      bestEffort(() => this.statements.dropStale.run(cacheKey, row.outputs_json));
       return undefined;
     }
-    this.statements.touch.run(Date.now(), cacheKey);
+    bestEffort(() => this.statements.touch.run(Date.now(), cacheKey));
     return outputs;
   }
 
@@ -69,6 +70,15 @@ export class OutputCache {
   /** The metrics recorded by the execution that computed this entry, in order, for replay on a hit. */
   metricsFor(cacheKey: string): MetricReplay[] {
     return this.statements.originMetrics.all(cacheKey).map((row) => ({ name: row.name, value: row.value ?? Number.NaN, step: row.step }));
+  }
+}
+
+/** A lookup is a read: on a full disk, its bookkeeping writes are skipped, not fatal. */
+function bestEffort(write: () => unknown): void {
+  try {
+    write();
+  } catch (error) {
+    if (!isWriteFailure(error)) throw error;
   }
 }
 

@@ -27,6 +27,10 @@ export class RunRecords {
                 'running', @startedAt, @pid, @host, @bootId, @processStart)`),
       setBackend: db.prepare<[string, string]>('UPDATE runs SET backend = ? WHERE id = ?'),
       finishRun: db.prepare<[string, number, string | null, string]>('UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?'),
+      // Nodes whose final state could not be written (a full disk) must not stay 'running' in a finished run.
+      settleNodes: db.prepare<[number, string]>(
+        `UPDATE node_executions SET status = 'interrupted', finished_at = coalesce(finished_at, ?) WHERE run_id = ? AND status IN ('running', 'queued')`,
+      ),
       upsertNode: db.prepare<[Record<string, unknown>]>(`
         INSERT INTO node_executions (run_id, node_id, node_type, status, cached, cache_key, params_json, started_at, finished_at, ms, error)
         VALUES (@runId, @nodeId, @nodeType, coalesce(@status, 'idle'), coalesce(@cached, 0), @cacheKey, @params,
@@ -97,7 +101,13 @@ export class RunRecords {
   }
 
   finishRun(runId: string, status: Exclude<RunStatus, 'running'>, error?: string): void {
-    if (this.statements.finishRun.run(status, Date.now(), error ?? null, runId).changes === 0) throw unknownRun(runId);
+    const now = Date.now();
+    this.db
+      .transaction(() => {
+        if (this.statements.finishRun.run(status, now, error ?? null, runId).changes === 0) throw unknownRun(runId);
+        this.statements.settleNodes.run(now, runId);
+      })
+      .immediate();
   }
 
   upsertNodeExecution(runId: string, nodeId: string, fields: NodeExecutionFields): void {
@@ -173,23 +183,28 @@ export class RunRecords {
    * and of other machines sharing the folder, are left alone. Returns how many were marked.
    */
   markInterruptedRuns(): number {
-    const dead = this.statements.runningRuns
-      .all()
-      .filter((run) => ownerState({ pid: run.pid, host: run.host, bootId: run.boot_id, processStart: run.process_start }) === 'dead');
+    const dead = this.deadRuns();
     if (dead.length === 0) return 0;
     const now = Date.now();
     return this.db
       .transaction(() => {
         let marked = 0;
         for (const run of dead) {
-          const why = `interrupted: the process that ran it (pid ${run.pid} on ${run.host}) ended before the run finished`;
-          if (this.statements.interruptRun.run(now, why, run.id).changes === 0) continue; // finished meanwhile
+          if (this.statements.interruptRun.run(now, run.why, run.id).changes === 0) continue; // finished meanwhile
           this.statements.interruptNodes.run(now, run.id);
           marked += 1;
         }
         return marked;
       })
       .immediate();
+  }
+
+  /** Runs recorded as running whose process is gone, with the reason to record (reads only). */
+  deadRuns(): { id: string; why: string }[] {
+    return this.statements.runningRuns
+      .all()
+      .filter((run) => ownerState({ pid: run.pid, host: run.host, bootId: run.boot_id, processStart: run.process_start }) === 'dead')
+      .map((run) => ({ id: run.id, why: `interrupted: the process that ran it (pid ${run.pid} on ${run.host}) ended before the run finished` }));
   }
 }
 

@@ -71,7 +71,7 @@ describe('run records', () => {
     store.attachArtifact(id, 'load', 'preview.png', plot);
     const node = store.getRun(id)!.nodes.load!;
     expect(node.outputs).toEqual({ table: { hash: table.hash, type: 'table', size: table.size } });
-    expect(node.attachments).toEqual({ 'preview.png': plot });
+    expect(node.attachments).toEqual({ 'preview.png': { hash: plot.hash, size: plot.size, path: plot.path, kind: plot.kind } });
   });
 
   it('refuses to record an output whose artifact is not stored', () => {

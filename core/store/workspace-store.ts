@@ -5,8 +5,10 @@ import type { LogLevel } from '../sdk/context.js';
 import { ArtifactIndex } from './artifact-index.js';
 import { ArtifactStore } from './artifact-store.js';
 import { openDatabase } from './database.js';
-import { errnoCode, fsError, StoreError } from './errors.js';
+import { diskLooksFull } from './durable-fs.js';
+import { describeWriteFailure, errnoCode, fsError, isWriteFailure, StoreError } from './errors.js';
 import { FileHashes } from './file-hashes.js';
+import { GarbageCollector, type GcOptions, type GcReport } from './gc.js';
 import { OutputCache } from './output-cache.js';
 import { RunQueries } from './run-queries.js';
 import { RunRecords } from './run-records.js';
@@ -36,6 +38,13 @@ export class WorkspaceStore {
   readonly artifacts: ArtifactStore;
   /** How many runs `open()` found abandoned by dead processes and marked interrupted. */
   readonly interruptedOnOpen: number;
+  /**
+   * Why the last write failed, when the store could not take writes (a full disk); undefined
+   * while writes work. Reads go on either way.
+   */
+  get writeProblem(): string | undefined {
+    return this.lastWriteProblem;
+  }
 
   private readonly db: Database.Database;
   private readonly records: RunRecords;
@@ -43,6 +52,11 @@ export class WorkspaceStore {
   private readonly cache: OutputCache;
   private readonly fileHashes: FileHashes;
   private closed = false;
+  private lastWriteProblem: string | undefined;
+  /** Runs of dead processes that could not be marked interrupted (no room): shown as interrupted, recorded when there is room. */
+  private readonly unmarked = new Map<string, string>();
+  /** Ends of runs of this process that could not be recorded (no room): retried at the next write and at close. */
+  private readonly pendingFinishes = new Map<string, { status: Exclude<RunStatus, 'running'>; error: string | undefined }>();
 
   private constructor(dir: string, db: Database.Database, artifacts: ArtifactStore) {
     this.dir = dir;
@@ -54,7 +68,8 @@ export class WorkspaceStore {
     this.queries = new RunQueries(db, artifacts);
     this.cache = new OutputCache(db, artifacts, index);
     this.fileHashes = new FileHashes(db);
-    this.interruptedOnOpen = this.records.markInterruptedRuns();
+    // Opening must not need a write to succeed: on a full disk the store opens for reading.
+    this.interruptedOnOpen = this.markInterruptedRuns();
   }
 
   /**
@@ -78,6 +93,7 @@ export class WorkspaceStore {
 
   close(): void {
     if (this.closed) return;
+    this.flushPending();
     this.closed = true;
     try {
       this.db.pragma('optimize'); // SQLite's advice for connections about to close; skipped if another process holds the lock
@@ -89,60 +105,98 @@ export class WorkspaceStore {
 
   // Runs --------------------------------------------------------------------------------
 
+  // Every write below turns a full disk (SQLITE_FULL, ENOSPC, EDQUOT) or a failing one
+  // (SQLITE_IOERR) into a StoreError ('disk-full' / 'write-failed') that says what could not
+  // be recorded. SQLite rolls the failed statement or transaction back, so the database
+  // stays consistent; the caller decides whether the run can go on.
+
   /** Starts a run owned by this process; returns its id, e.g. `20261126-101502-3fa9`. */
   createRun(input: CreateRunInput): string {
-    return this.records.createRun(input);
+    this.flushPending();
+    return this.write(`could not start a run of '${input.pipelineName}'`, () => this.records.createRun(input));
   }
 
   setRunBackend(runId: string, backend: string): void {
-    this.records.setRunBackend(runId, backend);
+    this.write(`could not record the backend of run ${runId}`, () => this.records.setRunBackend(runId, backend));
   }
 
+  /**
+   * Records how a run ended; its nodes still recorded as running or queued (their results
+   * could not be written) become interrupted. When even this write fails, the store retries
+   * it at its next write and at close; if the process ends first, the next `open()` with
+   * room marks the run interrupted.
+   */
   finishRun(runId: string, status: Exclude<RunStatus, 'running'>, error?: string): void {
-    this.records.finishRun(runId, status, error);
+    try {
+      this.write(`could not record the end of run ${runId}`, () => this.records.finishRun(runId, status, error));
+      this.pendingFinishes.delete(runId);
+    } catch (failure) {
+      if (isWriteFailure(failure)) this.pendingFinishes.set(runId, { status, error });
+      throw failure;
+    }
   }
 
   /** Creates or updates a node's execution in a run; fields left out keep their value. */
   upsertNodeExecution(runId: string, nodeId: string, fields: NodeExecutionFields): void {
-    this.records.upsertNodeExecution(runId, nodeId, fields);
+    this.write(`could not record the state of node '${nodeId}'`, () => this.records.upsertNodeExecution(runId, nodeId, fields));
   }
 
   /** Records a node's outputs (and their artifact index rows). Every artifact must be in the store. */
   recordOutputs(runId: string, nodeId: string, outputs: OutputRecords): void {
-    this.records.recordOutputs(runId, nodeId, outputs);
+    this.write(`could not record the outputs of node '${nodeId}'`, () => this.records.recordOutputs(runId, nodeId, outputs));
   }
 
   /** Attaches an extra stored artifact (a plot, an exported file) to a node's execution. */
   attachArtifact(runId: string, nodeId: string, name: string, ref: ArtifactRef): void {
-    this.records.attachArtifact(runId, nodeId, name, ref);
+    this.write(`could not record the attachment '${name}' of node '${nodeId}'`, () => this.records.attachArtifact(runId, nodeId, name, ref));
   }
 
   /** One point: `step` null for a single value, a whole number for a series (epochs). */
   recordMetric(runId: string, nodeId: string, name: string, value: number, step: number | null): void {
-    this.records.recordMetric(runId, nodeId, name, value, step);
+    this.write(`could not record the metric '${name}' of node '${nodeId}'`, () => this.records.recordMetric(runId, nodeId, name, value, step));
   }
 
   recordLog(runId: string, nodeId: string | null, level: LogLevel, message: string): void {
-    this.records.recordLog(runId, nodeId, level, message);
+    this.write(`could not record a log line of ${nodeId === null ? `run ${runId}` : `node '${nodeId}'`}`, () => this.records.recordLog(runId, nodeId, level, message));
   }
 
   /** Runs `writes` in one transaction: all of them land, or (on a throw or a crash) none. */
   batch<T>(writes: () => T): T {
-    return this.db.transaction(writes).immediate();
+    return this.write('could not record a batch of writes', () => this.db.transaction(writes).immediate());
   }
 
-  /** See `open()`; a long-lived process may call it again to sweep runs of processes that died since. */
+  /**
+   * See `open()`; a long-lived process may call it again to sweep runs of processes that
+   * died since. Never throws for a full disk: the runs it could not mark are shown as
+   * interrupted by `listRuns`/`getRun` and marked at a later call with room.
+   */
   markInterruptedRuns(): number {
-    return this.records.markInterruptedRuns();
+    try {
+      const marked = this.records.markInterruptedRuns();
+      this.unmarked.clear();
+      this.lastWriteProblem = undefined;
+      return marked;
+    } catch (error) {
+      const described = describeWriteFailure('could not mark the runs of ended processes as interrupted', error, { path: this.dbPath, looksFull: () => diskLooksFull(this.dir) });
+      if (!isWriteFailure(described)) throw described;
+      this.lastWriteProblem = (described as Error).message;
+      for (const run of this.records.deadRuns()) this.unmarked.set(run.id, run.why);
+      return 0;
+    }
   }
 
   /** Newest first; 100 unless `limit` says otherwise. */
   listRuns(options?: { limit?: number }): RunSummary[] {
-    return this.queries.listRuns(options);
+    return this.queries.listRuns(options).map((run) => this.overlay(run));
   }
 
   getRun(runId: string): RunDetail | undefined {
-    return this.queries.getRun(runId);
+    const run = this.queries.getRun(runId);
+    if (run === undefined || !this.unmarked.has(run.id) || run.status !== 'running') return run;
+    const nodes = Object.fromEntries(
+      Object.entries(run.nodes).map(([id, node]) => [id, node.status === 'running' || node.status === 'queued' ? { ...node, status: 'interrupted' as const } : node]),
+    );
+    return { ...this.overlay(run), nodes };
   }
 
   /** The run and node that produced an artifact (model lineage); undefined when no run here output it. */
@@ -159,7 +213,7 @@ export class WorkspaceStore {
 
   /** Call after the outputs' artifacts are stored: an entry with a missing file is refused. */
   saveCache(cacheKey: string, nodeType: string, outputs: OutputRecords): void {
-    this.cache.save(cacheKey, nodeType, outputs);
+    this.write(`could not save the cache entry of a ${nodeType} node`, () => this.cache.save(cacheKey, nodeType, outputs));
   }
 
   /** The metrics of the execution that computed the cached entry, to replay on a cache hit. */
@@ -172,6 +226,53 @@ export class WorkspaceStore {
   /** `sha256:<hex>` of a file's content; free for a file unchanged since it was last hashed. */
   fileHash(absPath: string): Promise<string> {
     return this.fileHashes.hash(absPath);
+  }
+
+  // Garbage collection ------------------------------------------------------------------
+
+  /**
+   * Removes artifacts that no run, cache entry or registry row references, and tmp/
+   * leftovers of ended processes; safe beside runs in other processes (see gc.ts).
+   */
+  collectGarbage(options?: GcOptions): GcReport {
+    return new GarbageCollector(this.db, this.artifacts).collect(options);
+  }
+
+  // Internals ---------------------------------------------------------------------------
+
+  private write<T>(what: string, writes: () => T): T {
+    try {
+      const result = writes();
+      this.lastWriteProblem = undefined;
+      return result;
+    } catch (error) {
+      const described = describeWriteFailure(what, error, { path: this.dbPath, looksFull: () => diskLooksFull(this.dir) });
+      if (isWriteFailure(described)) this.lastWriteProblem = (described as Error).message;
+      throw described;
+    }
+  }
+
+  /** Best effort: writes that failed for want of room, tried again now. */
+  private flushPending(): void {
+    for (const [runId, end] of [...this.pendingFinishes]) {
+      try {
+        this.records.finishRun(runId, end.status, end.error);
+        this.pendingFinishes.delete(runId);
+      } catch {
+        return; // still no room; the next write or open tries again
+      }
+    }
+  }
+
+  /** A run of a dead process not yet marked interrupted (no room) reads as interrupted. */
+  private overlay<T extends RunSummary>(run: T): T {
+    const why = this.unmarked.get(run.id);
+    if (why === undefined || run.status !== 'running') return run;
+    const nodeCounts = { ...run.nodeCounts };
+    nodeCounts.interrupted += nodeCounts.running + nodeCounts.queued;
+    nodeCounts.running = 0;
+    nodeCounts.queued = 0;
+    return { ...run, status: 'interrupted', error: `${why} (not recorded yet: the workspace could not be written)`, nodeCounts };
   }
 }
 

@@ -1,5 +1,6 @@
 /** Small node types for engine tests; they pass numbers on `metrics` wires. */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineNode, NodeError, port, z } from '../../sdk/index.js';
 
 const value = (input: { value?: unknown } | undefined) => Number(input?.value ?? 0);
@@ -84,4 +85,32 @@ export const badOutput = defineNode({
   },
 });
 
-export const fixtureNodes = [source, add, sleep, fail, crash, badOutput];
+/** Outputs a report of about `bytes` bytes: for disk budget tests. */
+export const blob = defineNode({
+  type: 'test.blob', version: 1, category: 'util', title: 'Blob', description: 'Outputs a report of a given size.',
+  inputs: { in: port('report', { optional: true }) },
+  outputs: { out: port('report') },
+  params: z.object({ bytes: z.number().int().min(0).default(1000), seed: z.number().default(0) }),
+  async run({ params }) {
+    return { out: { seed: params.seed, pad: 'x'.repeat(params.bytes) } };
+  },
+});
+
+/** Builds a model folder in its work folder, as train.dense does; `fail` throws after writing it. */
+export const model = defineNode({
+  type: 'test.model', version: 1, category: 'train', title: 'Model', description: 'Writes a small model folder.',
+  inputs: {},
+  outputs: { model: port('model') },
+  params: z.object({ seed: z.number().default(0), fail: z.boolean().default(false) }),
+  async run({ params }, ctx) {
+    const dir = ctx.artifacts.tempPath('model');
+    mkdirSync(join(dir, 'weights'), { recursive: true });
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ seed: params.seed }));
+    writeFileSync(join(dir, 'weights', 'group1.bin'), Buffer.alloc(256, params.seed));
+    writeFileSync(ctx.artifacts.tempPath('scratch.txt'), 'scratch the node never publishes');
+    if (params.fail) throw new NodeError('training diverged');
+    return { model: { dir } };
+  },
+});
+
+export const fixtureNodes = [source, add, sleep, fail, crash, badOutput, blob, model];

@@ -12,6 +12,8 @@ import { fixtureNodes } from './fixture-nodes.js';
 import spin from './spin-node.js';
 import where from './where-node.js';
 import exit from './exit-node.js';
+import metricStream from './metrics-worker-node.js';
+import workerModel from './model-worker-node.js';
 
 type NodeSpec = { id: string; type: string; params?: Record<string, unknown> };
 
@@ -27,8 +29,13 @@ export class Harness {
   registry: NodeRegistry;
   events: EngineEvent[] = [];
 
-  constructor(private readonly engineOptions: Partial<EngineOptions> = {}, definitions: AnyNodeDefinition[] = [...fixtureNodes, spin, where, exit] as unknown as AnyNodeDefinition[]) {
-    this.root = mkdtempSync(join(tmpdir(), 'tensorloom-engine-'));
+  constructor(
+    private readonly engineOptions: Partial<EngineOptions> = {},
+    definitions: AnyNodeDefinition[] = [...fixtureNodes, spin, where, exit, workerModel, metricStream] as unknown as AnyNodeDefinition[],
+    /** The workspace folder (default: a fresh temp folder). */
+    root?: string,
+  ) {
+    this.root = root ?? mkdtempSync(join(tmpdir(), 'tensorloom-engine-'));
     this.registry = new NodeRegistry(definitions);
     this.store = WorkspaceStore.open(join(this.root, '.tensorloom'));
     this.engine = this.makeEngine();
