@@ -5,6 +5,15 @@ import tseslint from 'typescript-eslint';
 
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 const layer = (group, message) => ({ group, message });
+const coreLayers = [
+  layer(['**/nodes', '**/nodes/**'], 'core must not import nodes/: the composition root (cli/) registers nodes with the engine.'),
+  layer(['**/renderer/**', '**/electron/**', '**/cli/**'], 'core is the bottom layer: it never imports the UI, the shell or the CLI.'),
+  layer(['react', 'react-dom', 'electron', '@xyflow/*'], 'core is plain Node: no React or Electron.'),
+];
+// core/sdk is the facade above core that nodes and packs import; core itself imports the
+// module it needs (core/base for errors, ports, the run context), so the SDK can change
+// without creating cycles.
+const notTheSdk = layer(['**/sdk', '**/sdk/**'], 'core never imports core/sdk (the facade for nodes): import core/base or the module itself.');
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.data/**', 'renderer/dist/**', 'test-results/**', '.gpu/**', '.gl/**'] },
@@ -19,11 +28,12 @@ export default tseslint.config(
   },
   {
     files: ['core/**/*.ts'],
-    rules: restrict([
-      layer(['**/nodes', '**/nodes/**'], 'core must not import nodes/: the composition root (cli/) registers nodes with the engine.'),
-      layer(['**/renderer/**', '**/electron/**', '**/cli/**'], 'core is the bottom layer: it never imports the UI, the shell or the CLI.'),
-      layer(['react', 'react-dom', 'electron', '@xyflow/*'], 'core is plain Node: no React or Electron.'),
-    ]),
+    rules: restrict([...coreLayers, notTheSdk]),
+  },
+  {
+    // Tests and fixtures in core play node author, so they may import the SDK; core/sdk is the SDK.
+    files: ['core/**/*.test.ts', 'core/**/test-support/**/*.ts', 'core/sdk/**/*.ts'],
+    rules: restrict(coreLayers),
   },
   {
     // The server's tests build a registry the way the composition root does: built-in nodes plus fixtures.
@@ -42,7 +52,7 @@ export default tseslint.config(
     ]),
   },
   {
-    files: ['nodes/**/*.test.ts'],
+    files: ['nodes/**/*.test.ts', 'nodes/**/test-support/**/*.ts'],
     rules: restrict([layer(['**/engine/**', '**/store/**', '**/renderer/**', '**/electron/**'], 'node tests use core/sdk/testing or the CLI, not engine internals.')]),
   },
   {
@@ -58,11 +68,11 @@ export default tseslint.config(
         {
           patterns: [
             layer(
-              ['**/core/*', '!**/core/graph', '!**/core/engine', '!**/core/sdk', '!**/core/ml', '**/core/*/**', '!**/core/graph/types.js', '!**/core/graph/registry.js', '!**/core/engine/events.js', '!**/core/sdk/context.js', '!**/core/ml/backend-names.js'],
+              ['**/core/*', '!**/core/graph', '!**/core/engine', '!**/core/base', '!**/core/ml', '**/core/*/**', '!**/core/graph/types.js', '!**/core/graph/registry.js', '!**/core/engine/events.js', '!**/core/base/context.js', '!**/core/ml/backend-names.js'],
               'the renderer takes only types from core (pipeline, catalog, events, backend names); everything else goes through renderer/src/api (the HTTP/WebSocket API).',
             ),
             { group: ['**/core/graph/registry.js'], allowTypeImports: true, message: 'only the CatalogEntry type: the registry itself runs in the engine.' },
-            { group: ['**/core/engine/events.js', '**/core/sdk/context.js', '**/core/ml/backend-names.js'], allowTypeImports: true, message: 'only the wire types: the engine runs in the server.' },
+            { group: ['**/core/engine/events.js', '**/core/base/context.js', '**/core/ml/backend-names.js'], allowTypeImports: true, message: 'only the wire types: the engine runs in the server.' },
             layer(['**/nodes/**', '**/cli/**', '**/electron/**', '**/e2e/**', '**/bench/**'], 'the renderer never imports the node catalog, the CLI, the shell or tests.'),
             layer(['node:*', 'fs', 'path', 'child_process', 'worker_threads', 'ws', 'better-sqlite3', 'zod', 'apache-arrow', 'parquet-wasm', '@tensorflow/*', 'electron'], 'the renderer runs in a sandboxed browser page: no Node modules or engine libraries.'),
           ],

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { modelDigest, readModelBundle, type Lineage } from '../core/deploy/index.js';
-import { isNodeError } from '../core/sdk/errors.js';
+import { isNodeError } from '../core/base/errors.js';
 import { isArtifactHash } from '../core/store/index.js';
 import { UsageError } from './output.js';
 import { findWorkspace, openStore, STORE_DIR } from './workspace.js';

@@ -1,7 +1,7 @@
 /**
  * Starts the real server (core/server's factory) for the browser tests: port 0, a temp
- * workspace seeded from examples/, the built-in nodes plus one test-only slow node for the
- * cancel test. Prints one JSON line `{ url, launchUrl, token, workspace }` and runs until
+ * workspace seeded from examples/, the built-in nodes plus two test-only ones: a slow node
+ * for the cancel test and a version-2 node with a migration for the old-file test. Prints one JSON line `{ url, launchUrl, token, workspace }` and runs until
  * SIGTERM/SIGINT. Run with tsx; e2e/global-setup.ts and bench/ui use it.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '../core/engine/test-support/fixture-nodes.js';
+import { offsetNode } from '../core/graph/test-support/versioned-node.js';
 import { NodeRegistry } from '../core/graph/registry.js';
 import type { AnyNodeDefinition } from '../core/sdk/index.js';
 import { createServer } from '../core/server/index.js';
@@ -25,7 +26,7 @@ if (seed) {
   copyExamples(join(workspace, 'examples'));
 }
 
-const registry = new NodeRegistry([...builtinNodes, sleep as unknown as AnyNodeDefinition]);
+const registry = new NodeRegistry([...builtinNodes, sleep as unknown as AnyNodeDefinition, offsetNode as unknown as AnyNodeDefinition]);
 const server = await createServer({
   workspaceRoot: workspace,
   registry,

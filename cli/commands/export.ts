@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { buildAndSave, isDockerError, parseImageReference, SERVER_PORT, writeBuildContext } from '../../core/deploy/index.js';
-import { isNodeError } from '../../core/sdk/errors.js';
+import { isNodeError } from '../../core/base/errors.js';
 import { displayPath } from '../load.js';
 import { bold, dim, green, UsageError } from '../output.js';
 import { resolveModelRef } from '../model-ref.js';

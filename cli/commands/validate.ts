@@ -9,7 +9,7 @@ export async function validateCommand(registry: NodeRegistry, options: { pipelin
   const { shown } = loaded;
   if (options.json) {
     const body = loaded.ok
-      ? { ok: true, file: shown, name: loaded.pipeline.doc.name, hash: loaded.pipeline.hash, nodes: loaded.pipeline.order, warnings: loaded.warnings }
+      ? { ok: true, file: shown, name: loaded.pipeline.doc.name, hash: loaded.pipeline.hash, nodes: loaded.pipeline.order, warnings: loaded.warnings, migrated: loaded.migrated }
       : { ok: false, file: shown, issues: loaded.issues, warnings: loaded.warnings };
     process.stdout.write(JSON.stringify(body, null, 2) + '\n');
     return loaded.ok ? 0 : 2;

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Int32, Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
-import { isNodeError } from '../sdk/errors.js';
+import { isNodeError } from '../base/errors.js';
 import { canonicalJson, decodeTable, encodeTable, readTableFile, RECIPE_METADATA_KEY, writeTableFile } from './arrow-io.js';
 import { readCsv } from './csv.js';
-import type { DataTable, RecipeStep } from './table.js';
+import type { DataTable, RecipeStep } from '../base/table.js';
 import { takeRows } from './table-ops.js';
 
 const PENGUINS = fileURLToPath(new URL('../../examples/data/penguins.csv', import.meta.url));

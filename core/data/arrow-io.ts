@@ -7,9 +7,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { RecordBatch, Table, tableToIPC } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { tableFromIpcBytes, wideSchema } from './arrow-wide.js';
-import type { DataTable, RecipeStep } from './table.js';
+import type { DataTable, RecipeStep } from '../base/table.js';
 import { compactTable } from './table-ops.js';
 
 /** Schema metadata key holding the recipe JSON. */

@@ -19,7 +19,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { DataType, DateUnit, TimeUnit, Type, makeVector, util, type Data, type Field } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { ColumnBuilder, type ValueKind } from './column-builder.js';
 
 const TWO_32 = 4294967296;

@@ -9,7 +9,7 @@
  * mismatch itself, because only it knows the line or record to name.
  */
 import { Bool, Float64, Int32, Utf8, makeData, type Data } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 
 /** The kinds of value a column may hold; `nested` is a JSON object or array. */
 export type ValueKind = 'number' | 'boolean' | 'string' | 'nested';

@@ -11,7 +11,7 @@
  */
 import { Bool, Float64, Int32, Utf8, makeData, type Data } from 'apache-arrow';
 import { CELL_BOOL, CELL_FLOAT, CELL_INT, CELL_MISSING, CELL_OTHER, EXACT_DOUBLES, classifyCell, unquoteInto } from './csv-cells.js';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { ASCII } from './ascii.js';
 import type { Tokens } from './csv-tokenize.js';
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
-import { isNodeError } from '../sdk/errors.js';
+import { isNodeError } from '../base/errors.js';
 import { expectNodeError } from '../sdk/testing.js';
 import { readCsv, readCsvTuned, uniqueNames, type CsvReadOptions, type CsvTuning } from './csv.js';
 import { createTokenizer, FieldCounter, fieldCountOf, tokenizeUntil } from './csv-tokenize.js';

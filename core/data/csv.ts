@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Data, Table } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { ColumnReader, Scratch, type InferredType, type Replay, type RowBlock } from './csv-columns.js';
 import { unquoteInto } from './csv-cells.js';
 import { memoryInput, openInput, Window, WINDOW_BYTES, type Input } from './csv-source.js';

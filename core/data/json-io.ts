@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Table } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { kindName } from './column-builder.js';
 import { openInput, memoryInput, Window } from './csv-source.js';
 import { DEFAULT_MAX_COLUMNS } from './csv.js';

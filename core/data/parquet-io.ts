@@ -14,7 +14,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { tableToIPC, type Data, type Table } from 'apache-arrow';
 import type * as ParquetWasmModule from 'parquet-wasm';
 import type { ParquetFile } from 'parquet-wasm';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { NormalizedColumn } from './arrow-normalize.js';
 import { tableFromIpcBytes } from './arrow-wide.js';
 import { DEFAULT_MAX_COLUMNS } from './csv.js';

@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { Field, type Data, type Table } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { oneBatchTable, wideSchema } from './arrow-wide.js';
 
 export function quoteName(name: string): string {

@@ -12,7 +12,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Table } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { ColumnBuilder, kindName, type ValueKind } from './column-builder.js';
 import { uniqueNames } from './csv.js';
 import { fileError, makeTable, quoteName, yieldToEventLoop } from './source-file.js';

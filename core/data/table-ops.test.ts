@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Bool, DateMillisecond, Float32, Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { isNodeError } from '../sdk/errors.js';
+import { isNodeError } from '../base/errors.js';
 import {
   columnAsFloat64,
   columnKind,

@@ -21,7 +21,7 @@ import {
   type Table,
   type Vector,
 } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { oneBatchTable, wideSchema } from './arrow-wide.js';
 
 export type ColumnKind = 'int' | 'float' | 'bool' | 'string' | 'other';

@@ -12,11 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { encodeTable } from './arrow-io.js';
 import { writeParquetTo } from './parquet-io.js';
 import { quoteName } from './source-file.js';
-import type { DataTable } from './table.js';
+import type { DataTable } from '../base/table.js';
 import { writeCsvTo, writeJsonLinesTo } from './text-writers.js';
 
 export const TABLE_FILE_FORMATS = ['csv', 'parquet', 'jsonl', 'arrow'] as const;

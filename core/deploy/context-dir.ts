@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 
 /** The file that marks a folder as a build context Tensorloom wrote (and may replace). */
 export const LOCK_FILE = 'runtime-lock.json';

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUNDLE_FILE, BUNDLE_FORMAT, MODEL_FILE, WEIGHTS_FILE, type ModelBundle } from '../ml/bundle-format.js';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { dirHashHex, manifestOf } from '../store/artifact-store.js';
 import { bundle, externalReason, lockedPackages, OPTIONAL_BACKENDS, projectEntry, projectRoot, TARGET_NODE_MAJOR, type LockedPackage } from './bundle.js';
 import { copyFolder, fileDigests, LOCK_FILE, LOCK_FORMAT, writeContextDir, writeText } from './context-dir.js';

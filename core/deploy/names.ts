@@ -3,7 +3,7 @@
  * (the grammar of the distribution/reference package, written out from its spec),
  * model names (they appear in URLs) and Kubernetes object names (DNS-1035 labels).
  */
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../graph/canonical.js';
-import type { AnyNodeDefinition } from '../sdk/define-node.js';
+import type { AnyNodeDefinition } from '../base/define-node.js';
 
 /**
  * A node's cache key: everything that determines its outputs. Type and version (a new

@@ -1,8 +1,8 @@
 import { cp, readFile, rename, writeFile } from 'node:fs/promises';
 import { readTableFile, writeTableFile } from '../data/arrow-io.js';
 import { canonicalJson } from '../graph/canonical.js';
-import type { PortType } from '../sdk/ports.js';
-import type { PortValue } from '../sdk/values.js';
+import type { PortType } from '../base/ports.js';
+import type { PortValue } from '../base/values.js';
 
 /**
  * How each port type's value becomes an artifact on disk and back. Encodings are

@@ -1,4 +1,4 @@
-import type { LogLevel } from '../sdk/context.js';
+import type { LogLevel } from '../base/context.js';
 
 /** A node's engine state. `cached` means its result was reused without running it. */
 export type NodeState = 'idle' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'cached';

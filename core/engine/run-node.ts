@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { AttachedArtifact, LogLevel, RunContext } from '../sdk/context.js';
-import type { AnyNodeDefinition } from '../sdk/define-node.js';
-import { isNodeError } from '../sdk/errors.js';
-import { resolveInside } from '../sdk/paths.js';
-import type { PortType } from '../sdk/ports.js';
+import type { AttachedArtifact, LogLevel, RunContext } from '../base/context.js';
+import type { AnyNodeDefinition } from '../base/define-node.js';
+import { isNodeError } from '../base/errors.js';
+import { resolveInside } from '../base/paths.js';
+import type { PortType } from '../base/ports.js';
 import { diskFullError, isDiskFull, type ArtifactStore } from '../store/index.js';
 import { codecFor } from './codecs.js';
 

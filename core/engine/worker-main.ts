@@ -3,7 +3,7 @@
  * WorkerPool and forwards the node's reports as messages.
  */
 import { parentPort } from 'node:worker_threads';
-import type { AnyNodeDefinition } from '../sdk/define-node.js';
+import type { AnyNodeDefinition } from '../base/define-node.js';
 import { ArtifactStore } from '../store/index.js';
 import { runNodeJob, ValueCache, type JobReporter } from './run-node.js';
 import type { ToWorker, FromWorker } from './worker-protocol.js';

@@ -1,4 +1,4 @@
-import type { AttachedArtifact, LogLevel } from '../sdk/context.js';
+import type { AttachedArtifact, LogLevel } from '../base/context.js';
 import type { JobResult, NodeJob } from './run-node.js';
 
 /** Messages between the engine's main thread and a worker thread. */

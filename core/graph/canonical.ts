@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { NodeRegistry } from './registry.js';
 import { isPlainObject, jsonTypeName, pathJoin } from './issues.js';
+import { migrateNode } from './migrate.js';
 import { PIPELINE_FORMAT } from './types.js';
-import type { PipelineDoc } from './types.js';
+import type { PipelineDoc, PipelineNode } from './types.js';
 
 export class CanonicalJsonError extends Error {
   override readonly name = 'CanonicalJsonError';
@@ -151,20 +152,24 @@ export function canonicalFromParts(
 
 /**
  * The canonical form of a document. With a registry, params are those the node's schema
- * produces — defaults filled, unknown keys dropped — so `{}` and `{"test": 0.2}` are the same
- * pipeline when 0.2 is the default. Nodes of unknown type, and params the schema rejects,
- * keep their params as written.
+ * produces — migrated from an older `typeVersion`, defaults filled, unknown keys dropped — so
+ * `{}` and `{"test": 0.2}` are the same pipeline when 0.2 is the default, and so are a node
+ * saved by an old version and its migrated form. Nodes of unknown type, and params that
+ * cannot be migrated or that the schema rejects, keep their params as written.
  */
 export function canonicalize(doc: PipelineDoc, registry?: NodeRegistry): CanonicalPipeline {
-  const nodes = doc.nodes.map((node) => ({ id: node.id, type: node.type, params: effectiveParams(node.type, node.params ?? {}, registry) }));
+  const nodes = doc.nodes.map((node, index) => ({ id: node.id, type: node.type, params: effectiveParams(node, index, registry) }));
   return canonicalFromParts(nodes, doc.edges);
 }
 
-function effectiveParams(type: string, params: Record<string, unknown>, registry: NodeRegistry | undefined): Record<string, unknown> {
-  const definition = registry?.get(type);
+function effectiveParams(node: PipelineNode, index: number, registry: NodeRegistry | undefined): Record<string, unknown> {
+  const params = node.params ?? {};
+  const definition = registry?.get(node.type);
   if (!definition) return params;
+  const migration = migrateNode(node, definition, `nodes[${index}]`);
+  if (!migration.ok) return params;
   try {
-    const parsed = definition.params.safeParse(params);
+    const parsed = definition.params.safeParse(migration.params);
     if (!parsed.success) return params;
     const output = parsed.data as Record<string, unknown>;
     canonicalJson(output); // a schema whose output is not JSON (a transform to a Date, say) hashes as written

@@ -2,13 +2,14 @@
  * The pipeline document: types, parsing, validation, canonical form and hashes, graph
  * algorithms and `--set` overrides. See README.md in this folder for the decisions.
  */
-export { PIPELINE_FORMAT, ISSUE_CODES, NODE_ID_PATTERN, PORT_NAME_PATTERN, parsePortRef, formatPortRef } from './types.js';
+export { PIPELINE_FORMAT, ISSUE_CODES, NODE_ID_PATTERN, PORT_NAME_PATTERN, parsePortRef, formatPortRef, savedPipelineDoc, pipelineFileText } from './types.js';
 export type {
   PipelineDoc,
   PipelineNode,
   PipelineEdge,
   PortRef,
   IssueCode,
+  MigratedNode,
   ValidationIssue,
   ResolvedNode,
   ResolvedEdge,
@@ -19,6 +20,8 @@ export type { CatalogEntry } from './registry.js';
 export { parsePipelineText, parsePipelineValue, locateIssues } from './parse.js';
 export type { ParseResult, ParseTextResult } from './parse.js';
 export { validatePipeline } from './validate.js';
+export { migrateNode, migratePipeline, describeMigrations } from './migrate.js';
+export type { NodeMigrationResult, PipelineMigration } from './migrate.js';
 export type { ValidationResult } from './validate.js';
 export {
   canonicalJson,

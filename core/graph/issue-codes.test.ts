@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, checkWorkspacePaths, loadPipelineFile, parsePipelineText, validatePipeline } from './index.js';
+import type { AnyNodeDefinition } from '../base/define-node.js';
 import { fixtureRegistry, pipelineDoc, samplePipeline } from './test-support/fixtures.js';
+import { lateChainNode, offsetNode } from './test-support/versioned-node.js';
 import { ISSUE_CODES } from './types.js';
 import type { IssueCode, PipelineDoc, ValidationIssue } from './types.js';
 
-const registry = fixtureRegistry();
+const registry = fixtureRegistry([offsetNode, lateChainNode] as unknown as AnyNodeDefinition[]);
 const source = (id = 'load') => ({ id, type: 'data.source', params: { path: 'a.csv' } });
 
 function validationIssues(doc: PipelineDoc): ValidationIssue[] {
@@ -59,6 +61,9 @@ const examples: [IssueCode, () => ValidationIssue[] | Promise<ValidationIssue[]>
   ['unconnected-node', () => validationIssues(pipelineDoc([source('a'), source('b')])), { message: "node 'a' is not connected to any other node; it still runs", nodeId: 'a' }],
   ['path-outside', () => pathIssues('../elsewhere/a.csv'), { nodeId: 'load', field: 'path', path: 'nodes[0].params.path' }],
   ['missing-file', () => pathIssues('data/a.csv'), { message: "node 'load': param 'path': file not found: data/a.csv; the run will fail unless it is there by then", nodeId: 'load', field: 'path' }],
+  ['needs-migration', () => validationIssues(pipelineDoc([{ id: 'off', type: 'test.offset', params: { plus: 2 } }])), { message: "node 'off': test.offset version 1 is older than this Tensorloom's (version 2); its params were migrated in memory — save the file (or run 'tensorloom migrate') to update it", nodeId: 'off', field: 'typeVersion' }],
+  ['newer-version', () => validationIssues(pipelineDoc([{ id: 'off', type: 'test.offset', typeVersion: 3 }])), { message: "node 'off': test.offset version 3 is newer than this Tensorloom's (version 2); update Tensorloom to open this file", nodeId: 'off', field: 'typeVersion', path: 'nodes[0].typeVersion' }],
+  ['migration-failed', () => validationIssues(pipelineDoc([{ id: 'off', type: 'test.offset', params: { plus: 'two' } }])), { message: `node 'off': migrating test.offset from version 1 to 2 failed: 'plus' must be a number to become 'amount' (got "two")`, nodeId: 'off', field: 'typeVersion' }],
   ['bad-override', () => { const r = applyOverrides(samplePipeline(), ['epochs=5']); return r.ok ? [] : r.issues; }, { message: "--set 'epochs=5': the part before '=' must be node.param; write --set node.param=value, e.g. --set split.test=0.3" }],
 ];
 

@@ -1,13 +1,21 @@
 import { readFile } from 'node:fs/promises';
+import { migratePipeline } from './migrate.js';
 import { applyOverrides } from './overrides.js';
 import { locateIssues, parsePipelineText } from './parse.js';
 import type { NodeRegistry } from './registry.js';
-import type { ResolvedPipeline, ValidationIssue } from './types.js';
+import type { MigratedNode, ResolvedPipeline, ValidationIssue } from './types.js';
 import { validatePipeline } from './validate.js';
 import { checkWorkspacePaths, type WorkspacePlace } from './workspace-paths.js';
 
 export type LoadResult =
-  | { ok: true; pipeline: ResolvedPipeline; warnings: ValidationIssue[]; overrides: Record<string, unknown> }
+  | {
+      ok: true;
+      pipeline: ResolvedPipeline;
+      warnings: ValidationIssue[];
+      overrides: Record<string, unknown>;
+      /** Nodes saved by an older version of their type, migrated in memory (the file is unchanged). */
+      migrated: MigratedNode[];
+    }
   | { ok: false; issues: ValidationIssue[]; warnings: ValidationIssue[] };
 
 /** Reads a file as UTF-8 text, or says in plain words why it cannot. */
@@ -36,9 +44,10 @@ export async function readPipelineText(path: string): Promise<{ ok: true; text: 
 }
 
 /**
- * Reads, parses, applies `--set` overrides and validates a pipeline file. Never throws for a
- * bad or missing file: every problem comes back as an issue naming the file, with line and
- * column where there is text (an overridden param points at the node it belongs to).
+ * Reads, parses, migrates old nodes in memory, applies `--set` overrides and validates a
+ * pipeline file. Never throws for a bad or missing file: every problem comes back as an issue
+ * naming the file, with line and column where there is text (an overridden param points at
+ * the node it belongs to).
  */
 export async function loadPipelineFile(
   path: string,
@@ -49,13 +58,17 @@ export async function loadPipelineFile(
   if (!read.ok) return { ok: false, issues: [read.issue], warnings: [] };
   const parsed = parsePipelineText(read.text, path);
   if (!parsed.ok) return { ok: false, issues: parsed.issues, warnings: [] };
-  const overridden = applyOverrides(parsed.doc, options.sets ?? []);
+  // Migrated before `--set`, so overrides name params as the current version (and
+  // `tensorloom nodes`) calls them. A node that cannot be migrated stays as written, and
+  // validation reports it.
+  const migration = migratePipeline(parsed.doc, registry);
+  const overridden = applyOverrides(migration.doc, options.sets ?? []);
   if (!overridden.ok) return { ok: false, issues: overridden.issues.map((issue) => ({ ...issue, file: path })), warnings: [] };
   const validated = validatePipeline(overridden.doc, registry);
   const place = (issues: ValidationIssue[]) => locateIssues(issues, parsed.locator).map((issue) => ({ ...issue, file: path }));
-  if (!validated.ok) return { ok: false, issues: place(validated.issues), warnings: place(validated.warnings) };
+  if (!validated.ok) return { ok: false, issues: place(validated.issues), warnings: place([...migration.warnings, ...validated.warnings]) };
   const paths = options.workspace ? checkWorkspacePaths(validated.pipeline, options.workspace) : { issues: [], warnings: [] };
-  const warnings = place([...validated.warnings, ...paths.warnings]);
+  const warnings = place([...migration.warnings, ...validated.warnings, ...paths.warnings]);
   if (paths.issues.length > 0) return { ok: false, issues: place(paths.issues), warnings };
-  return { ok: true, pipeline: validated.pipeline, warnings, overrides: overridden.overrides };
+  return { ok: true, pipeline: validated.pipeline, warnings, overrides: overridden.overrides, migrated: migration.migrated };
 }

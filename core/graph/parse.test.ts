@@ -137,7 +137,7 @@ describe('parsePipelineValue: document shape', () => {
       ['unknown-field', 'nodes[2].position.z', 'b', 'z', `node 'b''s position: unknown field "z"; the fields are 'x', 'y'`],
       ['shape', 'nodes[2].position.x', 'b', 'position', `node 'b': "position.x" must be a number (got "left")`],
       ['shape', 'nodes[2].label', 'b', 'label', `node 'b': "label" must be a string (got 5)`],
-      ['unknown-field', 'nodes[3].param', 'c', 'param', `node 'c': unknown field "param" (did you mean 'params'?); the fields are 'id', 'type', 'params', 'position', 'label'`],
+      ['unknown-field', 'nodes[3].param', 'c', 'param', `node 'c': unknown field "param" (did you mean 'params'?); the fields are 'id', 'type', 'typeVersion', 'params', 'position', 'label'`],
       ['bad-edge', 'edges[0].from', undefined, 'from', 'edges[0]: "from" must look like "node.port", e.g. "load.table" (got "load")'],
       ['shape', 'edges[1]', undefined, 'to', 'edges[1]: "to" must be a string "node.port" (it is missing)'],
       ['shape', 'edges[2]', undefined, undefined, 'edges[2] must be an object {"from": "node.port", "to": "node.port"} (got a number)'],
@@ -154,6 +154,21 @@ describe('parsePipelineValue: document shape', () => {
         field: 'edge',
       },
     ]);
+  });
+
+  it('accepts a node\'s typeVersion and checks that it is a whole number ≥ 1', () => {
+    const withVersion = parsePipelineValue({ ...valid, nodes: [{ id: 'load', type: 'data.source', typeVersion: 2, params: { path: 'a.csv' } }] });
+    expect(withVersion.ok && withVersion.doc.nodes[0]).toEqual({ id: 'load', type: 'data.source', typeVersion: 2, params: { path: 'a.csv' } });
+    // Absent stays absent (it means version 1).
+    const without = parsePipelineValue(valid);
+    expect(without.ok && 'typeVersion' in without.doc.nodes[0]!).toBe(false);
+    for (const bad of [0, -1, 1.5, '2', null, Number.MAX_SAFE_INTEGER + 1]) {
+      const issues = valueIssues({ ...valid, nodes: [{ id: 'load', type: 'data.source', typeVersion: bad }] });
+      expect(issues).toEqual([expect.objectContaining({ code: 'shape', nodeId: 'load', field: 'typeVersion', path: 'nodes[0].typeVersion' })]);
+    }
+    expect(valueIssues({ ...valid, nodes: [{ id: 'load', type: 'data.source', typeVersion: '2' }] })[0]!.message).toBe(
+      `node 'load': "typeVersion" must be a whole number ≥ 1, the version of its node type (got "2")`,
+    );
   });
 
   it('rejects endpoints that are not node.port', () => {

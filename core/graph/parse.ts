@@ -21,7 +21,7 @@ export type ParseTextResult =
   | { ok: false; issues: ValidationIssue[] };
 
 const DOC_FIELDS = ['format', 'name', 'description', 'nodes', 'edges'] as const;
-const NODE_FIELDS = ['id', 'type', 'params', 'position', 'label'] as const;
+const NODE_FIELDS = ['id', 'type', 'typeVersion', 'params', 'position', 'label'] as const;
 const EDGE_FIELDS = ['from', 'to'] as const;
 const POSITION_FIELDS = ['x', 'y'] as const;
 
@@ -162,6 +162,10 @@ function parseNode(raw: unknown, path: string, issues: ValidationIssue[]): Pipel
     const got = type === undefined ? 'it is missing' : `got ${describeValue(type)}`;
     push({ code: 'shape', message: `${who}: "type" must be a node type such as "data.csv" (${got})`, field: 'type', path: type === undefined ? path : pathJoin(path, 'type') });
   }
+  const typeVersion = raw['typeVersion'];
+  if (typeVersion !== undefined && !(Number.isSafeInteger(typeVersion) && (typeVersion as number) >= 1)) {
+    push({ code: 'shape', message: `${who}: "typeVersion" must be a whole number ≥ 1, the version of its node type (got ${describeValue(typeVersion)})`, field: 'typeVersion', path: pathJoin(path, 'typeVersion') });
+  }
   const params = raw['params'];
   if (params !== undefined) {
     if (!isPlainObject(params)) {
@@ -192,7 +196,9 @@ function parseNode(raw: unknown, path: string, issues: ValidationIssue[]): Pipel
   }
   if (issues.length > before) return undefined;
 
-  const node: PipelineNode = { id: id as string, type: type as string, params: params === undefined ? {} : { ...(params as Record<string, unknown>) } };
+  const node: PipelineNode = { id: id as string, type: type as string };
+  if (typeVersion !== undefined) node.typeVersion = typeVersion as number;
+  node.params = params === undefined ? {} : { ...(params as Record<string, unknown>) };
   if (position !== undefined) {
     const { x, y } = position as { x: number; y: number };
     node.position = { x, y };

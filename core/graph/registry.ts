@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AnyNodeDefinition, NodeCategory } from '../sdk/define-node.js';
-import type { PortType } from '../sdk/ports.js';
+import type { AnyNodeDefinition, NodeCategory } from '../base/define-node.js';
+import type { PortType } from '../base/ports.js';
 
 /** What `tensorloom nodes --json` and `GET /api/nodes` show for one node type. */
 export interface CatalogEntry {

@@ -1,4 +1,4 @@
-import type { AnyNodeDefinition } from '../sdk/define-node.js';
+import type { AnyNodeDefinition } from '../base/define-node.js';
 
 /** The only format string this version reads and writes. A new major shape gets `@2`. */
 export const PIPELINE_FORMAT = 'tensorloom/pipeline@1';
@@ -20,6 +20,11 @@ export interface PipelineDoc {
 export interface PipelineNode {
   id: string;
   type: string;
+  /**
+   * The node type's version the params were written for (a positive integer). Absent means 1.
+   * Older params are migrated through the definition's chain; saving writes the current one.
+   */
+  typeVersion?: number;
   /** As written in the file (plain JSON). May be left out; parsing fills in `{}`. */
   params?: Record<string, unknown>;
   /** UI only: never changes what a run computes. */
@@ -76,6 +81,13 @@ export const ISSUE_CODES = [
   'path-outside',
   /** Warning: a file a source node reads is not there (yet). */
   'missing-file',
+  /** Warning: a node saved by an older version of its type; its params were migrated in memory. */
+  'needs-migration',
+  /** A node saved by a newer version of its type than this Tensorloom has. */
+  'newer-version',
+  /** A node whose saved version is older than its type's migrations reach. */
+  /** A node type's migration step threw (or returned something that is not plain JSON params). */
+  'migration-failed',
 ] as const;
 
 export type IssueCode = (typeof ISSUE_CODES)[number];
@@ -97,6 +109,14 @@ export interface ValidationIssue {
   path?: string;
   /** For a cycle: the node ids on it, in edge order (the UI highlights them). */
   nodes?: string[];
+}
+
+/** A node whose params were brought from an older version of its type to the current one. */
+export interface MigratedNode {
+  nodeId: string;
+  type: string;
+  from: number;
+  to: number;
 }
 
 export interface ResolvedNode {
@@ -139,4 +159,32 @@ export function parsePortRef(text: string): PortRef | undefined {
 
 export function formatPortRef(ref: PortRef): string {
   return `${ref.node}.${ref.port}`;
+}
+
+/**
+ * The form a pipeline is saved in, by the UI and by `tensorloom migrate` alike, so that one
+ * after the other gives no diff: fixed key order as people read it in git (node: id, type,
+ * typeVersion, label, params, position), `params` always written, empty description and
+ * label left out.
+ */
+export function savedPipelineDoc(doc: PipelineDoc): PipelineDoc {
+  return {
+    format: doc.format,
+    name: doc.name,
+    ...(doc.description ? { description: doc.description } : {}),
+    nodes: doc.nodes.map((node) => ({
+      id: node.id,
+      type: node.type,
+      ...(node.typeVersion === undefined ? {} : { typeVersion: node.typeVersion }),
+      ...(node.label ? { label: node.label } : {}),
+      params: node.params ?? {},
+      ...(node.position ? { position: { x: node.position.x, y: node.position.y } } : {}),
+    })),
+    edges: doc.edges.map((edge) => ({ from: edge.from, to: edge.to })),
+  };
+}
+
+/** A pipeline file's text: the saved form, two-space indented, with a final newline. */
+export function pipelineFileText(doc: PipelineDoc): string {
+  return JSON.stringify(savedPipelineDoc(doc), null, 2) + '\n';
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineNode } from '../sdk/define-node.js';
-import type { AnyNodeDefinition } from '../sdk/define-node.js';
-import { port } from '../sdk/ports.js';
+import { defineNode } from '../base/define-node.js';
+import type { AnyNodeDefinition } from '../base/define-node.js';
+import { port } from '../base/ports.js';
 import { pipelineHash } from './canonical.js';
 import { codes, fixtureRegistry, pipelineDoc, samplePipeline } from './test-support/fixtures.js';
 import type { PipelineDoc, ValidationIssue } from './types.js';

@@ -3,20 +3,28 @@
  * past the ones before it: an unknown type still gets its edges checked on the other side, a
  * broken edge does not hide a cycle, a cycle does not hide a missing input.
  */
-import type { AnyNodeDefinition } from '../sdk/define-node.js';
-import type { PortSpec, PortType } from '../sdk/ports.js';
+import type { AnyNodeDefinition } from '../base/define-node.js';
+import type { PortSpec, PortType } from '../base/ports.js';
 import { findCycles, topologicalOrder } from './algorithms.js';
 import { canonicalFromParts, canonicalJson, sha256 } from './canonical.js';
 import { pathConcat, pathJoin, pathOf, quoteList } from './issues.js';
+import { migratePipeline } from './migrate.js';
 import { explainParamIssue } from './param-messages.js';
 import { findNonJson, parsePipelineValue } from './parse.js';
 import type { NodeRegistry } from './registry.js';
 import { closestMatch, didYouMean } from './suggest.js';
 import { formatPortRef, NODE_ID_PATTERN, parsePortRef } from './types.js';
-import type { PipelineDoc, PipelineNode, PortRef, ResolvedEdge, ResolvedNode, ResolvedPipeline, ValidationIssue } from './types.js';
+import type { MigratedNode, PipelineDoc, PipelineNode, PortRef, ResolvedEdge, ResolvedNode, ResolvedPipeline, ValidationIssue } from './types.js';
 
 export type ValidationResult =
-  | { ok: true; pipeline: ResolvedPipeline; warnings: ValidationIssue[] }
+  | {
+      ok: true;
+      /** `pipeline.doc` has every node at its type's current version, `typeVersion` written. */
+      pipeline: ResolvedPipeline;
+      warnings: ValidationIssue[];
+      /** Nodes saved by an older version of their type, migrated in memory (also a `needs-migration` warning each). */
+      migrated: MigratedNode[];
+    }
   | { ok: false; issues: ValidationIssue[]; warnings: ValidationIssue[] };
 
 interface Entry {
@@ -31,8 +39,11 @@ interface Entry {
 export function validatePipeline(input: PipelineDoc, registry: NodeRegistry): ValidationResult {
   const shaped = parsePipelineValue(input);
   if (!shaped.ok) return { ok: false, issues: shaped.issues, warnings: [] };
-  const doc = shaped.doc;
-  const issues: ValidationIssue[] = [];
+  // Old params are brought to the current version first, so they are checked (and hashed,
+  // and run) as the current schema reads them.
+  const migration = migratePipeline(shaped.doc, registry);
+  const doc = migration.doc;
+  const issues: ValidationIssue[] = [...migration.issues];
   const entries = new Map<string, Entry>();
 
   doc.nodes.forEach((node, index) => {
@@ -58,7 +69,8 @@ export function validatePipeline(input: PipelineDoc, registry: NodeRegistry): Va
     }
     const definition = registry.get(node.type);
     if (!definition) issues.push(unknownType(node, path, registry));
-    const params = definition ? checkParams(node, definition, path, issues) : undefined;
+    // Params a node could not be migrated from are not checked against a schema they predate.
+    const params = definition && !migration.failed.has(index) ? checkParams(node, definition, path, issues) : undefined;
     if (!first) entries.set(node.id, { node, index, definition, params, inputs: {} });
   });
 
@@ -135,12 +147,12 @@ export function validatePipeline(input: PipelineDoc, registry: NodeRegistry): Va
     });
   }
 
-  const warnings = unconnectedWarnings(entries, graphEdges);
+  const warnings = [...migration.warnings, ...unconnectedWarnings(entries, graphEdges)];
   if (issues.length > 0) return { ok: false, issues, warnings };
 
-  const nodes = new Map<string, ResolvedNode>();
+  const resolved = new Map<string, ResolvedNode>();
   for (const entry of entries.values()) {
-    nodes.set(entry.node.id, {
+    resolved.set(entry.node.id, {
       id: entry.node.id,
       type: entry.node.type,
       definition: entry.definition!,
@@ -150,8 +162,8 @@ export function validatePipeline(input: PipelineDoc, registry: NodeRegistry): Va
     });
   }
   const { order } = topologicalOrder({ nodes: nodeIds, edges: graphEdges });
-  const hash = sha256(canonicalJson(canonicalFromParts(nodes.values(), doc.edges)));
-  return { ok: true, pipeline: { doc, nodes, edges: resolvedEdges, order, hash }, warnings };
+  const hash = sha256(canonicalJson(canonicalFromParts(resolved.values(), doc.edges)));
+  return { ok: true, pipeline: { doc, nodes: resolved, edges: resolvedEdges, order, hash }, warnings, migrated: migration.migrated };
 }
 
 function withArticle(type: PortType): string {

@@ -5,8 +5,8 @@
  * `tensorloom validate` refuses what a run would refuse; the engine checks again at run time.
  */
 import { existsSync } from 'node:fs';
-import { isNodeError } from '../sdk/errors.js';
-import { resolveInside, type PathAccess } from '../sdk/paths.js';
+import { isNodeError } from '../base/errors.js';
+import { resolveInside, type PathAccess } from '../base/paths.js';
 import { pathJoin } from './issues.js';
 import type { ResolvedPipeline, ValidationIssue } from './types.js';
 

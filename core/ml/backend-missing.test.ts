@@ -1,7 +1,7 @@
 /** A forced backend that is not installed here is a clear NodeError naming why, not an internal error. */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { isNodeError } from '../sdk/errors.js';
+import { isNodeError } from '../base/errors.js';
 import { loadBackend } from './backend.js';
 
 // Its own file: a thread loads one backend, so this must be the first call in the process.

@@ -1,6 +1,6 @@
 /** Backend choice as a user sets it: mistakes are NodeErrors (no stack), and never stick to the thread. */
 import { describe, expect, it } from 'vitest';
-import { isNodeError } from '../sdk/errors.js';
+import { isNodeError } from '../base/errors.js';
 import { loadBackend } from './backend.js';
 
 describe('loadBackend', () => {

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
@@ -22,10 +23,12 @@ export interface LoadedBackend {
 /** How to get each backend going; returns the tf backend name to select. */
 const LOADERS: Record<BackendName, () => Promise<string>> = {
   async 'tensorflow-gpu'() {
+    requireNativeBinding('@tensorflow/tfjs-node-gpu');
     await import(/* optional */ '@tensorflow/tfjs-node-gpu' as string);
     return 'tensorflow';
   },
   async tensorflow() {
+    requireNativeBinding('@tensorflow/tfjs-node');
     await import(/* optional */ '@tensorflow/tfjs-node' as string);
     return 'tensorflow';
   },
@@ -51,6 +54,23 @@ const LOADERS: Record<BackendName, () => Promise<string>> = {
     return 'cpu';
   },
 };
+
+/**
+ * A native package installed without its binding (libtensorflow could not be downloaded, or
+ * `npm install --ignore-scripts`) registers its kernels before it fails to load, and the next
+ * one then warns once per kernel: check for the binding first and skip the package quietly.
+ */
+function requireNativeBinding(pkg: string): void {
+  let root: string;
+  try {
+    root = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    throw new Error(`${pkg} is not installed`);
+  }
+  const lib = join(root, 'lib');
+  const built = existsSync(lib) && readdirSync(lib).some((dir) => dir.startsWith('napi-v') && existsSync(join(lib, dir, 'tfjs_binding.node')));
+  if (!built) throw new Error(`${pkg} is installed without its native binding (libtensorflow was not downloaded)`);
+}
 
 const LIBRARY_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib'];
 

@@ -4,9 +4,9 @@
  * or predict.
  */
 import type { Table } from 'apache-arrow';
-import type { DataTable, RecipeStep } from '../data/table.js';
+import type { DataTable, RecipeStep } from '../base/table.js';
 import { canonicalJson } from '../graph/canonical.js';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { labelValue, type FeaturePlan, type TargetInfo } from './features.js';
 import type { MlpSpec } from './mlp.js';
 import { applyRecipe, RecipeError, stepKinds, type InputType, type StepKindRegistry } from './recipe/index.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Table } from 'apache-arrow';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { BUNDLE_FILE, BUNDLE_FORMAT, checkModelRecipe, MODEL_FILE, WEIGHTS_FILE, type ModelBundle, type Predictions } from './bundle-format.js';
 import { backendForWork, loadBackend, type BackendName } from './backend.js';
 import { encodeFeatures } from './features.js';

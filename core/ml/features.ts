@@ -1,8 +1,8 @@
 import type { Table, Vector } from 'apache-arrow';
-import { SPLIT_COLUMN, type RecipeStep } from '../data/table.js';
+import { SPLIT_COLUMN, type RecipeStep } from '../base/table.js';
 import { columnAsFloat64, columnKind, columnNames, requireColumn, singleData } from '../data/table-ops.js';
 import { categoryCodes, stepKinds, type StepKindRegistry } from './recipe/index.js';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 
 /**
  * The model's own input encoding, fitted on training rows and stored in the bundle: it

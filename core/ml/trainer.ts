@@ -1,9 +1,9 @@
 import { version_core as tfVersion } from '@tensorflow/tfjs-core';
 import type { Table } from 'apache-arrow';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
-import { SPLIT_COLUMN, type DataTable, type RecipeStep } from '../data/table.js';
+import { SPLIT_COLUMN, type DataTable, type RecipeStep } from '../base/table.js';
 import { columnValues } from '../data/table-ops.js';
-import { NodeError } from '../sdk/errors.js';
+import { NodeError } from '../base/errors.js';
 import { backendForWork, loadBackend } from './backend.js';
 import { saveBundle, BUNDLE_FORMAT, type InputColumn, type ModelBundle, type Task } from './bundle.js';
 import { encodeFeatures, planFeatures, resolveTarget, targetLabels, targetValues, type FeaturePlan, type TargetInfo } from './features.js';

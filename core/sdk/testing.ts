@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AttachedArtifact, LogLevel, RunContext } from './context.js';
-import { isNodeError, type NodeError } from './errors.js';
-import { resolveInside } from './paths.js';
+import type { AttachedArtifact, LogLevel, RunContext } from '../base/context.js';
+import { isNodeError, type NodeError } from '../base/errors.js';
+import { resolveInside } from '../base/paths.js';
 
 export interface TestContext extends RunContext {
   readonly logs: { level: LogLevel; message: string }[];

@@ -6,7 +6,7 @@
  */
 import { classValue, modelInputTable } from '../ml/bundle-format.js';
 import { predictTable, type LoadedModel } from '../ml/bundle.js';
-import { isNodeError } from '../sdk/errors.js';
+import { isNodeError } from '../base/errors.js';
 import { RequestError } from './errors.js';
 import { concatBatches, type InputBatch, type InputSchema } from './inputs.js';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { checkWorkspacePaths, formatIssue, locateIssues, parsePipelineText, validatePipeline } from '../graph/index.js';
+import { checkWorkspacePaths, formatIssue, locateIssues, migratePipeline, parsePipelineText, savedPipelineDoc, validatePipeline } from '../graph/index.js';
 import { scanJson } from '../graph/json-source.js';
 import type { NodeRegistry } from '../graph/registry.js';
 import type { PipelineDoc, ValidationIssue } from '../graph/types.js';
@@ -110,7 +110,17 @@ async function getPipeline(ctx: ApiContext, _req: IncomingMessage, url: URL): Pr
   // Only JSON within the depth limit is sent back as a document: deeper would overflow
   // JSON.stringify. Otherwise `document` is null and the issues say where the text breaks.
   const document: unknown = scanJson(source, { record: false }).ok ? JSON.parse(source) : null;
-  return { body: { path, document, issues: analyzeText(text, path!, ctx.registry) } };
+  const issues = analyzeText(text, path!, ctx.registry);
+  // Nodes saved by an older version of their type come back migrated (typeVersion written on
+  // every node), with the list, so the editor shows and saves the current form: the renderer
+  // cannot migrate, it has no node definitions. The file itself changes only on save.
+  const parsed = parsePipelineText(text, path!);
+  const migration = parsed.ok ? migratePipeline(parsed.doc, ctx.registry) : undefined;
+  if (migration && migration.migrated.length > 0) {
+    const current = issues.filter((issue) => issue.code !== 'needs-migration');
+    return { body: { path, document: savedPipelineDoc(migration.doc), issues: current, migrated: migration.migrated } };
+  }
+  return { body: { path, document, issues } };
 }
 
 async function putPipeline(ctx: ApiContext, req: IncomingMessage, url: URL): Promise<ApiAnswer> {

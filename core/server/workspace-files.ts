@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { realLocation } from '../sdk/paths.js';
+import { realLocation } from '../base/paths.js';
 import { HttpError } from './http.js';
 
 export const PIPELINE_SUFFIX = '.pipeline.json';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { PortType } from '../sdk/ports.js';
+import type { PortType } from '../base/ports.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { StoreError } from './errors.js';
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { LogLevel } from '../sdk/context.js';
-import type { PortType } from '../sdk/ports.js';
+import type { LogLevel } from '../base/context.js';
+import type { PortType } from '../base/ports.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { NODE_STATUSES } from './types.js';
 import type { ArtifactLineage, LogEntry, NodeExecutionDetail, NodeStatus, RunDetail, RunStatus, RunSummary, SeriesPoint } from './types.js';

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { LogLevel } from '../sdk/context.js';
+import type { LogLevel } from '../base/context.js';
 import type { ArtifactIndex } from './artifact-index.js';
 import { StoreError } from './errors.js';
 import { currentOwner, ownerState } from './process-owner.js';

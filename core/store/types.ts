@@ -1,5 +1,5 @@
-import type { LogLevel } from '../sdk/context.js';
-import type { PortType } from '../sdk/ports.js';
+import type { LogLevel } from '../base/context.js';
+import type { PortType } from '../base/ports.js';
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 /** `interrupted`: the process running it died (crash, kill, power loss) before it finished. */

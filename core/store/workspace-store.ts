@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { LogLevel } from '../sdk/context.js';
+import type { LogLevel } from '../base/context.js';
 import { ArtifactIndex } from './artifact-index.js';
 import { ArtifactStore } from './artifact-store.js';
 import { openDatabase } from './database.js';

@@ -1,9 +1,12 @@
 import { defineNode, ENCODE_METHODS, fitEncode, port, z } from '../../core/sdk/index.js';
-import { chooseColumns, columnListParam, FEATURE_VERSION, fittingMask, targetParam, withStep } from './shared.js';
+import { chooseColumns, columnListParam, fittingMask, targetParam, withStep } from './shared.js';
+
+/** feature.encode's own type version: bump it when the node computes differently; add a migration when its params change. */
+const ENCODE_VERSION = 1;
 
 export default defineNode({
   type: 'feature.encode',
-  version: FEATURE_VERSION,
+  version: ENCODE_VERSION,
   category: 'feature',
   title: 'Encode categories',
   description: 'Turns category columns into numbers (one-hot or ordinal codes), with the categories seen on train rows.',

@@ -1,9 +1,12 @@
 import { defineNode, expressionParamProblem, fitExpression, port, z } from '../../core/sdk/index.js';
-import { FEATURE_VERSION, withStep } from './shared.js';
+import { withStep } from './shared.js';
+
+/** feature.expression's own type version: bump it when the node computes differently; add a migration when its params change. */
+const EXPRESSION_VERSION = 1;
 
 export default defineNode({
   type: 'feature.expression',
-  version: FEATURE_VERSION,
+  version: EXPRESSION_VERSION,
   category: 'feature',
   title: 'Expression',
   description:

@@ -1,9 +1,12 @@
 import { defineNode, fitImpute, IMPUTE_STRATEGIES, missingCount, port, z } from '../../core/sdk/index.js';
-import { chooseColumns, columnListParam, FEATURE_VERSION, fittingMask, short, targetParam, withStep } from './shared.js';
+import { chooseColumns, columnListParam, fittingMask, short, targetParam, withStep } from './shared.js';
+
+/** feature.impute's own type version: bump it when the node computes differently; add a migration when its params change. */
+const IMPUTE_VERSION = 1;
 
 export default defineNode({
   type: 'feature.impute',
-  version: FEATURE_VERSION,
+  version: IMPUTE_VERSION,
   category: 'feature',
   title: 'Impute missing values',
   description: 'Fills missing values (null, NaN, ±Infinity) with a value computed on train rows: mean, median, most frequent, or a constant.',

@@ -1,9 +1,12 @@
 import { defineNode, fitScale, port, SCALE_METHODS, z } from '../../core/sdk/index.js';
-import { chooseColumns, columnListParam, FEATURE_VERSION, fittingMask, short, targetParam, withStep } from './shared.js';
+import { chooseColumns, columnListParam, fittingMask, short, targetParam, withStep } from './shared.js';
+
+/** feature.scale's own type version: bump it when the node computes differently; add a migration when its params change. */
+const SCALE_VERSION = 1;
 
 export default defineNode({
   type: 'feature.scale',
-  version: FEATURE_VERSION,
+  version: SCALE_VERSION,
   category: 'feature',
   title: 'Scale',
   description: 'Centers and scales numeric columns with statistics of the train rows (standard, min-max or robust).',

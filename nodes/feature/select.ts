@@ -1,9 +1,12 @@
 import { columnNames, defineNode, fitSelect, port, SPLIT_COLUMN, z } from '../../core/sdk/index.js';
-import { columnListParam, FEATURE_VERSION, withStep } from './shared.js';
+import { columnListParam, withStep } from './shared.js';
+
+/** feature.select's own type version: bump it when the node computes differently; add a migration when its params change. */
+const SELECT_VERSION = 1;
 
 export default defineNode({
   type: 'feature.select',
-  version: FEATURE_VERSION,
+  version: SELECT_VERSION,
   category: 'feature',
   title: 'Select columns',
   description: `Keeps the listed columns (or drops the listed ones); the '${SPLIT_COLUMN}' column always stays. Serving drops extra fields the same way.`,

@@ -20,8 +20,12 @@ import {
   type Table,
 } from '../../core/sdk/index.js';
 
-/** Every feature node's type version; recipe steps carry it so replay can refuse newer ones. */
-export const FEATURE_VERSION = 1;
+/**
+ * The format version of the fitted steps feature nodes append; replay (core/ml/recipe)
+ * refuses newer ones. Not the node types' versions: each node has its own, since a params
+ * change (a migration) leaves the fitted format as it is.
+ */
+export const RECIPE_STEP_VERSION = 1;
 
 export const targetParam = z.string().min(1).optional().describe('The label column; left out of the default columns');
 
@@ -71,7 +75,7 @@ export function chooseColumns(
 
 /** The input with the fitted step applied (by the replay code itself) and appended to the recipe. */
 export function withStep(input: DataTable, kind: string, fitted: Record<string, unknown>, ctx: RunContext): DataTable {
-  const step: RecipeStep = { kind, nodeId: ctx.nodeId, version: FEATURE_VERSION, fitted };
+  const step: RecipeStep = { kind, nodeId: ctx.nodeId, version: RECIPE_STEP_VERSION, fitted };
   let table: Table;
   try {
     table = applyStep(input.table, step);

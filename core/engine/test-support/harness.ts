@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { validatePipeline } from '../../graph/index.js';
 import { NodeRegistry } from '../../graph/registry.js';
 import type { PipelineDoc } from '../../graph/types.js';
-import type { AnyNodeDefinition } from '../../sdk/define-node.js';
+import type { AnyNodeDefinition } from '../../base/define-node.js';
 import { WorkspaceStore } from '../../store/index.js';
 import type { EngineEvent } from '../events.js';
 import { Engine, type EngineOptions, type RunResult } from '../executor.js';

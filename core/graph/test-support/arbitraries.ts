@@ -81,9 +81,10 @@ export function reverseKeys<T>(value: T): T {
 /** Arbitrary documents of the right shape with wrong contents: ids, types, params, edges. */
 export function messyDocArbitrary(): fc.Arbitrary<PipelineDoc> {
   const id = fc.oneof(nodeIdArbitrary, fc.string({ maxLength: 6 }), fc.constantFrom('a', 'b', 'c', '__proto__', 'constructor'));
-  const type = fc.oneof(fc.constantFrom('data.source', 'data.split', 'feature.scale', 'train.dense', 'eval.model', 'util.join'), fc.string({ maxLength: 10 }));
-  const params = fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('test', 'seed', 'path', 'target', 'epochs', 'layers', 'optimizer', '__proto__', 'constructor')), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 });
-  const node = fc.record({ id, type, params });
+  const type = fc.oneof(fc.constantFrom('data.source', 'data.split', 'feature.scale', 'train.dense', 'eval.model', 'util.join', 'test.offset', 'test.late'), fc.string({ maxLength: 10 }));
+  const params = fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('test', 'seed', 'path', 'target', 'epochs', 'layers', 'optimizer', 'plus', '__proto__', 'constructor')), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 });
+  // With the versioned fixtures (versioned-node.ts): migrations that work, throw or have no path.
+  const node = fc.record({ id, type, params, typeVersion: fc.integer({ min: 1, max: 3 }) }, { requiredKeys: ['id', 'type', 'params'] });
   const endpoint = fc.oneof(
     fc.tuple(id, fc.constantFrom('table', 'model', 'metrics', 'a', 'b', 'c', 'constructor', 'toString')).map(([node, port]) => `${node}.${port}`),
     fc.string({ maxLength: 8 }),

@@ -4,9 +4,9 @@
  * two typed inputs, optional inputs, required and defaulted params, nested params).
  * They never run: graph tests only read their declarations.
  */
-import { defineNode } from '../../sdk/define-node.js';
-import type { AnyNodeDefinition } from '../../sdk/define-node.js';
-import { port } from '../../sdk/ports.js';
+import { defineNode } from '../../base/define-node.js';
+import type { AnyNodeDefinition } from '../../base/define-node.js';
+import { port } from '../../base/ports.js';
 import { z } from 'zod';
 import { NodeRegistry } from '../registry.js';
 import { PIPELINE_FORMAT } from '../types.js';

@@ -1,6 +1,6 @@
 import { Float64, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { SPLIT_COLUMN, type RecipeStep } from '../../data/table.js';
+import { SPLIT_COLUMN, type RecipeStep } from '../../base/table.js';
 import { columnNames, previewRows } from '../../data/table-ops.js';
 import { applyRecipe, applyStep } from './apply.js';
 import { fitEncode } from './encode.js';

@@ -4,7 +4,7 @@
  * from training preprocessing.
  */
 import type { Table } from 'apache-arrow';
-import type { RecipeStep } from '../../data/table.js';
+import type { RecipeStep } from '../../base/table.js';
 import { buildTable, tableColumns, type Column } from './columns.js';
 import { stepKinds, type StepKindRegistry } from './registry.js';
 import type { ApplyOptions, StepContext } from './step.js';

@@ -7,7 +7,7 @@
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import { columnNames, requireColumn } from '../../data/table-ops.js';
-import { NodeError } from '../../sdk/errors.js';
+import { NodeError } from '../../base/errors.js';
 import { categoryCodes, float64Data, indexOfColumn, newColumn, tableColumns, type CategoryCodes } from './columns.js';
 import { categoryOrder, countIds } from './stats.js';
 import { findInput, type StepKind } from './step.js';

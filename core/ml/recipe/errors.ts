@@ -1,4 +1,4 @@
-import type { RecipeStep } from '../../data/table.js';
+import type { RecipeStep } from '../../base/table.js';
 
 /**
  * A recipe could not be replayed on the given rows: a column the step was fitted with is

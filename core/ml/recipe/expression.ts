@@ -6,8 +6,8 @@
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import { columnNames } from '../../data/table-ops.js';
-import { SPLIT_COLUMN } from '../../data/table.js';
-import { NodeError } from '../../sdk/errors.js';
+import { SPLIT_COLUMN } from '../../base/table.js';
+import { NodeError } from '../../base/errors.js';
 import { float64Data, indexOfColumn, isAllMissing, isNumericType, newColumn, numericValues, tableColumns, typeName } from './columns.js';
 import { evaluateExpression, ExpressionError, parseExpression, referencedColumns, type Expr } from './expression-parser.js';
 import { findInput, wrongTypeError, type StepKind } from './step.js';

@@ -7,7 +7,7 @@ import type { Table } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
 import { z } from 'zod';
 import { requireColumn } from '../../data/table-ops.js';
-import { NodeError } from '../../sdk/errors.js';
+import { NodeError } from '../../base/errors.js';
 import { categoryCodes, float64Data, indexOfColumn, isAllMissing, newColumn, numericValues, tableColumns, typeName, utf8FromCodes } from './columns.js';
 import { categoryOrder, countIds, fittingValues, mean, quantileSorted, sortedCopy } from './stats.js';
 import { findInput, wrongTypeError, type StepKind } from './step.js';

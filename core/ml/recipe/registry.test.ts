@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SPLIT_COLUMN, type RecipeStep } from '../../data/table.js';
+import { SPLIT_COLUMN, type RecipeStep } from '../../base/table.js';
 import { columnValues, previewRows } from '../../data/table-ops.js';
 import { applyRecipe, applyStep, registerStepKind, stepKinds, StepKindRegistry, type StepKind } from '../../sdk/index.js';
 import { BUILT_IN_STEP_KINDS } from './registry.js';

@@ -4,7 +4,7 @@
  * (module state): the pack loader registers its kinds in the CLI/server process and again
  * in each worker thread, which imports its own copy of this module.
  */
-import type { RecipeStep } from '../../data/table.js';
+import type { RecipeStep } from '../../base/table.js';
 import { encodeStep } from './encode.js';
 import { RecipeError, stepLabel } from './errors.js';
 import { expressionStep } from './expression.js';

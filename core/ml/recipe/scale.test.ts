@@ -1,6 +1,6 @@
 import { tableFromJSON } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { SPLIT_COLUMN } from '../../data/table.js';
+import { SPLIT_COLUMN } from '../../base/table.js';
 import { columnNames, columnValues, stringColumn, withColumn, float64Column } from '../../data/table-ops.js';
 import { expectNodeError } from '../../sdk/testing.js';
 import { applyRecipe, applyStep } from './apply.js';

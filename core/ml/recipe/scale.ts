@@ -5,7 +5,7 @@
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import { requireColumn } from '../../data/table-ops.js';
-import { NodeError } from '../../sdk/errors.js';
+import { NodeError } from '../../base/errors.js';
 import { float64Data, indexOfColumn, newColumn, numericValues, tableColumns, typeName, type Column } from './columns.js';
 import { fittingValues, mean, minMax, populationStd, quantileSorted, sortedCopy } from './stats.js';
 import { findInput, wrongTypeError, type StepKind } from './step.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SPLIT_COLUMN } from '../../data/table.js';
+import { SPLIT_COLUMN } from '../../base/table.js';
 import { columnNames } from '../../data/table-ops.js';
 import { expectNodeError } from '../../sdk/testing.js';
 import { applyRecipe, applyStep } from './apply.js';

@@ -6,8 +6,8 @@
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import { columnNames, requireColumn } from '../../data/table-ops.js';
-import { SPLIT_COLUMN } from '../../data/table.js';
-import { NodeError } from '../../sdk/errors.js';
+import { SPLIT_COLUMN } from '../../base/table.js';
+import { NodeError } from '../../base/errors.js';
 import { indexOfColumn, type Column } from './columns.js';
 import { findInput, type StepKind } from './step.js';
 

@@ -1,4 +1,4 @@
-import type { RecipeStep } from '../../data/table.js';
+import type { RecipeStep } from '../../base/table.js';
 import { indexOfColumn, typeName, type Column } from './columns.js';
 import type { StepKindRegistry } from './registry.js';
 import { missingColumnError, RecipeError, stepLabel } from './errors.js';

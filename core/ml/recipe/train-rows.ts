@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { SPLIT_COLUMN } from '../../data/table.js';
+import { SPLIT_COLUMN } from '../../base/table.js';
 import { categoryCodes, tableColumns } from './columns.js';
 
 /** What a feature node logs (as a warning) when it fits without a split upstream. */

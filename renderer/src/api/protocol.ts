@@ -3,12 +3,12 @@
  * own types, imported as types only (a lint rule keeps the engine's code out of the UI).
  */
 import type { EngineEvent, NodeState, RunOutcome } from '../../../core/engine/events.js';
-import type { LogLevel } from '../../../core/sdk/context.js';
+import type { LogLevel } from '../../../core/base/context.js';
 import type { CatalogEntry } from '../../../core/graph/registry.js';
-import type { IssueCode, PipelineDoc, PipelineEdge, PipelineNode } from '../../../core/graph/types.js';
+import type { IssueCode, MigratedNode, PipelineDoc, PipelineEdge, PipelineNode } from '../../../core/graph/types.js';
 import type { BackendName as LoadableBackend } from '../../../core/ml/backend-names.js';
 
-export type { CatalogEntry, EngineEvent, LogLevel, NodeState, PipelineDoc, PipelineEdge, PipelineNode, RunOutcome };
+export type { CatalogEntry, EngineEvent, LogLevel, MigratedNode, NodeState, PipelineDoc, PipelineEdge, PipelineNode, RunOutcome };
 export type PortType = CatalogEntry['inputs'][string]['type'];
 export type NodeCategory = CatalogEntry['category'];
 
@@ -47,6 +47,8 @@ export interface PipelineFile {
   path: string;
   document: unknown;
   issues: ApiIssue[];
+  /** Nodes the server brought from an older version of their type; `document` is then the migrated form. */
+  migrated?: MigratedNode[];
 }
 
 export interface ExampleItem {

@@ -214,8 +214,14 @@ export function createController(deps: ControllerDeps) {
     try {
       const file = await api.readPipeline(path);
       const content = await laidOut(contentFromDoc(file.document, path.split('/').pop()?.replace(/\.pipeline\.json$/, '')));
-      doc.getState().load(content, file.path ?? path);
+      // Nodes saved by an older version of their type arrive migrated: unsaved until the user saves.
+      const migrated = file.migrated ?? [];
+      doc.getState().load(content, file.path ?? path, migrated.length > 0 ? { dirty: true } : {});
       ui.getState().setIssues(file.issues ?? []);
+      if (migrated.length > 0) {
+        const list = migrated.map((note) => `${note.nodeId} (${note.type} ${note.from} → ${note.to})`).join(', ');
+        ui.getState().toast('info', `Updated ${migrated.length === 1 ? '1 node' : `${migrated.length} nodes`} saved by an older version: ${list}. Save to keep the change.`);
+      }
       ui.getState().setDialog(null);
       ui.getState().requestFit();
       run.getState().clear();

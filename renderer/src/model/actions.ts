@@ -61,9 +61,12 @@ const takenIds = (content: DocContent) => new Set(content.nodes.map((node) => no
 export const addNode: Action<{ type: string; position: XY; params?: Record<string, unknown> }> = {
   name: 'addNode',
   label: 'Add node',
-  perform({ content }, { type, position, params }) {
+  perform({ content }, { type, position, params }, env) {
     const id = uniqueNodeId(idBaseForType(type), takenIds(content));
     const node: PipelineNode = { id, type, params: { ...(params ?? {}) }, position: { x: Math.round(position.x), y: Math.round(position.y) } };
+    // A new node's params are written for the installed version of its type.
+    const version = env.catalog[type]?.version;
+    if (version !== undefined) node.typeVersion = version;
     return { content: { ...content, nodes: [...content.nodes, node] }, selection: { nodes: [id], edges: [] }, history: RECORD };
   },
 };

@@ -3,7 +3,7 @@
  * held immutably so undo history is a list of references. React Flow's shapes live only in
  * canvas/flow-adapter.ts.
  */
-import { NODE_ID_PATTERN, PIPELINE_FORMAT, parsePortRef } from '../../../core/graph/types.js';
+import { NODE_ID_PATTERN, PIPELINE_FORMAT, parsePortRef, savedPipelineDoc } from '../../../core/graph/types.js';
 import type { PipelineDoc, PipelineEdge, PipelineNode } from '../api/protocol';
 
 export interface XY {
@@ -39,21 +39,19 @@ export function edgeNodes(edge: PipelineEdge): { from: string | undefined; to: s
   return { from: parsePortRef(edge.from)?.node, to: parsePortRef(edge.to)?.node };
 }
 
-/** The saved form: key order as people read it in git. Empty params stay `{}`. */
+/**
+ * The saved form: core/graph's (key order as people read it in git, the same as `tensorloom
+ * migrate` writes, so one after the other gives no diff). Positions are rounded; empty params
+ * stay `{}`; each node keeps its `typeVersion`.
+ */
 export function toPipelineDoc(content: DocContent): PipelineDoc {
-  return {
+  return savedPipelineDoc({
     format: PIPELINE_FORMAT,
     name: content.name,
     ...(content.description ? { description: content.description } : {}),
-    nodes: content.nodes.map((node) => ({
-      id: node.id,
-      type: node.type,
-      ...(node.label ? { label: node.label } : {}),
-      params: node.params ?? {},
-      ...(node.position ? { position: { x: Math.round(node.position.x), y: Math.round(node.position.y) } } : {}),
-    })),
-    edges: content.edges.map((edge) => ({ from: edge.from, to: edge.to })),
-  };
+    nodes: content.nodes.map((node) => (node.position ? { ...node, position: { x: Math.round(node.position.x), y: Math.round(node.position.y) } } : node)),
+    edges: [...content.edges],
+  });
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -68,6 +66,9 @@ export function contentFromDoc(doc: unknown, fallbackName = 'untitled'): DocCont
   for (const raw of Array.isArray(source.nodes) ? source.nodes : []) {
     if (!isRecord(raw) || typeof raw.id !== 'string' || typeof raw.type !== 'string') continue;
     const node: PipelineNode = { id: raw.id, type: raw.type, params: isRecord(raw.params) ? { ...raw.params } : {} };
+    // Absent means version 1 (the file format's rule), so saving writes 1, never the catalog's newer one.
+    if (typeof raw.typeVersion === 'number') node.typeVersion = raw.typeVersion;
+    else if (raw.typeVersion === undefined) node.typeVersion = 1;
     if (isRecord(raw.position) && typeof raw.position.x === 'number' && typeof raw.position.y === 'number') {
       node.position = { x: raw.position.x, y: raw.position.y };
     }

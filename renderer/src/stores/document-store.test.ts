@@ -149,13 +149,13 @@ describe('document store', () => {
     expect(store.getState().redo()).toBe(false);
   });
 
-  it('saves in the pipeline format, positions rounded, params kept', () => {
+  it('saves in the pipeline format, positions rounded, params kept, the catalog version written', () => {
     const { store } = setup(emptyContent('fresh'));
     store.getState().dispatch(addNode, { type: 'data.csv', position: { x: 10.4, y: 20.6 } });
     expect(toPipelineDoc(store.getState().content)).toEqual({
       format: 'tensorloom/pipeline@1',
       name: 'fresh',
-      nodes: [{ id: 'csv', type: 'data.csv', params: {}, position: { x: 10, y: 21 } }],
+      nodes: [{ id: 'csv', type: 'data.csv', typeVersion: 1, params: {}, position: { x: 10, y: 21 } }],
       edges: [],
     });
   });

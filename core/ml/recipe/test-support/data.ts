@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bool, Float64, Null, Table, Utf8, tableFromJSON, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import { readCsv } from '../../../data/csv.js';
-import { SPLIT_COLUMN, type RecipeStep } from '../../../data/table.js';
+import { SPLIT_COLUMN, type RecipeStep } from '../../../base/table.js';
 import { columnValues, stringColumn, withColumn } from '../../../data/table-ops.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');

@@ -16,6 +16,12 @@ export interface SourceFile {
   readonly path: string;
 }
 
+/** One step of a node type's params migration: params of version `from` → version `from + 1`. */
+export interface NodeMigration {
+  readonly from: number;
+  migrate(params: Record<string, unknown>): Record<string, unknown>;
+}
+
 export interface NodeDefinition<
   P extends ParamsSchema = ParamsSchema,
   I extends Record<string, PortSpec> = Record<string, PortSpec>,
@@ -25,6 +31,12 @@ export interface NodeDefinition<
   readonly type: string;
   /** Bump when the node computes something different for the same inputs: it invalidates the cache. */
   readonly version: number;
+  /**
+   * Steps that bring params saved by older versions up to `version`, one per version whose
+   * params changed. A version without a step kept its params: bumping `version` only because
+   * results changed needs no migration.
+   */
+  readonly migrations?: readonly NodeMigration[];
   readonly category: NodeCategory;
   readonly title: string;
   readonly description: string;
@@ -77,6 +89,20 @@ export function defineNode<P extends ParamsSchema, I extends Record<string, Port
   for (const name of [...Object.keys(definition.inputs), ...Object.keys(definition.outputs)]) {
     if (!PORT_PATTERN.test(name)) throw new Error(`${where}: port name '${name}' is not a plain identifier`);
   }
+  checkMigrations(where, definition.version, definition.migrations);
   if (definition.worker && !definition.module) throw new Error(`${where}: worker nodes must set module: import.meta.url`);
   return Object.freeze(definition);
+}
+
+/** Two steps from one version, or a step from outside 1…version-1, is a bug: refuse it at load time. */
+function checkMigrations(where: string, version: number, migrations: readonly NodeMigration[] | undefined): void {
+  if (migrations === undefined || migrations.length === 0) return;
+  const froms = migrations.map((step) => step.from).sort((a, b) => a - b);
+  for (const step of migrations) {
+    if (!Number.isInteger(step.from) || step.from < 1 || step.from >= version) throw new Error(`${where}: a migration's 'from' must be a version from 1 to ${version - 1} (got ${String(step.from)})`);
+    if (typeof step.migrate !== 'function') throw new Error(`${where}: the migration from version ${step.from} has no migrate function`);
+  }
+  froms.forEach((from, index) => {
+    if (index > 0 && froms[index - 1] === from) throw new Error(`${where}: version ${from} has two migrations; give each version at most one`);
+  });
 }

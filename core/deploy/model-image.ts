@@ -1,13 +1,11 @@
 /**
- * Container export as nodes see it (core/deploy): write a model image's build context,
- * build it on the Docker engine, save it as a tarball. Re-exported from the SDK index.
+ * A model image in one call, for deploy.container: write the build context, build it on
+ * the Docker engine, save it as a tarball.
  * esbuild, dockerode and the store load on first use, never at start-up.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { NodeError } from './errors.js';
-
-export { imageReferenceProblem } from '../deploy/names.js';
+import { NodeError } from '../base/errors.js';
 
 export interface ModelImageRequest {
   /** The model bundle folder (a `model` input's dir). */
@@ -69,7 +67,7 @@ export async function exportModelImage(request: ModelImageRequest): Promise<Mode
 }
 
 async function exportWith(request: ModelImageRequest): Promise<ModelImageResult> {
-  const deploy = await import('../deploy/index.js');
+  const deploy = await import('./index.js');
   const digest = await deploy.modelDigest(request.modelDir);
   const context = await deploy.writeBuildContext({
     modelDir: request.modelDir,

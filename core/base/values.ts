@@ -1,4 +1,4 @@
-import type { DataTable } from '../data/table.js';
+import type { DataTable } from './table.js';
 import type { PortType, PortSpec } from './ports.js';
 
 /** Plain JSON, the shape of metrics and report values. */
