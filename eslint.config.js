@@ -49,6 +49,7 @@ export default tseslint.config(
       layer(['**/core/*', '!**/core/sdk', '**/core/*/**', '!**/core/sdk/**'], 'nodes import only core/sdk (its index), never engine or store internals.'),
       layer(['**/core/sdk/testing.js'], 'only tests may use the test context.'),
       layer(['**/renderer/**', '**/electron/**', '**/cli/**'], 'nodes never import the UI, the shell or the CLI.'),
+      layer(['fs', 'fs/*', 'node:fs', 'node:fs/*'], 'nodes reach files through the run context (ctx.workspace for paths, ctx.state for durable state), so every write is checked and atomic.'),
     ]),
   },
   {
@@ -68,8 +69,8 @@ export default tseslint.config(
         {
           patterns: [
             layer(
-              ['**/core/*', '!**/core/graph', '!**/core/engine', '!**/core/base', '!**/core/ml', '**/core/*/**', '!**/core/graph/types.js', '!**/core/graph/registry.js', '!**/core/engine/events.js', '!**/core/base/context.js', '!**/core/ml/backend-names.js'],
-              'the renderer takes only types from core (pipeline, catalog, events, backend names); everything else goes through renderer/src/api (the HTTP/WebSocket API).',
+              ['**/core/*', '!**/core/graph', '!**/core/engine', '!**/core/base', '!**/core/ml', '**/core/*/**', '!**/core/graph/types.js', '!**/core/graph/registry.js', '!**/core/engine/events.js', '!**/core/base/context.js', '!**/core/ml/backend-names.js', '!**/core/base/show-when.js'],
+              'the renderer takes only types from core (pipeline, catalog, events, backend names) and the showWhen rule evaluation; everything else goes through renderer/src/api (the HTTP/WebSocket API).',
             ),
             { group: ['**/core/graph/registry.js'], allowTypeImports: true, message: 'only the CatalogEntry type: the registry itself runs in the engine.' },
             { group: ['**/core/engine/events.js', '**/core/base/context.js', '**/core/ml/backend-names.js'], allowTypeImports: true, message: 'only the wire types: the engine runs in the server.' },

@@ -10,6 +10,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, showCommand } from './commands/runs.js';
+import { stateCommand } from './commands/state.js';
 import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { red, UsageError } from './output.js';
@@ -24,6 +25,7 @@ Usage:
   tensorloom runs [--json] [--workspace DIR] [--limit N]
   tensorloom show <runId> [--json] [--workspace DIR]
   tensorloom gc [--workspace DIR] [--dry-run] [--json]
+  tensorloom state [list | delete <node type> <key>] [--workspace DIR] [--json]
   tensorloom ui [pipeline.json] [--workspace DIR] [--port N] [--no-open]
   tensorloom export <model> --tag IMAGE [--name N] [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--workspace DIR] [--json]
   tensorloom export-pipeline <pipeline.json> --tag IMAGE [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--json]
@@ -92,6 +94,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   runs: ['json', 'workspace', 'limit'],
   show: ['json', 'workspace'],
   gc: ['workspace', 'dry-run', 'json'],
+  state: ['workspace', 'json'],
   ui: ['workspace', 'port', 'no-open'],
   serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows'],
   export: ['tag', 'name', 'base-image', 'out', 'no-build', 'save', 'workspace', 'json'],
@@ -169,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'gc':
       expectArgs(0, 'no arguments');
       return gcCommand({ dryRun: values['dry-run'] === true, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'state':
+      return stateCommand(rest, { json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'ui': {
       if (rest.length > 1) expectArgs(1, 'at most one pipeline file to open (the workspace is --workspace DIR, default: this folder)');
       const port = portNumber(values.port);

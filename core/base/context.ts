@@ -1,4 +1,29 @@
+import type { Json, ModelValue } from './values.js';
+
 export type LogLevel = 'info' | 'warn' | 'error';
+
+/**
+ * A node type's small memory across runs, kept in the workspace store (SQLite), scoped by
+ * node type: one type never sees another's keys. Each `set` is committed whole before it
+ * resolves, so a crash never leaves half a value. For small values (a schema, a threshold,
+ * an offset): at most 1 MiB of JSON per key; large things belong in artifacts.
+ */
+export interface NodeState {
+  get(key: string): Promise<Json | undefined>;
+  set(key: string, value: Json): Promise<void>;
+  /** Resolves true when there was something to delete. */
+  delete(key: string): Promise<boolean>;
+}
+
+/** Where a model came from: the run and node that trained it, for image labels and audits. */
+export interface ModelLineage {
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly pipelineName: string;
+  readonly pipelineHash: string;
+  /** Content hashes of the data sources the model depends on, sorted. */
+  readonly dataHashes: readonly string[];
+}
 
 /** An extra file a node attached to its execution (a plot, a log, an exported file). */
 export interface AttachedArtifact {
@@ -33,6 +58,13 @@ export interface RunContext {
     /** Reads an artifact by its `sha256:…` id. */
     read(hash: string): Promise<Uint8Array>;
   };
+  /** Durable per-node-type state in the workspace store (see NodeState). */
+  readonly state: NodeState;
+  /**
+   * The lineage of a model this node received as an input: undefined when no run in this
+   * workspace trained it (a model copied in from elsewhere).
+   */
+  lineage(model: ModelValue): Promise<ModelLineage | undefined>;
   readonly workspace: {
     /** The workspace folder: paths outside it are refused. */
     readonly root: string;

@@ -1,15 +1,16 @@
 /**
  * A model image in one call, for deploy.container: write the build context, build it on
  * the Docker engine, save it as a tarball.
- * esbuild, dockerode and the store load on first use, never at start-up.
+ * esbuild and dockerode load on first use, never at start-up.
  */
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import type { ModelLineage } from '../base/context.js';
 import { NodeError } from '../base/errors.js';
 
 export interface ModelImageRequest {
   /** The model bundle folder (a `model` input's dir). */
   readonly modelDir: string;
+  /** Which run trained the model (ctx.lineage), for the image's labels; undefined when unknown. */
+  readonly lineage?: ModelLineage | undefined;
   readonly outDir: string;
   readonly tag: string;
   readonly name: string;
@@ -34,23 +35,6 @@ export interface ModelImageResult {
   readonly saved: string | null;
 }
 
-/**
- * The store a model artifact lives in: `<store>/artifacts/sha256/ab/<rest>`. Its run
- * records say which run produced the model, for the image's lineage labels.
- */
-async function lineageOf(modelDir: string, digest: string) {
-  const storeDir = dirname(dirname(dirname(dirname(modelDir))));
-  if (basename(dirname(dirname(dirname(modelDir)))) !== 'artifacts' || !existsSync(join(storeDir, 'tensorloom.db'))) return {};
-  const { WorkspaceStore } = await import('../store/index.js');
-  const store = WorkspaceStore.open(storeDir);
-  try {
-    const found = store.artifactLineage(digest);
-    return found ? { runId: found.runId, pipelineHash: found.pipelineHash, dataHashes: found.dataHashes } : {};
-  } finally {
-    store.close();
-  }
-}
-
 /** Writes the build context of a model image, and builds (and saves) it unless `build` is false. */
 export async function exportModelImage(request: ModelImageRequest): Promise<ModelImageResult> {
   try {
@@ -68,13 +52,12 @@ export async function exportModelImage(request: ModelImageRequest): Promise<Mode
 
 async function exportWith(request: ModelImageRequest): Promise<ModelImageResult> {
   const deploy = await import('./index.js');
-  const digest = await deploy.modelDigest(request.modelDir);
   const context = await deploy.writeBuildContext({
     modelDir: request.modelDir,
     outDir: request.outDir,
     tag: request.tag,
     name: request.name,
-    lineage: await lineageOf(request.modelDir, digest),
+    lineage: request.lineage ? { runId: request.lineage.runId, pipelineHash: request.lineage.pipelineHash, dataHashes: [...request.lineage.dataHashes] } : {},
     ...(request.baseImage === undefined ? {} : { baseImage: request.baseImage }),
   });
   const result = {

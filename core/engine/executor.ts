@@ -11,6 +11,7 @@ import { diskFullError, diskSpace, isStoreError, isWriteFailure, type WorkspaceS
 import { cacheKey } from './cache-key.js';
 import { budgetLimit, formatBytePair, resolveDiskBudget, type DiskBudgetSetting } from './disk-budget.js';
 import { hasOutputs, isFinalState, type EngineEvent, type EngineEventListener, type NodeState, type RunOutcome } from './events.js';
+import { answerContextCall } from './context-calls.js';
 import { runNodeJob, ValueCache, type JobReporter, type JobResult, type NodeJob, type OutputRef } from './run-node.js';
 import { CANCEL_GRACE_MS, WorkerPool } from './worker-pool.js';
 
@@ -356,6 +357,10 @@ class RunExecution {
       metric: (name, value, step) => open && this.onMetric(node.id, name, value, step),
       backend: (name) => open && this.onBackend(name),
       attach: (artifact: AttachedArtifact, written: number) => open && this.onAttach(node.id, artifact, written),
+      request: async (call) => {
+        if (!open) throw new Error('the node has ended');
+        return answerContextCall(this.options.store, call, { nodeType: node.type, runId: this.runId, nodeId: node.id });
+      },
     };
     try {
       return await this.start(node, job, inputBytes, reporter);

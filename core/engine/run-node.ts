@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { AttachedArtifact, LogLevel, RunContext } from '../base/context.js';
+import type { AttachedArtifact, LogLevel, ModelLineage, RunContext } from '../base/context.js';
 import type { AnyNodeDefinition } from '../base/define-node.js';
-import { isNodeError } from '../base/errors.js';
+import { isNodeError, NodeError } from '../base/errors.js';
+import type { Json } from '../base/values.js';
 import { resolveInside } from '../base/paths.js';
 import type { PortType } from '../base/ports.js';
 import { diskFullError, isDiskFull, type ArtifactStore } from '../store/index.js';
@@ -31,8 +32,24 @@ export interface NodeJob {
   readonly tempDir: string;
 }
 
+/**
+ * What a node asks of the store while it runs (ctx.state, ctx.lineage). Plain data, so a
+ * worker thread can send it to the main thread, which alone holds the database.
+ */
+export type ContextCall =
+  | { op: 'state.get'; key: string }
+  | { op: 'state.set'; key: string; valueJson: string }
+  | { op: 'state.delete'; key: string }
+  | { op: 'lineage'; hash: string };
+
+/** The largest value ctx.state keeps under one key (JSON text). */
+export const MAX_STATE_BYTES = 1024 * 1024;
+const MAX_STATE_KEY = 200;
+
 /** How a running node's reports leave it (to the event stream and the store). */
 export interface JobReporter {
+  /** Answers a ContextCall from the store (state.get: Json | undefined; state.delete: boolean; lineage: ModelLineage | undefined). */
+  request(call: ContextCall): Promise<unknown>;
   progress(fraction: number, message?: string): void;
   log(level: LogLevel, message: string): void;
   metric(name: string, value: number, step?: number): void;
@@ -106,7 +123,7 @@ export async function runNodeJob(
       inputs[port] = cached !== undefined ? cached : await codecFor(ref.type).decode(artifacts.pathOf(ref.hash));
     }
     signal.throwIfAborted();
-    const ctx = createRunContext(job, artifacts, reporter, signal);
+    const ctx = createRunContext(job, artifacts, reporter, signal, inputHashes(inputs, job.inputs));
     const returned: unknown = await definition.run({ inputs, params: job.params }, ctx);
     signal.throwIfAborted();
     const outputs: Record<string, OutputRef> = {};
@@ -142,7 +159,24 @@ function isInside(folder: string, path: string): boolean {
   return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
-function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobReporter, signal: AbortSignal): RunContext {
+/** Each input value's artifact hash, so ctx.lineage can name the model it is given. */
+function inputHashes(values: Record<string, unknown>, refs: Record<string, OutputRef>): Map<unknown, string> {
+  const hashes = new Map<unknown, string>();
+  for (const [port, value] of Object.entries(values)) {
+    const ref = refs[port];
+    if (ref && typeof value === 'object' && value !== null) hashes.set(value, ref.hash);
+  }
+  return hashes;
+}
+
+function checkStateKey(key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_STATE_KEY) {
+    throw new NodeError(`ctx.state: a key is a string of 1 to ${MAX_STATE_KEY} characters (got ${typeof key === 'string' ? `${key.length} characters` : typeof key})`);
+  }
+  return key;
+}
+
+function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobReporter, signal: AbortSignal, hashes: Map<unknown, string>): RunContext {
   let lastProgressAt = 0;
   return {
     nodeId: job.nodeId,
@@ -176,6 +210,28 @@ function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobR
         return attached;
       },
       read: (hash) => artifacts.readBytes(hash),
+    },
+    state: {
+      get: async (key) => (await reporter.request({ op: 'state.get', key: checkStateKey(key) })) as Json | undefined,
+      async set(key, value) {
+        checkStateKey(key);
+        let text: string | undefined;
+        try {
+          text = JSON.stringify(value);
+        } catch (error) {
+          throw new NodeError(`ctx.state: the value for '${key}' is not JSON (${(error as Error).message})`);
+        }
+        if (text === undefined) throw new NodeError(`ctx.state: the value for '${key}' is not JSON (use delete to remove a key)`);
+        const bytes = Buffer.byteLength(text);
+        if (bytes > MAX_STATE_BYTES) throw new NodeError(`ctx.state: the value for '${key}' is ${bytes} bytes of JSON; state holds at most ${MAX_STATE_BYTES} (write large things as artifacts)`);
+        await reporter.request({ op: 'state.set', key, valueJson: text });
+      },
+      delete: async (key) => (await reporter.request({ op: 'state.delete', key: checkStateKey(key) })) as boolean,
+    },
+    async lineage(model) {
+      const hash = hashes.get(model);
+      if (hash === undefined) throw new NodeError('ctx.lineage takes a model this node received as an input');
+      return (await reporter.request({ op: 'lineage', hash })) as ModelLineage | undefined;
     },
     workspace: {
       root: job.workspaceRoot,

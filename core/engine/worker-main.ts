@@ -4,8 +4,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { AnyNodeDefinition } from '../base/define-node.js';
+import { NodeError } from '../base/errors.js';
 import { ArtifactStore } from '../store/index.js';
-import { runNodeJob, ValueCache, type JobReporter } from './run-node.js';
+import { runNodeJob, ValueCache, type ContextCall, type JobReporter } from './run-node.js';
 import type { ToWorker, FromWorker } from './worker-protocol.js';
 
 const port = parentPort;
@@ -14,14 +15,32 @@ if (!port) throw new Error('worker-main must run in a worker thread');
 let current: AbortController | undefined;
 const values = new ValueCache(64 * 1024 * 1024);
 const send = (message: FromWorker) => port.postMessage(message);
+/** Requests to the main thread (ctx.state, ctx.lineage) waiting for their reply, by id. */
+const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+let nextRequest = 0;
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'abort') {
     current?.abort(new Error('cancelled'));
     return;
   }
+  if (message.type === 'reply') {
+    const waiting = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.ok) waiting?.resolve(message.value);
+    else waiting?.reject(message.userError ? new NodeError(message.message) : new Error(message.message));
+    return;
+  }
   void run(message);
 });
+
+function request(call: ContextCall): Promise<unknown> {
+  const id = nextRequest++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    send({ type: 'request', id, call });
+  });
+}
 
 async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const controller = new AbortController();
@@ -32,6 +51,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     metric: (name, value, step) => send({ type: 'metric', name, value, ...(step === undefined ? {} : { step }) }),
     backend: (name) => send({ type: 'backend', name }),
     attach: (artifact, written) => send({ type: 'attach', artifact, written }),
+    request,
   };
   try {
     const loaded = (await import(message.moduleUrl)) as { default?: AnyNodeDefinition };

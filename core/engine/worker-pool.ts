@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { isNodeError } from '../base/errors.js';
+import { isStoreError } from '../store/index.js';
 import type { JobReporter, JobResult, NodeJob } from './run-node.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -47,6 +49,12 @@ export class WorkerPool {
               case 'metric': return reporter.metric(message.name, message.value, message.step);
               case 'backend': return reporter.backend(message.name);
               case 'attach': return reporter.attach(message.artifact, message.written);
+              case 'request':
+                return void reporter.request(message.call).then(
+                  (value) => worker.postMessage({ type: 'reply', id: message.id, ok: true, value } satisfies ToWorker),
+                  (error: unknown) =>
+                    worker.postMessage({ type: 'reply', id: message.id, ok: false, message: error instanceof Error ? error.message : String(error), userError: isNodeError(error) || isStoreError(error) } satisfies ToWorker),
+                );
               case 'result': return finish(message.result);
             }
           } catch (error) {

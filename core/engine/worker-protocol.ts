@@ -1,10 +1,13 @@
 import type { AttachedArtifact, LogLevel } from '../base/context.js';
-import type { JobResult, NodeJob } from './run-node.js';
+import type { ContextCall, JobResult, NodeJob } from './run-node.js';
 
 /** Messages between the engine's main thread and a worker thread. */
 export type ToWorker =
   | { type: 'run'; moduleUrl: string; storeDir: string; job: NodeJob }
-  | { type: 'abort' };
+  | { type: 'abort' }
+  /** The answer to a `request`: the value, or the message of the error it raised (userError: a NodeError). */
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; message: string; userError: boolean };
 
 export type FromWorker =
   | { type: 'progress'; fraction: number; message?: string }
@@ -12,4 +15,5 @@ export type FromWorker =
   | { type: 'metric'; name: string; value: number; step?: number }
   | { type: 'backend'; name: string }
   | { type: 'attach'; artifact: AttachedArtifact; written: number }
+  | { type: 'request'; id: number; call: ContextCall }
   | { type: 'result'; result: JobResult };

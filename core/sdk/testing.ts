@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AttachedArtifact, LogLevel, RunContext } from '../base/context.js';
-import { isNodeError, type NodeError } from '../base/errors.js';
+import type { AttachedArtifact, LogLevel, ModelLineage, RunContext } from '../base/context.js';
+import { isNodeError, NodeError } from '../base/errors.js';
 import { resolveInside } from '../base/paths.js';
+import type { Json, ModelValue } from '../base/values.js';
 
 export interface TestContext extends RunContext {
   readonly logs: { level: LogLevel; message: string }[];
@@ -17,9 +18,22 @@ export interface TestContext extends RunContext {
   readonly backends: string[];
   readonly progressReports: number[];
   readonly abort: AbortController;
+  /** What the node kept with ctx.state, as JSON text by key (shared by contexts given the same map). */
+  readonly stateEntries: Map<string, string>;
 }
 
-export function createTestContext(options: { root?: string; pipelineDir?: string; nodeId?: string; nodeType?: string } = {}): TestContext {
+export interface TestContextOptions {
+  root?: string;
+  pipelineDir?: string;
+  nodeId?: string;
+  nodeType?: string;
+  /** ctx.state's contents; pass one map to several contexts to play several runs. */
+  state?: Map<string, string>;
+  /** What ctx.lineage answers (default: undefined, a model no run here trained). */
+  lineage?: (model: ModelValue) => ModelLineage | undefined;
+}
+
+export function createTestContext(options: TestContextOptions = {}): TestContext {
   const root = resolve(options.root ?? mkdtempSync(join(tmpdir(), 'tensorloom-test-')));
   const pipelineDir = resolve(options.pipelineDir ?? root);
   const scratch = mkdtempSync(join(tmpdir(), 'tensorloom-scratch-'));
@@ -29,6 +43,7 @@ export function createTestContext(options: { root?: string; pipelineDir?: string
   const metrics: TestContext['metrics'] = [];
   const progressReports: number[] = [];
   const backends: string[] = [];
+  const stateEntries = options.state ?? new Map<string, string>();
   let counter = 0;
   return {
     nodeId: options.nodeId ?? 'node',
@@ -60,6 +75,20 @@ export function createTestContext(options: { root?: string; pipelineDir?: string
         return bytes;
       },
     },
+    stateEntries,
+    state: {
+      get: async (key) => {
+        const text = stateEntries.get(key);
+        return text === undefined ? undefined : (JSON.parse(text) as Json);
+      },
+      set: async (key, value) => {
+        const text = JSON.stringify(value);
+        if (text === undefined) throw new NodeError(`ctx.state: the value for '${key}' is not JSON`);
+        stateEntries.set(key, text);
+      },
+      delete: async (key) => stateEntries.delete(key),
+    },
+    lineage: async (model) => options.lineage?.(model),
     workspace: {
       root,
       pipelineDir,

@@ -7,6 +7,7 @@ export { diskSpace } from './durable-fs.js';
 export type { StoreErrorCode } from './errors.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export type { GcOptions, GcReport } from './gc.js';
+export type { NodeStateEntry } from './node-state.js';
 export { RUN_STATUSES, NODE_STATUSES } from './types.js';
 export type {
   ArtifactLineage,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ describe('migrations', () => {
     const db = new Database(store.dbPath, { readonly: true });
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
     expect(tables(db)).toEqual(
-      ['artifacts', 'attachments', 'cache', 'file_hashes', 'logs', 'metrics', 'node_executions', 'run_outputs', 'runs'].sort(),
+      ['artifacts', 'attachments', 'cache', 'file_hashes', 'logs', 'metrics', 'node_executions', 'node_state', 'run_outputs', 'runs'].sort(),
     );
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
@@ -52,6 +52,24 @@ describe('migrations', () => {
     const db = new Database(store.dbPath, { readonly: true });
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
     db.close();
+  });
+
+  it('brings data.validate schema files written before ctx.state into the node state', () => {
+    const dotDir = join(dirs.make(), '.tensorloom');
+    mkdirSync(join(dotDir, 'schemas'), { recursive: true });
+    const old = new Database(join(dotDir, DATABASE_FILE));
+    old.pragma('journal_mode = WAL');
+    migrate(old, { target: 2 });
+    old.close();
+    const columns = [{ name: 'species', kind: 'string', type: 'Utf8' }];
+    writeFileSync(join(dotDir, 'schemas', 'check.json'), JSON.stringify({ format: 'tensorloom/schema@1', node: 'check', columns }));
+    writeFileSync(join(dotDir, 'schemas', 'broken.json'), '{');
+
+    const store = WorkspaceStore.open(dotDir);
+    expect(store.getNodeState('data.validate', 'schema/check')).toEqual({ format: 'tensorloom/schema@1', node: 'check', columns });
+    expect(store.getNodeState('data.validate', 'schema/broken')).toBeUndefined();
+    expect(store.listNodeState().map((entry) => entry.key)).toEqual(['schema/check']);
+    store.close();
   });
 
   it('rolls a failing step back whole and leaves the version where it was', () => {

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
 
@@ -141,7 +143,48 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'durable per-node state (ctx.state)',
+    up(db) {
+      // One row per node type and key: a node's own small memory across runs (data.validate's
+      // schema baseline). Scoped by type so one node type never reads another's state.
+      db.exec(`
+        CREATE TABLE node_state (
+          node_type  TEXT NOT NULL,
+          key        TEXT NOT NULL,
+          value_json TEXT NOT NULL CHECK (json_valid(value_json)),
+          run_id     TEXT,
+          node_id    TEXT,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (node_type, key)
+        ) STRICT, WITHOUT ROWID;
+      `);
+      importLegacySchemas(db);
+    },
+  },
 ];
+
+/**
+ * data.validate kept its schema baselines as `.tensorloom/schemas/<name>.json` before
+ * ctx.state existed: bring them over, so an upgrade keeps comparing with the old baseline
+ * instead of silently saving a new one. Unreadable files are left where they are.
+ */
+function importLegacySchemas(db: Database.Database): void {
+  if (db.name === ':memory:' || db.name === '') return;
+  const dir = join(dirname(db.name), 'schemas');
+  if (!existsSync(dir)) return;
+  const insert = db.prepare("INSERT OR IGNORE INTO node_state (node_type, key, value_json, updated_at) VALUES ('data.validate', ?, ?, ?)");
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.json')) continue;
+    try {
+      const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { columns?: unknown };
+      if (Array.isArray(parsed.columns)) insert.run(`schema/${file.slice(0, -'.json'.length)}`, JSON.stringify(parsed), Date.now());
+    } catch {
+      // Not a baseline we can read: the node saves a fresh one, as it did for a broken file.
+    }
+  }
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { LogLevel } from '../base/context.js';
+import type { Json } from '../base/values.js';
 import { ArtifactIndex } from './artifact-index.js';
 import { ArtifactStore } from './artifact-store.js';
 import { openDatabase } from './database.js';
@@ -9,6 +10,7 @@ import { diskLooksFull } from './durable-fs.js';
 import { describeWriteFailure, errnoCode, fsError, isWriteFailure, StoreError } from './errors.js';
 import { FileHashes } from './file-hashes.js';
 import { GarbageCollector, type GcOptions, type GcReport } from './gc.js';
+import { NodeStateTable, type NodeStateEntry } from './node-state.js';
 import { OutputCache } from './output-cache.js';
 import { RunQueries } from './run-queries.js';
 import { RunRecords } from './run-records.js';
@@ -51,6 +53,7 @@ export class WorkspaceStore {
   private readonly queries: RunQueries;
   private readonly cache: OutputCache;
   private readonly fileHashes: FileHashes;
+  private readonly nodeState: NodeStateTable;
   private closed = false;
   private lastWriteProblem: string | undefined;
   /** Runs of dead processes that could not be marked interrupted (no room): shown as interrupted, recorded when there is room. */
@@ -68,6 +71,7 @@ export class WorkspaceStore {
     this.queries = new RunQueries(db, artifacts);
     this.cache = new OutputCache(db, artifacts, index);
     this.fileHashes = new FileHashes(db);
+    this.nodeState = new NodeStateTable(db);
     // Opening must not need a write to succeed: on a full disk the store opens for reading.
     this.interruptedOnOpen = this.markInterruptedRuns();
   }
@@ -219,6 +223,27 @@ export class WorkspaceStore {
   /** The metrics of the execution that computed the cached entry, to replay on a cache hit. */
   metricsForCacheKey(cacheKey: string): MetricReplay[] {
     return this.cache.metricsFor(cacheKey);
+  }
+
+  // Node state (ctx.state) -------------------------------------------------------------
+
+  /** What a node type stored under `key`; undefined when nothing is. */
+  getNodeState(nodeType: string, key: string): Json | undefined {
+    return this.nodeState.get(nodeType, key);
+  }
+
+  /** Stores `valueJson` (JSON text) durably; `writer` is the run and node that wrote it. */
+  setNodeState(nodeType: string, key: string, valueJson: string, writer?: { runId: string; nodeId: string }): void {
+    this.write(`could not save the state of a ${nodeType} node`, () => this.nodeState.set(nodeType, key, valueJson, writer));
+  }
+
+  /** True when there was something to delete. */
+  deleteNodeState(nodeType: string, key: string): boolean {
+    return this.write(`could not delete the state of a ${nodeType} node`, () => this.nodeState.delete(nodeType, key));
+  }
+
+  listNodeState(): NodeStateEntry[] {
+    return this.nodeState.list();
   }
 
   // Source files ------------------------------------------------------------------------

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validatePipeline } from '../../core/graph/index.js';
 import { NodeRegistry } from '../../core/graph/registry.js';
-import { columnNames, columnValues, readCsv, type AnyNodeDefinition, type DataTable, type Json } from '../../core/sdk/index.js';
+import { columnNames, columnValues, readCsv, type DataTable, type Json } from '../../core/sdk/index.js';
 import { createTestContext, expectNodeError, type TestContext } from '../../core/sdk/testing.js';
 import csvNode from './csv.js';
 import validateNode from './validate.js';
@@ -30,7 +29,7 @@ describe('data.validate node', () => {
     expect(validateNode.cacheable?.(validateNode.params.parse({ inferSchema: true }))).toBe(false);
     expect(validateNode.cacheable?.(validateNode.params.parse({ rules: [{ column: 'a', check: 'unique' }] }))).toBe(true);
 
-    const registry = new NodeRegistry([csvNode, validateNode] as unknown as AnyNodeDefinition[]);
+    const registry = new NodeRegistry([csvNode, validateNode]);
     const doc = (rules: unknown[]) => ({
       format: 'tensorloom/pipeline@1',
       name: 'v',
@@ -173,13 +172,13 @@ describe('data.validate node', () => {
   });
 
   it('inferSchema saves the schema on the first run and flags changes on the next', async () => {
-    const ctx = () => createTestContext({ root, nodeId: 'check', nodeType: 'data.validate' });
-    const root = createTestContext().workspace.root;
+    // One state map plays the workspace store across runs.
+    const state = new Map<string, string>();
+    const ctx = () => createTestContext({ nodeId: 'check', nodeType: 'data.validate', state });
     const penguins = await load('penguins.csv');
     const first = await validate(penguins, { inferSchema: true }, ctx());
-    expect(first.report.schema).toEqual({ baseline: 'saved', file: '.tensorloom/schemas/check.json', added: [], missing: [], retyped: [] });
-    const file = join(root, '.tensorloom', 'schemas', 'check.json');
-    expect(JSON.parse(readFileSync(file, 'utf8')).columns[0]).toEqual({ name: 'species', kind: 'string', type: 'Utf8' });
+    expect(first.report.schema).toEqual({ baseline: 'saved', key: 'schema/check', added: [], missing: [], retyped: [] });
+    expect(JSON.parse(state.get('schema/check')!).columns[0]).toEqual({ name: 'species', kind: 'string', type: 'Utf8' });
 
     const same = await validate(penguins, { inferSchema: true }, ctx());
     expect(same.report.schema).toMatchObject({ baseline: 'compared', added: [], missing: [], retyped: [] });
@@ -189,24 +188,24 @@ describe('data.validate node', () => {
     const changed = (await readCsv({ bytes: new TextEncoder().encode('species,colony,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\nAdelie,x,39.1,18.7,181,3750,male,y2007\n'), name: 'n.csv' })).table;
     const error = await expectNodeError(validate({ table: changed, recipe: [] }, { inferSchema: true }, ctx()));
     expect(error.message).toBe(
-      "validation failed (1 problem): schema differs from .tensorloom/schemas/check.json: new column 'colony'; missing column 'island'; 'year' was int, now string (full report: validation-report.json)",
+      "validation failed (1 problem): schema differs from the saved schema 'check': new column 'colony'; missing column 'island'; 'year' was int, now string (to accept it: tensorloom state delete data.validate schema/check) (full report: validation-report.json)",
     );
     const warned = await validate({ table: changed, recipe: [] }, { inferSchema: true, onFail: 'warn' }, ctx());
     expect(warned.report.schema).toEqual({
       baseline: 'compared',
-      file: '.tensorloom/schemas/check.json',
+      key: 'schema/check',
       added: ['colony'],
       missing: ['island'],
       retyped: [{ column: 'year', was: 'int', now: 'string' }],
     });
     // The baseline is never rewritten by a run: the original schema still holds.
-    expect(JSON.parse(readFileSync(file, 'utf8')).columns.map((c: { name: string }) => c.name)).toContain('island');
+    expect(JSON.parse(state.get('schema/check')!).columns.map((c: { name: string }) => c.name)).toContain('island');
     // schemaName keeps separate baselines.
     await validate({ table: changed, recipe: [] }, { inferSchema: true, schemaName: 'other' }, ctx());
-    expect(existsSync(join(root, '.tensorloom', 'schemas', 'other.json'))).toBe(true);
-    writeFileSync(join(root, '.tensorloom', 'schemas', 'broken.json'), '{');
-    expect((await expectNodeError(validate(penguins, { inferSchema: true, schemaName: 'broken' }, ctx()))).message).toMatch(
-      /^the saved schema \.tensorloom\/schemas\/broken\.json cannot be read/,
+    expect(state.has('schema/other')).toBe(true);
+    state.set('schema/broken', '{"columns": 3}');
+    expect((await expectNodeError(validate(penguins, { inferSchema: true, schemaName: 'broken' }, ctx()))).message).toBe(
+      "the saved schema 'broken' is not a list of columns; run 'tensorloom state delete data.validate schema/broken' to save the current schema again",
     );
   });
 });

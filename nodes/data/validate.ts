@@ -8,16 +8,13 @@
  *   value's first row, so dropRows keeps the first. Example rows carry the 0-based row index.
  * - dropRows cannot fix a table-level failure: that still stops the node.
  * - inferSchema: the first run saves the columns' names and kinds (the split column aside)
- *   to `.tensorloom/schemas/<schemaName or node id>.json` in the workspace — the run
- *   context offers no store for node state, so this is the one file a node writes outside
- *   its artifacts. The file is written once (atomically) and never rewritten; delete it to
- *   accept a new schema. Because the result then depends on that file, the node declares
+ *   in the node's state (ctx.state, key `schema/<schemaName or node id>`, kept in the
+ *   workspace store). It is written once and never rewritten; `tensorloom state delete
+ *   data.validate schema/<name>` accepts a new schema. Because the result then depends on that state, the node declares
  *   itself not cacheable for those params: the engine re-runs it every time instead of
  *   replaying a result computed against another (or no) baseline, e.g. for a second node
  *   with the same params and input, or after the file was deleted.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   categoryCodes,
   columnAsFloat64,
@@ -42,8 +39,8 @@ type Check = (typeof CHECKS)[number];
 const ROW_CHECKS: ReadonlySet<Check> = new Set(['notNull', 'range', 'oneOf', 'unique', 'regex']);
 const TYPES = ['int', 'float', 'numeric', 'bool', 'string'] as const;
 const MAX_EXAMPLES = 20;
-/** Where saved schemas live, under the workspace root. */
-const SCHEMA_DIR = ['.tensorloom', 'schemas'];
+/** The ctx.state key of a saved schema. */
+const schemaKey = (name: string) => `schema/${name}`;
 
 function compileRegex(pattern: string): RegExp {
   return new RegExp(pattern, 'u');
@@ -233,7 +230,8 @@ interface SchemaColumn {
 
 interface SchemaCheck {
   readonly baseline: 'saved' | 'compared';
-  readonly file: string;
+  /** The ctx.state key it is saved under. */
+  readonly key: string;
   readonly added: string[];
   readonly missing: string[];
   readonly retyped: { column: string; was: string; now: string }[];
@@ -247,38 +245,27 @@ function currentSchema(table: Table): SchemaColumn[] {
 
 /**
  * Compares the table's columns (names and kinds; the split column aside) with the schema
- * saved by the first run, saving it when there is none. The saved file is never rewritten:
- * delete it (or change schemaName) to accept a new schema.
+ * saved by the first run, saving it when there is none. The saved schema is never
+ * rewritten: delete it (or change schemaName) to accept a new schema.
  */
-function checkSchema(table: Table, name: string, ctx: RunContext): SchemaCheck {
-  const dir = join(ctx.workspace.root, ...SCHEMA_DIR);
-  const file = join(dir, `${name}.json`);
-  const relative = [...SCHEMA_DIR, `${name}.json`].join('/');
+async function checkSchema(table: Table, name: string, ctx: RunContext): Promise<SchemaCheck> {
+  const key = schemaKey(name);
   const columns = currentSchema(table);
-  let saved: SchemaColumn[] | undefined;
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { columns?: unknown };
-    if (!Array.isArray(parsed.columns)) throw new Error('no columns list');
-    saved = parsed.columns as SchemaColumn[];
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new NodeError(`the saved schema ${relative} cannot be read (${(error as Error).message}); delete it to save the current schema again`, { field: 'inferSchema' });
-    }
+  const stored = await ctx.state.get(key);
+  const saved = savedColumns(stored);
+  if (stored !== undefined && saved === undefined) {
+    throw new NodeError(`the saved schema '${name}' is not a list of columns; run 'tensorloom state delete data.validate ${key}' to save the current schema again`, { field: 'inferSchema' });
   }
   if (saved === undefined) {
-    mkdirSync(dir, { recursive: true });
-    // Written whole or not at all: a crash never leaves half a baseline.
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify({ format: 'tensorloom/schema@1', node: ctx.nodeId, columns }, null, 2)}\n`);
-    renameSync(temp, file);
-    ctx.log(`saved the schema (${plural(columns.length, 'column')}) to ${relative}; later runs compare with it`);
-    return { baseline: 'saved', file: relative, added: [], missing: [], retyped: [] };
+    await ctx.state.set(key, { format: 'tensorloom/schema@1', node: ctx.nodeId, columns: columns.map((column) => ({ ...column })) });
+    ctx.log(`saved the schema (${plural(columns.length, 'column')}) as '${name}'; later runs compare with it`);
+    return { baseline: 'saved', key, added: [], missing: [], retyped: [] };
   }
   const before = new Map(saved.map((column) => [column.name, column]));
   const now = new Map(columns.map((column) => [column.name, column]));
   return {
     baseline: 'compared',
-    file: relative,
+    key,
     added: columns.filter((column) => !before.has(column.name)).map((column) => column.name),
     missing: saved.filter((column) => !now.has(column.name)).map((column) => column.name),
     retyped: columns.flatMap((column) => {
@@ -286,6 +273,21 @@ function checkSchema(table: Table, name: string, ctx: RunContext): SchemaCheck {
       return old && old.kind !== column.kind ? [{ column: column.name, was: old.kind, now: column.kind }] : [];
     }),
   };
+}
+
+/** The columns of a saved schema; undefined when the value is not one. */
+function savedColumns(value: Json | undefined): SchemaColumn[] | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const columns = value['columns'];
+  if (!Array.isArray(columns)) return undefined;
+  const parsed: SchemaColumn[] = [];
+  for (const column of columns) {
+    if (typeof column !== 'object' || column === null || Array.isArray(column)) return undefined;
+    const { name, kind, type } = column;
+    if (typeof name !== 'string' || typeof kind !== 'string') return undefined;
+    parsed.push({ name, kind, type: typeof type === 'string' ? type : '' });
+  }
+  return parsed;
 }
 
 function schemaProblems(check: SchemaCheck): string[] {
@@ -298,7 +300,8 @@ function schemaProblems(check: SchemaCheck): string[] {
 
 export default defineNode({
   type: 'data.validate',
-  version: 1,
+  // 2: the schema baseline moved from a file under .tensorloom/schemas to ctx.state.
+  version: 2,
   category: 'data',
   title: 'Validate',
   description: 'Checks rules on the rows (not null, range, allowed values, unique, type, pattern, row count) and optionally the schema against the first run; stops, warns or drops failing rows.',
@@ -318,7 +321,7 @@ export default defineNode({
         .string()
         .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, _ . - (a file name)')
         .optional()
-        .describe("Name of the saved schema under .tensorloom/schemas/ (default: this node's id); give it when two pipelines share node ids"),
+        .describe("Name the schema is saved under (default: this node's id); give it when two pipelines share node ids"),
       onFail: z
         .enum(['stop', 'warn', 'dropRows'])
         .default('stop')
@@ -338,12 +341,15 @@ export default defineNode({
       results.push(evaluate(table, rule, index));
       ctx.progress((index + 1) / (params.rules.length + 1));
     });
-    const schema = params.inferSchema ? checkSchema(table, params.schemaName ?? ctx.nodeId, ctx) : undefined;
+    const schema = params.inferSchema ? await checkSchema(table, params.schemaName ?? ctx.nodeId, ctx) : undefined;
     const schemaIssues = schema ? schemaProblems(schema) : [];
 
     const failed = results.filter((r) => !r.passed);
     const lines = failed.map((r) => `rules[${r.index}] ${describeRule(r.rule)}: ${r.message}`);
-    if (schemaIssues.length > 0) lines.push(`schema differs from ${schema!.file}: ${schemaIssues.join('; ')}`);
+    if (schemaIssues.length > 0) {
+      const name = schema!.key.slice('schema/'.length);
+      lines.push(`schema differs from the saved schema '${name}': ${schemaIssues.join('; ')} (to accept it: tensorloom state delete data.validate ${schema!.key})`);
+    }
 
     // Rows failing any row-level rule.
     const bad = new Uint8Array(table.numRows);
@@ -368,7 +374,7 @@ export default defineNode({
         message: r.message,
         examples: r.failing && !r.passed ? examples(table, r.failing) : [],
       })),
-      schema: schema ? { baseline: schema.baseline, file: schema.file, added: schema.added, missing: schema.missing, retyped: schema.retyped } : null,
+      schema: schema ? { baseline: schema.baseline, key: schema.key, added: schema.added, missing: schema.missing, retyped: schema.retyped } : null,
     });
 
     if (lines.length > 0) {

@@ -45,6 +45,7 @@ export default defineNode({
     ctx.progress(0.05, 'writing the build context');
     const result = await exportModelImage({
       modelDir: inputs.model.dir,
+      lineage: await ctx.lineage(inputs.model),
       outDir,
       tag: params.tag,
       name: params.name,
