@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { RunContext } from './context.js';
 import type { PortSpec } from './ports.js';
+import { checkParamRules } from './show-when.js';
 import type { InputValues, OutputValues } from './values.js';
 
 export const NODE_CATEGORIES = ['data', 'feature', 'train', 'eval', 'registry', 'deploy', 'monitor', 'util'] as const;
@@ -90,6 +91,7 @@ export function defineNode<P extends ParamsSchema, I extends Record<string, Port
     if (!PORT_PATTERN.test(name)) throw new Error(`${where}: port name '${name}' is not a plain identifier`);
   }
   checkMigrations(where, definition.version, definition.migrations);
+  checkParamRules(where, definition.params);
   if (definition.worker && !definition.module) throw new Error(`${where}: worker nodes must set module: import.meta.url`);
   return Object.freeze(definition);
 }

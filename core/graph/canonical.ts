@@ -4,6 +4,7 @@
  * nodes, edges and keys in the file does not matter.
  */
 import { createHash } from 'node:crypto';
+import { withoutHiddenParams } from '../base/show-when.js';
 import type { NodeRegistry } from './registry.js';
 import { isPlainObject, jsonTypeName, pathJoin } from './issues.js';
 import { migrateNode } from './migrate.js';
@@ -152,7 +153,8 @@ export function canonicalFromParts(
 
 /**
  * The canonical form of a document. With a registry, params are those the node's schema
- * produces — migrated from an older `typeVersion`, defaults filled, unknown keys dropped — so
+ * produces — migrated from an older `typeVersion`, defaults filled, unknown keys and params
+ * hidden by their showWhen rule dropped — so
  * `{}` and `{"test": 0.2}` are the same pipeline when 0.2 is the default, and so are a node
  * saved by an old version and its migrated form. Nodes of unknown type, and params that
  * cannot be migrated or that the schema rejects, keep their params as written.
@@ -169,7 +171,8 @@ function effectiveParams(node: PipelineNode, index: number, registry: NodeRegist
   const migration = migrateNode(node, definition, `nodes[${index}]`);
   if (!migration.ok) return params;
   try {
-    const parsed = definition.params.safeParse(migration.params);
+    // As validation does: a param hidden by its showWhen rule does not change what runs.
+    const parsed = definition.params.safeParse(withoutHiddenParams(definition.params, migration.params).params);
     if (!parsed.success) return params;
     const output = parsed.data as Record<string, unknown>;
     canonicalJson(output); // a schema whose output is not JSON (a transform to a Date, say) hashes as written

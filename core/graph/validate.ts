@@ -5,6 +5,7 @@
  */
 import type { AnyNodeDefinition } from '../base/define-node.js';
 import type { PortSpec, PortType } from '../base/ports.js';
+import { withoutHiddenParams } from '../base/show-when.js';
 import { findCycles, topologicalOrder } from './algorithms.js';
 import { canonicalFromParts, canonicalJson, sha256 } from './canonical.js';
 import { pathConcat, pathJoin, pathOf, quoteList } from './issues.js';
@@ -215,9 +216,13 @@ function checkParams(node: PipelineNode, definition: AnyNodeDefinition, path: st
     });
   }
 
+  // A param hidden by its showWhen rule keeps its value in the file but does not apply: it is
+  // not checked, not passed to the node and not hashed (its default, if any, applies).
+  let visible: Record<string, unknown>;
   let parsed: ReturnType<typeof schema.safeParse>;
   try {
-    parsed = schema.safeParse(accepted);
+    visible = withoutHiddenParams(schema, accepted).params;
+    parsed = schema.safeParse(visible);
   } catch (error) {
     issues.push({
       code: 'invalid-param',
@@ -230,7 +235,7 @@ function checkParams(node: PipelineNode, definition: AnyNodeDefinition, path: st
   }
   if (!parsed.success) {
     for (const zodIssue of parsed.error.issues) {
-      const problem = explainParamIssue(zodIssue, accepted, (field) => shape[field]?.description);
+      const problem = explainParamIssue(zodIssue, visible, (field) => shape[field]?.description);
       issues.push({
         code: problem.code,
         message: `node '${node.id}': ${problem.text}`,

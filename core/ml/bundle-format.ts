@@ -68,6 +68,21 @@ function sameRecipe(a: readonly RecipeStep[], b: readonly RecipeStep[]): boolean
 }
 
 /**
+ * Columns raw rows may lack at replay: the label, and every column the recipe reads that
+ * the model does not need (a step fitted on a column a later select dropped). A request
+ * carries only `bundle.inputs`, so replay must skip, not fail on, the rest.
+ */
+export function replayAbsentOk(bundle: ModelBundle, steps: StepKindRegistry = stepKinds): Set<string> {
+  const required = new Set(bundle.inputs.map((input) => input.name));
+  const absentOk = new Set([bundle.target.name]);
+  for (const step of bundle.recipe) {
+    const { kind, fitted } = steps.resolve(step);
+    for (const flow of kind.flows(fitted)) for (const { name } of flow.reads) if (!required.has(name)) absentOk.add(name);
+  }
+  return absentOk;
+}
+
+/**
  * The table the model reads, from either a table that went through the same feature
  * nodes (used as is) or raw rows (the bundle's recipe is applied). Anything else is a
  * NodeError that names the difference (ARCHITECTURE.md section 4).
@@ -76,7 +91,7 @@ export function modelInputTable(bundle: ModelBundle, input: DataTable): Table {
   if (input.recipe.length > 0 && sameRecipe(input.recipe, bundle.recipe)) return input.table;
   if (input.recipe.length === 0) {
     try {
-      return applyRecipe(input.table, bundle.recipe, { absentOk: new Set([bundle.target.name]) });
+      return applyRecipe(input.table, bundle.recipe, { absentOk: replayAbsentOk(bundle) });
     } catch (error) {
       if (error instanceof RecipeError) throw new NodeError(error.message, { field: 'table' });
       throw error;

@@ -6,11 +6,13 @@
  */
 export { z } from 'zod';
 export { defineNode, NODE_CATEGORIES } from '../base/define-node.js';
-export type { NodeDefinition, AnyNodeDefinition, NodeCategory, ParamsSchema, SourceFile } from '../base/define-node.js';
+export type { NodeDefinition, AnyNodeDefinition, NodeCategory, NodeMigration, ParamsSchema, SourceFile } from '../base/define-node.js';
+export { showWhen } from '../base/show-when.js';
+export type { ShowWhen, ShowWhenValue } from '../base/show-when.js';
 export { port, PORT_TYPES, isPortType } from '../base/ports.js';
 export type { PortSpec, PortType } from '../base/ports.js';
 export { NodeError, isNodeError } from '../base/errors.js';
-export type { RunContext, LogLevel, AttachedArtifact } from '../base/context.js';
+export type { RunContext, LogLevel, AttachedArtifact, NodeState, ModelLineage } from '../base/context.js';
 export type { Json, MetricsValue, ReportValue, ModelValue, ImageValue, PortValues, PortValue, InputValues, OutputValues } from '../base/values.js';
 export { SPLIT_COLUMN, SPLIT_ROLES } from '../base/table.js';
 export type { DataTable, RecipeStep, SplitRole } from '../base/table.js';

@@ -20,6 +20,7 @@ import {
 } from '../../core/sdk/index.js';
 import { createTestContext, expectNodeError } from '../../core/sdk/testing.js';
 import scaleNode from '../feature/scale.js';
+import selectNode from '../feature/select.js';
 import { cars, csvText, evaluate, featurize, load, penguinLines, PENGUINS, plant, predict, split, train } from '../train/test-support/ml.js';
 import predictNode from './predict.js';
 
@@ -86,6 +87,27 @@ describe('predict.batch node', () => {
     // And they are good: the labels are in the file.
     const species = columnValues(raw.table, 'species', 'x');
     expect(predicted.filter((label, row) => label === species[row]).length / 344).toBeGreaterThan(0.95);
+  });
+
+  it('predicts rows without the columns a later select dropped, though feature steps were fitted on them', async () => {
+    // impute, encode and scale were fitted on body_mass_g and island; select drops them
+    // before training, so the model does not need them and requests need not carry them.
+    const picked = (await selectNode.run({ inputs: { table: featured }, params: selectNode.params.parse({ drop: ['body_mass_g', 'island=Biscoe', 'island=Dream', 'island=Torgersen'] }) }, createTestContext({ nodeId: 'pick', nodeType: 'feature.select' }))).table;
+    const model = (await train(picked, { target: 'species', hiddenLayers: [16], epochs: 20, seed: 1 }, createTestContext())).model;
+    const bundle = await loadBundle(model.dir);
+    expect(bundle.bundle.inputs.map((input) => input.name)).toEqual(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'year', 'sex']);
+
+    const lines = penguinLines();
+    const header = lines[0]!.split(',');
+    const keep = header.map((name, k) => (['species', 'island', 'body_mass_g'].includes(name) ? -1 : k)).filter((k) => k >= 0);
+    const narrow = await csvText(lines.map((line) => keep.map((k) => line.split(',')[k]).join(',')).join('\n') + '\n');
+    const fromNarrow = await predict(model, narrow, predictContext());
+    const fromFull = await predict(model, await unlabelled(), predictContext());
+    expect(fromNarrow.table.numRows).toBe(lines.length - 1);
+    expect(columnValues(fromNarrow.table, 'prediction', 'prediction')).toEqual(columnValues(fromFull.table, 'prediction', 'prediction'));
+    // A column the model does need is still refused, by name.
+    const noSex = await csvText(lines.map((line) => keep.filter((k) => header[k] !== 'sex').map((k) => line.split(',')[k]).join(',')).join('\n') + '\n');
+    expect((await expectNodeError(predict(model, noSex, predictContext()))).message).toContain("column 'sex' is missing");
   });
 
   it('predicts an unseen category (island Atlantis) without error: it encodes as zeros', async () => {

@@ -1,4 +1,4 @@
-import { defineNode, fitImpute, IMPUTE_STRATEGIES, missingCount, port, z } from '../../core/sdk/index.js';
+import { defineNode, fitImpute, IMPUTE_STRATEGIES, missingCount, port, showWhen, z } from '../../core/sdk/index.js';
 import { chooseColumns, columnListParam, fittingMask, short, targetParam, withStep } from './shared.js';
 
 /** feature.impute's own type version: bump it when the node computes differently; add a migration when its params change. */
@@ -19,7 +19,8 @@ export default defineNode({
         .enum(IMPUTE_STRATEGIES)
         .optional()
         .describe('mean | median | mostFrequent | constant (default: mean for numeric columns, mostFrequent for text and booleans)'),
-      value: z.union([z.number(), z.string()]).optional().describe("The fill value for strategy 'constant'"),
+      // Shown, checked and passed to run only while strategy is 'constant'; otherwise it keeps its value in the file but does not apply.
+      value: showWhen(z.union([z.number(), z.string()]).optional().describe("The fill value for strategy 'constant'"), { strategy: ['constant'] }),
       target: targetParam,
     })
     .superRefine((params, issues) => {
@@ -30,7 +31,6 @@ export default defineNode({
   async run({ inputs, params }, ctx) {
     const input = inputs.table;
     const table = input.table;
-    if (params.value !== undefined && params.strategy !== 'constant') ctx.log(`param 'value' is only used with strategy 'constant'; ignoring it`, 'warn');
     const columns = chooseColumns(table, params, (column) => missingCount(table, column.name) > 0);
     if (columns.length === 0) ctx.log('no missing values in any column; nothing to impute');
     const mask = fittingMask(table, ctx);

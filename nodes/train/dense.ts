@@ -1,4 +1,4 @@
-import { defineNode, HIDDEN_ACTIVATIONS, OPTIMIZERS, port, trainDense, z } from '../../core/sdk/index.js';
+import { defineNode, HIDDEN_ACTIVATIONS, OPTIMIZERS, port, showWhen, trainDense, z } from '../../core/sdk/index.js';
 
 const VERSION = 1;
 
@@ -34,7 +34,10 @@ export default defineNode({
       .max(10000)
       .default(10)
       .describe('Patience: stop after this many epochs without a better validation loss and keep the best weights (0 = off)'),
-    classWeight: z.enum(['none', 'balanced']).default('none').describe('balanced: weigh rare classes up so each class counts the same'),
+    // Only classification weighs classes; with task 'regression' it is hidden and does not apply.
+    classWeight: showWhen(z.enum(['none', 'balanced']).default('none').describe('balanced: weigh rare classes up so each class counts the same'), {
+      task: ['auto', 'classification'],
+    }),
     seed: z.number().int().default(0).describe('Random seed: the same seed, data and backend give the same weights'),
   }),
   async run({ inputs, params }, ctx) {

@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { useCatalog, useRun, useUi } from '../app/instance';
 import type { FlowNode } from './flow-adapter';
 import { withoutNodePrefix } from '../model/messages';
+import { hiddenParams, type JsonSchema } from '../model/schema';
 import { STATUS_LABELS } from './theme';
 
 /** Up to this many set params are shown on the node itself. */
@@ -16,6 +17,14 @@ function formatMs(ms: number | undefined): string {
 function paramText(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 28 ? `${text.slice(0, 27)}…` : text;
+}
+
+/** The first few set params, without those hidden by their showWhen rule (they do not apply). */
+function shownParams(params: Record<string, unknown>, schema: JsonSchema | undefined): [string, unknown][] {
+  const hidden = schema ? hiddenParams(schema, params) : new Set<string>();
+  return Object.entries(params)
+    .filter(([key]) => !hidden.has(key))
+    .slice(0, SHOWN_PARAMS);
 }
 
 /**
@@ -36,7 +45,7 @@ const NodeBody = memo(function NodeBody({ id, data: node, selected }: { id: stri
   const errors = issues?.filter((issue) => issue.severity !== 'warning') ?? [];
   const warnings = (issues?.length ?? 0) - errors.length;
   const category = entry?.category ?? 'unknown';
-  const params = Object.entries(node.params ?? {}).slice(0, SHOWN_PARAMS);
+  const params = shownParams(node.params ?? {}, entry?.params as JsonSchema | undefined);
 
   return (
     <div

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialValue, localProblem, objectProperties, parseScalar, type JsonSchema } from './schema';
+import { hiddenParams, initialValue, localProblem, objectProperties, parseScalar, type JsonSchema } from './schema';
 
 const root: JsonSchema = {
   type: 'object',
@@ -56,5 +56,28 @@ describe('params schema → form fields', () => {
     expect(localProblem(fields.seed!.field, 1.5)).toBe('enter a whole number');
     expect(localProblem(fields.path!.field, '')).toBe('required');
     expect(localProblem(fields.test!.field, 0.5)).toBeNull();
+  });
+});
+
+describe('params hidden by their showWhen rule', () => {
+  // As the catalog sends feature.impute's params (z.toJSONSchema of the zod schema).
+  const impute: JsonSchema = {
+    type: 'object',
+    properties: {
+      strategy: { type: 'string', enum: ['mean', 'median', 'mostFrequent', 'constant'] },
+      value: { type: ['number', 'string'], description: "The fill value for strategy 'constant'", showWhen: { strategy: ['constant'] } },
+      scale: { $ref: '#/$defs/Scale' },
+    },
+    $defs: { Scale: { type: 'number', default: 1, showWhen: { strategy: ['mean', 'median'] } } },
+  };
+
+  it('hides value unless strategy is constant, keeping nothing else out', () => {
+    expect([...hiddenParams(impute, {})].sort()).toEqual(['scale', 'value']);
+    expect([...hiddenParams(impute, { strategy: 'mean', value: 3 })]).toEqual(['value']);
+    expect([...hiddenParams(impute, { strategy: 'constant', value: 3 })]).toEqual(['scale']);
+  });
+
+  it('is empty for a schema without rules', () => {
+    expect(hiddenParams(root, { path: 'a.csv' }).size).toBe(0);
   });
 });

@@ -2,6 +2,8 @@
  * Reading a node's params JSON Schema (what core's zod schemas become) into form fields.
  * Anything this does not recognise is edited as JSON, so no param is ever out of reach.
  */
+import { hiddenParamNames, type ShowWhen } from '../../../core/base/show-when.js';
+
 export type JsonSchema = Record<string, unknown>;
 
 export type FieldKind =
@@ -229,4 +231,24 @@ export function displayValue(value: unknown): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value === '' ? '""' : value;
   return JSON.stringify(value);
+}
+
+/**
+ * The params hidden by their `showWhen` rule (core/base/show-when.ts) for these values, by
+ * the same function validation uses: the inspector and the node card leave them out, as the
+ * engine does. A hidden param keeps its value in the document.
+ */
+export function hiddenParams(schema: JsonSchema, params: Readonly<Record<string, unknown>>): Set<string> {
+  const properties = isSchema(schema.properties) ? schema.properties : {};
+  const rules = new Map<string, ShowWhen>();
+  for (const [name, property] of Object.entries(properties)) {
+    const rule = resolve(property, schema).showWhen;
+    if (isSchema(rule) && Object.values(rule).every(Array.isArray)) rules.set(name, rule as ShowWhen);
+  }
+  if (rules.size === 0) return new Set();
+  return hiddenParamNames(
+    rules,
+    (name) => (Object.hasOwn(params, name) ? params[name] : undefined),
+    (name) => resolve(properties[name], schema).default,
+  );
 }

@@ -7,7 +7,7 @@ import { useEffect, useId, useState } from 'react';
 import type { ApiIssue } from '../api/protocol';
 import { issuesForField } from '../model/issues';
 import { withoutNodePrefix } from '../model/messages';
-import { describeField, displayValue, initialValue, localProblem, objectProperties, parseScalar, shownLimit, type FieldInfo, type JsonSchema } from '../model/schema';
+import { describeField, displayValue, hiddenParams, initialValue, localProblem, objectProperties, parseScalar, shownLimit, type FieldInfo, type JsonSchema } from '../model/schema';
 
 interface EditorProps {
   field: FieldInfo;
@@ -26,10 +26,14 @@ export function ParamsForm(props: {
   issues: readonly ApiIssue[];
   onChange: (key: string, value: unknown) => void;
 }) {
-  const properties = objectProperties(props.schema);
-  const known = new Set(properties.map((property) => property.name));
+  const all = objectProperties(props.schema);
+  const known = new Set(all.map((property) => property.name));
   const unknown = Object.keys(props.params).filter((key) => !known.has(key));
-  if (properties.length === 0 && unknown.length === 0) return <div className="muted">This node has no parameters.</div>;
+  // A param whose showWhen rule does not hold is not drawn; its value stays in the document
+  // (the engine ignores it), so switching back shows it again as it was.
+  const hidden = hiddenParams(props.schema, props.params);
+  const properties = all.filter((property) => !hidden.has(property.name));
+  if (all.length === 0 && unknown.length === 0) return <div className="muted">This node has no parameters.</div>;
   return (
     <div className="form">
       {properties.map((property) => (
