@@ -200,7 +200,9 @@ class RunExecution {
     const limit = Math.max(1, this.options.concurrency ?? 4);
     if (this.stopped !== undefined) {
       for (const id of this.selected) {
-        if (this.states.get(id) === 'queued' && !this.running.has(id)) this.finish(id, 'skipped', 0, `skipped: the run stopped (${this.stopped.short})`);
+        // 'idle': the disk filled while the nodes were being queued, before this one was.
+        const state = this.states.get(id) ?? 'idle';
+        if ((state === 'queued' || state === 'idle') && !this.running.has(id)) this.finish(id, 'skipped', 0, `skipped: the run stopped (${this.stopped.short})`);
       }
     }
     for (const id of this.selected) {

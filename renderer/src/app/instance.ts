@@ -18,7 +18,7 @@ const initialPath = new URL(window.location.href).searchParams.get('pipeline');
 
 export const api = new ApiClient(window.location.origin, token);
 export const catalogStore = createCatalogStore();
-export const documentStore = createDocumentStore({ env: () => ({ catalog: catalogStore.getState().byType }) });
+export const documentStore = createDocumentStore({ env: () => ({ catalog: catalogStore.getState().byType, sizes: measureStore.getState().sizes }) });
 export const runStore = createRunStore();
 export const uiStore = createUiStore();
 

@@ -3,11 +3,11 @@ import { memo } from 'react';
 import { useCatalog, useRun, useUi } from '../app/instance';
 import type { FlowNode } from './flow-adapter';
 import { withoutNodePrefix } from '../model/messages';
-import { hiddenParams, type JsonSchema } from '../model/schema';
+import { hiddenParams, objectProperties, type JsonSchema } from '../model/schema';
 import { STATUS_LABELS } from './theme';
 
-/** Up to this many set params are shown on the node itself. */
-const SHOWN_PARAMS = 2;
+/** Up to this many changed params are shown on the node itself; the rest are counted. */
+const SHOWN_PARAMS = 4;
 
 function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '';
@@ -19,12 +19,20 @@ function paramText(value: unknown): string {
   return text.length > 28 ? `${text.slice(0, 27)}…` : text;
 }
 
-/** The first few set params, without those hidden by their showWhen rule (they do not apply). */
-function shownParams(params: Record<string, unknown>, schema: JsonSchema | undefined): [string, unknown][] {
+const sameValue = (a: unknown, b: unknown) => Object.is(a, b) || JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The params that make this node differ from its type's defaults, in the schema's order:
+ * a value equal to the default says nothing, and one hidden by its showWhen rule does not apply.
+ */
+function changedParams(params: Record<string, unknown>, schema: JsonSchema | undefined): [string, unknown][] {
+  const properties = schema ? objectProperties(schema) : [];
   const hidden = schema ? hiddenParams(schema, params) : new Set<string>();
+  const order = new Map(properties.map((property, index) => [property.name, index]));
+  const defaults = new Map(properties.filter((property) => property.field.hasDefault).map((property) => [property.name, property.field.default]));
   return Object.entries(params)
-    .filter(([key]) => !hidden.has(key))
-    .slice(0, SHOWN_PARAMS);
+    .filter(([key, value]) => value !== undefined && !hidden.has(key) && !(defaults.has(key) && sameValue(defaults.get(key), value)))
+    .sort(([a], [b]) => (order.get(a) ?? order.size) - (order.get(b) ?? order.size));
 }
 
 /**
@@ -45,7 +53,9 @@ const NodeBody = memo(function NodeBody({ id, data: node, selected }: { id: stri
   const errors = issues?.filter((issue) => issue.severity !== 'warning') ?? [];
   const warnings = (issues?.length ?? 0) - errors.length;
   const category = entry?.category ?? 'unknown';
-  const params = shownParams(node.params ?? {}, entry?.params as JsonSchema | undefined);
+  const changed = changedParams(node.params ?? {}, entry?.params as JsonSchema | undefined);
+  const params = changed.slice(0, SHOWN_PARAMS);
+  const moreParams = changed.slice(SHOWN_PARAMS);
 
   return (
     <div
@@ -115,6 +125,11 @@ const NodeBody = memo(function NodeBody({ id, data: node, selected }: { id: stri
               <span>{paramText(value)}</span>
             </div>
           ))}
+          {moreParams.length > 0 && (
+            <div className="tl-node__more" title={moreParams.map(([key, value]) => `${key}: ${paramText(value)}`).join('\n')} data-testid={`node-more-params-${id}`}>
+              +{moreParams.length} more
+            </div>
+          )}
         </div>
       )}
 

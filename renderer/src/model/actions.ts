@@ -6,10 +6,12 @@
 import { formatPortRef, parsePortRef, type PortRef } from '../../../core/graph/types.js';
 import type { PipelineEdge, PipelineNode } from '../api/protocol';
 import { checkConnection, type Catalog } from './connection-rules';
+import { DEFAULT_NODE_SIZE, type Size } from './layout';
+import { newNodeId } from './node-ids';
+import { clearPosition, type Box } from './placement';
 import {
   edgeKey,
   edgeNodes,
-  idBaseForType,
   isValidNodeId,
   uniqueNodeId,
   type DocContent,
@@ -27,6 +29,8 @@ export interface ActionState {
 
 export interface ActionEnv {
   readonly catalog: Catalog;
+  /** Cards' sizes as last drawn (view state), for placing new nodes clear of them. */
+  readonly sizes?: Readonly<Record<string, Size>>;
 }
 
 export interface ActionResult {
@@ -58,12 +62,25 @@ const primary = (stroke: KeyStroke) => stroke.ctrlKey || stroke.metaKey;
 
 const takenIds = (content: DocContent) => new Set(content.nodes.map((node) => node.id));
 
+const placedBoxes = (content: DocContent, env: ActionEnv): Box[] =>
+  content.nodes.map((node) => ({ position: node.position ?? { x: 0, y: 0 }, size: env.sizes?.[node.id] ?? DEFAULT_NODE_SIZE }));
+
+/** A card not drawn yet: as big as one of its type already drawn, else a guess from its ports. */
+function newNodeSize(type: string, content: DocContent, env: ActionEnv): Size {
+  const sameType = content.nodes.find((node) => node.type === type && env.sizes?.[node.id]);
+  if (sameType) return env.sizes![sameType.id]!;
+  const entry = env.catalog[type];
+  const rows = Math.max(1, Object.keys(entry?.inputs ?? {}).length, Object.keys(entry?.outputs ?? {}).length);
+  return { width: DEFAULT_NODE_SIZE.width, height: Math.max(DEFAULT_NODE_SIZE.height, 56 + rows * 22) };
+}
+
 export const addNode: Action<{ type: string; position: XY; params?: Record<string, unknown> }> = {
   name: 'addNode',
   label: 'Add node',
   perform({ content }, { type, position, params }, env) {
-    const id = uniqueNodeId(idBaseForType(type), takenIds(content));
-    const node: PipelineNode = { id, type, params: { ...(params ?? {}) }, position: { x: Math.round(position.x), y: Math.round(position.y) } };
+    const id = newNodeId(type, takenIds(content), env.catalog);
+    const at = clearPosition(position, newNodeSize(type, content, env), placedBoxes(content, env));
+    const node: PipelineNode = { id, type, params: { ...(params ?? {}) }, position: { x: Math.round(at.x), y: Math.round(at.y) } };
     // A new node's params are written for the installed version of its type.
     const version = env.catalog[type]?.version;
     if (version !== undefined) node.typeVersion = version;

@@ -215,8 +215,18 @@ function EnumEditor({ field, value, onChange, testId, id }: EditorProps) {
   );
 }
 
+/**
+ * The entries a list editor builds on: the set list, else the default one. Adding to a list
+ * that is not set extends its default (`[64, 32]` → `[64, 32, 32]`) rather than starting over.
+ */
+function listItems(field: FieldInfo, value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  return value === undefined && field.hasDefault && Array.isArray(field.default) ? structuredClone(field.default) : [];
+}
+
 function ScalarListEditor({ field, value, onChange, root, testId }: EditorProps) {
   const items = Array.isArray(value) ? value : [];
+  const base = listItems(field, value);
   const declared = field.item ?? describeField({ type: 'string' }, root);
   // Mixed-type entries are typed as text and read back as the scalar they look like.
   const item: FieldInfo = field.kind === 'scalar-list' ? { ...declared, kind: 'string' } : declared;
@@ -239,7 +249,13 @@ function ScalarListEditor({ field, value, onChange, root, testId }: EditorProps)
           </button>
         </div>
       ))}
-      <button type="button" className="btn btn--small" onClick={() => update([...items, field.kind === 'scalar-list' ? '' : initialValue(item, root)])} data-testid={`${testId}-add`}>
+      <button
+        type="button"
+        className="btn btn--small"
+        // A new number repeats the last one (another layer of the same width); text starts empty.
+        onClick={() => update([...base, field.kind === 'number-list' && base.length > 0 ? base[base.length - 1] : field.kind === 'scalar-list' ? '' : initialValue(item, root)])}
+        data-testid={`${testId}-add`}
+      >
         + add
       </button>
       {value === undefined && field.hasDefault && <span className="muted small"> default {displayValue(field.default)}</span>}
@@ -295,7 +311,7 @@ function ObjectListEditor({ field, value, onChange, root, testId }: EditorProps)
           <ObjectEditor field={item} value={entry} onChange={(next) => onChange(items.map((old, at) => (at === index ? next : old)))} root={root} testId={`${testId}[${index}]`} nested />
         </div>
       ))}
-      <button type="button" className="btn btn--small" onClick={() => onChange([...items, initialValue(item, root)])} data-testid={`${testId}-add`}>
+      <button type="button" className="btn btn--small" onClick={() => onChange([...listItems(field, value), initialValue(item, root)])} data-testid={`${testId}-add`}>
         + add
       </button>
     </div>
