@@ -1,6 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Node packs import the SDK as 'tensorloom/sdk'. The app maps it with a module hook
+  // (core/packs/sdk-resolver.ts) that Vite's module runner does not consult: map it here too.
+  resolve: { alias: { 'tensorloom/sdk': fileURLToPath(new URL('./core/sdk/index.ts', import.meta.url)) } },
   test: {
     include: ['core/**/*.test.ts', 'nodes/**/*.test.ts', 'cli/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/src/**/*.test.ts'],
     testTimeout: 180_000,

@@ -1,40 +1,32 @@
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { NodeRegistry } from '../core/graph/registry.js';
-import type { AnyNodeDefinition } from '../core/sdk/index.js';
+import { composeRegistry, type NodeRegistry } from '../core/graph/index.js';
+import { loadPacks, pluginsFromEnv } from '../core/packs/index.js';
 import { builtinNodes } from '../nodes/index.js';
-import { UsageError } from './output.js';
+import { yellow } from './output.js';
 
-/**
- * The composition root's registry: every built-in node type, plus custom node types from
- * the ES modules listed in TENSORLOOM_PLUGINS (separated by the path delimiter, ':' or ';').
- * A plugin module default-exports one definition made with defineNode, or an array of them.
- */
-export async function createRegistry(env: NodeJS.ProcessEnv = process.env): Promise<NodeRegistry> {
-  const registry = new NodeRegistry(builtinNodes);
-  const list = env.TENSORLOOM_PLUGINS?.split(process.platform === 'win32' ? ';' : ':').filter(Boolean) ?? [];
-  for (const entry of list) {
-    const path = isAbsolute(entry) ? entry : resolve(entry);
-    let loaded: { default?: unknown };
-    try {
-      loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
-    } catch (error) {
-      throw new UsageError(`TENSORLOOM_PLUGINS: cannot load ${entry}: ${(error as Error).message.split('\n')[0]}`);
-    }
-    const definitions = Array.isArray(loaded.default) ? loaded.default : [loaded.default];
-    for (const definition of definitions) {
-      if (!isDefinition(definition)) throw new UsageError(`TENSORLOOM_PLUGINS: ${entry} must default-export a node definition (defineNode) or an array of them`);
-      try {
-        registry.add(definition);
-      } catch (error) {
-        throw new UsageError(`TENSORLOOM_PLUGINS: ${entry}: ${(error as Error).message}`);
-      }
-    }
-  }
-  return registry;
+export interface RegistryOptions {
+  /** The workspace folder whose package.json dependencies are searched for node packs; none: no workspace packs. */
+  readonly workspace?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Print one warning line on stderr per pack that did not load (default true). */
+  readonly warn?: boolean;
 }
 
-function isDefinition(value: unknown): value is AnyNodeDefinition {
-  const candidate = value as Partial<AnyNodeDefinition> | undefined;
-  return typeof candidate?.type === 'string' && typeof candidate.run === 'function' && typeof candidate.params?.safeParse === 'function';
+/**
+ * The composition root's registry: every built-in node type, plus the node packs of the
+ * workspace (package.json dependencies with the `tensorloom-pack` keyword) and those listed
+ * in TENSORLOOM_PLUGINS (module files or pack folders, separated by ':' or ';'). A pack that
+ * fails to load is reported and left out; everything else works.
+ */
+export async function createRegistry(options: RegistryOptions = {}): Promise<NodeRegistry> {
+  const packs = await loadPacks({
+    ...(options.workspace === undefined ? {} : { workspace: options.workspace }),
+    plugins: pluginsFromEnv(options.env ?? process.env),
+    builtins: builtinNodes,
+  });
+  if (options.warn !== false) {
+    for (const pack of packs.packs) {
+      if (pack.error !== undefined) process.stderr.write(yellow(`tensorloom: warning: node pack '${pack.name}' not loaded: ${pack.error}`, process.stderr) + '\n');
+    }
+  }
+  return composeRegistry({ builtins: builtinNodes, packs });
 }

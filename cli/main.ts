@@ -3,17 +3,20 @@
  * registry from nodes/ and hands it to the engine, exactly as the UI server does.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRegistry } from './catalog.js';
 import { gcCommand } from './commands/gc.js';
 import { migrateCommand } from './commands/migrate.js';
 import { nodesCommand } from './commands/nodes.js';
+import { packsCommand } from './commands/packs.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, showCommand } from './commands/runs.js';
 import { stateCommand } from './commands/state.js';
 import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { red, UsageError } from './output.js';
+import { workspaceFor } from './workspace.js';
 
 const HELP = `tensorloom: build, run and track machine-learning pipelines
 
@@ -21,7 +24,8 @@ Usage:
   tensorloom run <pipeline.json> [--until NODE] [--set node.param=value]... [--json] [--workspace DIR] [--disk-budget B]
   tensorloom validate <pipeline.json> [--json] [--workspace DIR]
   tensorloom migrate <pipeline.json> [--check]
-  tensorloom nodes [--json]
+  tensorloom nodes [--json] [--workspace DIR]
+  tensorloom packs [--json] [--workspace DIR]
   tensorloom runs [--json] [--workspace DIR] [--limit N]
   tensorloom show <runId> [--json] [--workspace DIR]
   tensorloom gc [--workspace DIR] [--dry-run] [--json]
@@ -36,7 +40,8 @@ Options:
   --until NODE         run only NODE and the nodes it depends on
   --set node.param=v   override a param for this run (v is JSON, or else a string); repeatable
   --json               print one JSON document on stdout
-  --workspace DIR      where runs, cache and artifacts live (default: the pipeline's folder; ui: this folder)
+  --workspace DIR      where runs, cache and artifacts live (default: the pipeline's folder; ui, nodes, packs: this folder);
+                       its package.json's dependencies with the keyword tensorloom-pack are node packs
   --concurrency N      nodes run at once on independent branches (default 4)
   --disk-budget B      run: most bytes of new artifacts the run may write: a size (500MB, 2GB), a share of the
                        free space (50%, the default; always leaves 1 GiB free) or off; also TENSORLOOM_DISK_BUDGET
@@ -57,8 +62,10 @@ Options:
   --max-body-bytes N   serve: largest request body (default 8 MiB)
   --max-batch-rows N   serve: most rows per request (default 10000)
 
-Exit codes: 0 success, 1 a node failed (export: no Docker engine, or the build failed; migrate --check: nodes to migrate), 2 invalid pipeline or usage, 130 cancelled.
-A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.`;
+Exit codes: 0 success, 1 a node failed (export: no Docker engine, or the build failed; migrate --check: nodes to migrate; packs: a pack did not load), 2 invalid pipeline or usage, 130 cancelled.
+A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.
+Node packs add node types: the workspace's package.json dependencies with the keyword tensorloom-pack
+(npm install ./my-pack.tgz in the workspace), and the modules or pack folders in TENSORLOOM_PLUGINS.`;
 
 const OPTIONS = {
   until: { type: 'string' },
@@ -90,7 +97,8 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   run: ['until', 'set', 'json', 'workspace', 'concurrency', 'disk-budget'],
   validate: ['json', 'workspace'],
   migrate: ['check'],
-  nodes: ['json'],
+  nodes: ['json', 'workspace'],
+  packs: ['json', 'workspace'],
   runs: ['json', 'workspace', 'limit'],
   show: ['json', 'workspace'],
   gc: ['workspace', 'dry-run', 'json'],
@@ -142,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'run': {
       expectArgs(1, 'one pipeline file');
       const concurrency = positiveInt('concurrency', values.concurrency);
-      return runCommand(await createRegistry(), {
+      return runCommand(await createRegistry({ workspace: workspaceFor(resolve(rest[0]!), values.workspace) }), {
         pipeline: rest[0]!,
         sets: values.set ?? [],
         json,
@@ -154,13 +162,17 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'validate':
       expectArgs(1, 'one pipeline file');
-      return await validateCommand(await createRegistry(), { pipeline: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return await validateCommand(await createRegistry({ workspace: workspaceFor(resolve(rest[0]!), values.workspace) }), { pipeline: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'migrate':
       expectArgs(1, 'one pipeline file');
-      return migrateCommand(await createRegistry(), { pipeline: rest[0]!, check: values.check === true });
+      return migrateCommand(await createRegistry({ workspace: dirname(resolve(rest[0]!)) }), { pipeline: rest[0]!, check: values.check === true });
     case 'nodes':
       expectArgs(0, 'no arguments');
-      return nodesCommand(await createRegistry(), { json });
+      return nodesCommand(await createRegistry({ workspace: resolve(values.workspace ?? '.') }), { json });
+    case 'packs':
+      expectArgs(0, 'no arguments');
+      // The report lists load errors itself: no warning lines on top of it.
+      return packsCommand(await createRegistry({ workspace: resolve(values.workspace ?? '.'), warn: false }), { json });
     case 'runs': {
       expectArgs(0, 'no arguments');
       const limit = positiveInt('limit', values.limit);
@@ -216,7 +228,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     case 'export-pipeline':
       expectArgs(1, 'one pipeline file');
-      return (await import('./commands/export-pipeline.js')).exportPipelineCommand(await createRegistry(), {
+      return (await import('./commands/export-pipeline.js')).exportPipelineCommand(await createRegistry({ workspace: dirname(resolve(rest[0]!)) }), {
         pipeline: rest[0]!,
         tag: values.tag,
         build: values['no-build'] !== true,
@@ -227,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     case 'ci-workflow':
       expectArgs(1, 'one pipeline file');
-      return (await import('./commands/ci-workflow.js')).ciWorkflowCommand(await createRegistry(), {
+      return (await import('./commands/ci-workflow.js')).ciWorkflowCommand(await createRegistry({ workspace: dirname(resolve(rest[0]!)) }), {
         pipeline: rest[0]!,
         ...(values.out === undefined ? {} : { out: values.out }),
         ...(values['model-node'] === undefined ? {} : { modelNode: values['model-node'] }),

@@ -42,8 +42,21 @@ const PIPELINE = {
   ],
 };
 
-function run(dir: string): RunJson & { exit: number | null; stderr: string } {
-  const result = tensorloom(['run', 'penguins-ml.pipeline.json', '--json'], { cwd: dir });
+/** issue 15: a split without validation rows, and the evaluation's predictions written out. */
+const NO_VALIDATION = {
+  ...PIPELINE,
+  name: 'penguins-no-validation',
+  nodes: [
+    ...PIPELINE.nodes.filter((node) => !['split', 'train', 'predict', 'write'].includes(node.id)),
+    { id: 'split', type: 'data.split', params: { test: 0.2, validation: 0, stratifyBy: 'species', seed: 1 } },
+    { id: 'train', type: 'train.dense', params: { target: 'species', hiddenLayers: [16], epochs: 20, seed: 1 } },
+    { id: 'write', type: 'data.write', params: { path: 'out/evaluated.csv', format: 'csv' } },
+  ],
+  edges: [...PIPELINE.edges.filter((edge) => !edge.from.startsWith('predict.') && !edge.to.startsWith('predict.')), { from: 'evaluate.predictions', to: 'write.table' }],
+};
+
+function run(dir: string, file = 'penguins-ml.pipeline.json'): RunJson & { exit: number | null; stderr: string } {
+  const result = tensorloom(['run', file, '--json'], { cwd: dir });
   return { ...(JSON.parse(result.stdout) as RunJson), exit: result.status, stderr: result.stderr };
 }
 
@@ -89,5 +102,29 @@ describe('an ML pipeline through the CLI', () => {
     expect(second.outputs.train).toEqual(first.outputs.train);
     expect(second.outputs.predict).toEqual(first.outputs.predict);
     expect(second.metrics.evaluate!.accuracy).toBe(first.metrics.evaluate!.accuracy);
+  }, 180_000);
+
+  it("trains on exactly the split's rows (no validation: none held out) and evaluates with the original values beside the predictions", async () => {
+    const dir = copyExamples();
+    writeFileSync(join(dir, 'no-validation.pipeline.json'), JSON.stringify(NO_VALIDATION, null, 2));
+    const result = run(dir, 'no-validation.pipeline.json');
+    expect(result.stderr).toBe('');
+    expect(result.exit).toBe(0);
+    expect(result.metrics.split).toMatchObject({ train_rows: 275, validation_rows: 0, test_rows: 69 });
+    expect(result.metrics.train).toMatchObject({ trainRows: 275, validationRows: 0, epochs: 20 });
+
+    const raw = (await readCsv({ path: join(dir, 'data', 'penguins.csv') })).table;
+    const written = (await readCsv({ path: join(dir, 'out', 'evaluated.csv') })).table;
+    expect(written.numRows).toBe(69);
+    expect(columnNames(written).slice(0, 8)).toEqual(columnNames(raw));
+    expect(columnNames(written).some((name) => name.includes('='))).toBe(false);
+    // The measurements and islands as the CSV has them, not scaled or one-hot; only a penguin
+    // measured nowhere shows the value feature.impute filled in.
+    const lengths = columnValues(raw, 'bill_length_mm', 'x');
+    const inCsv = new Set(lengths);
+    const filled = columnValues(written, 'bill_length_mm', 'x').filter((value) => !inCsv.has(value));
+    expect(filled.length).toBeLessThanOrEqual(lengths.filter((value) => value === null).length);
+    expect(columnValues(written, 'bill_length_mm', 'x').filter((value) => inCsv.has(value)).length).toBeGreaterThanOrEqual(67);
+    expect(new Set(columnValues(written, 'island', 'x'))).toEqual(new Set(['Biscoe', 'Dream', 'Torgersen']));
   }, 180_000);
 });

@@ -31,7 +31,7 @@ export async function startUiServer(options: UiServerOptions): Promise<StartedUi
   const workspaceRoot = resolve(options.workspace);
   if (!existsSync(workspaceRoot)) mkdirSync(workspaceRoot, { recursive: true });
   else if (!statSync(workspaceRoot).isDirectory()) throw new UsageError(`--workspace ${options.workspace}: not a folder`);
-  const registry = await createRegistry();
+  const registry = await createRegistry({ workspace: workspaceRoot });
   const start = (port: number) => createServer({ workspaceRoot, registry, port, ...(options.token ? { token: options.token } : {}), ...(options.log ? { log: options.log } : {}) });
   try {
     return { server: await start(options.port ?? DEFAULT_UI_PORT) };

@@ -1,8 +1,9 @@
 /**
  * Starts the real server (core/server's factory) for the browser tests: port 0, a temp
- * workspace seeded from examples/, the built-in nodes plus two test-only ones: a slow node
- * for the cancel test and a version-2 node with a migration for the old-file test. Prints one JSON line `{ url, launchUrl, token, workspace }` and runs until
- * SIGTERM/SIGINT. Run with tsx; e2e/global-setup.ts and bench/ui use it.
+ * workspace seeded from examples/, the built-in nodes, the example node pack
+ * (examples/packs/tensorloom-pack-skew) and two test-only ones: a slow node for the cancel
+ * test and a version-2 node with a migration for the old-file test. Prints one JSON line
+ * `{ url, launchUrl, token, workspace }` and runs until SIGTERM/SIGINT. Run with tsx; e2e/global-setup.ts and bench/ui use it.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '../core/engine/test-support/fixture-nodes.js';
 import { offsetNode } from '../core/graph/test-support/versioned-node.js';
-import { NodeRegistry } from '../core/graph/registry.js';
-import type { AnyNodeDefinition } from '../core/sdk/index.js';
+import { composeRegistry } from '../core/graph/compose.js';
+import { loadPacks } from '../core/packs/index.js';
 import { createServer } from '../core/server/index.js';
 import { builtinNodes } from '../nodes/index.js';
 
@@ -26,7 +27,9 @@ if (seed) {
   copyExamples(join(workspace, 'examples'));
 }
 
-const registry = new NodeRegistry([...builtinNodes, sleep as unknown as AnyNodeDefinition, offsetNode as unknown as AnyNodeDefinition]);
+// The example node pack, as TENSORLOOM_PLUGINS would list its folder, for the palette's pack group (e2e/packs.spec.ts).
+const packs = await loadPacks({ plugins: [join(repo, 'examples', 'packs', 'tensorloom-pack-skew')], builtins: builtinNodes });
+const registry = composeRegistry({ builtins: builtinNodes, packs, extra: [sleep, offsetNode] });
 const server = await createServer({
   workspaceRoot: workspace,
   registry,

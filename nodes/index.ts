@@ -21,4 +21,4 @@ import featureScale from './feature/scale.js';
 import featureSelect from './feature/select.js';
 import trainDense from './train/dense.js';
 
-export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, evalModel, predictBatch, deployContainer] as unknown as AnyNodeDefinition[];
+export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, evalModel, predictBatch, deployContainer];

@@ -13,7 +13,7 @@ import { validatePipeline } from '../../core/graph/index.js';
 import { NodeRegistry } from '../../core/graph/registry.js';
 import type { PipelineDoc } from '../../core/graph/types.js';
 import { createTestContext } from '../../core/sdk/testing.js';
-import { defineNode, port, z, type AnyNodeDefinition } from '../../core/sdk/index.js';
+import { defineNode, port, z } from '../../core/sdk/index.js';
 import { WorkspaceStore } from '../../core/store/index.js';
 
 const NODES = Number(process.env.NODES ?? 200);
@@ -45,7 +45,7 @@ function makePipeline(count: number): PipelineDoc {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  const registry = new NodeRegistry([inc as unknown as AnyNodeDefinition]);
+  const registry = new NodeRegistry([inc]);
   const validated = validatePipeline(makePipeline(NODES), registry);
   if (!validated.ok) throw new Error(validated.issues.map((issue) => issue.message).join('\n'));
   const pipeline = validated.pipeline;

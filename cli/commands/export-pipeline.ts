@@ -7,7 +7,7 @@ import { notCopiedNote, WORKSPACE_DIR, writePipelineContext } from '../../core/d
 import type { NodeRegistry } from '../../core/graph/registry.js';
 import { formatIssue } from '../../core/graph/index.js';
 import { displayPath, loadPipeline } from '../load.js';
-import { bold, green, yellow } from '../output.js';
+import { bold, green, UsageError, yellow } from '../output.js';
 import { asUsageErrors, buildCommandImage, requireTag } from './export.js';
 
 export interface ExportPipelineOptions {
@@ -27,6 +27,12 @@ export async function exportPipelineCommand(registry: NodeRegistry, options: Exp
     process.stderr.write(`${loaded.shown} is not a valid pipeline (${loaded.issues.length} problem${loaded.issues.length === 1 ? '' : 's'}):\n`);
     for (const issue of loaded.issues) process.stderr.write(`  ${formatIssue(issue)}\n`);
     return 2;
+  }
+  // The batch image carries Tensorloom's own nodes only: refuse a pipeline that needs a pack before building anything.
+  const fromPacks = [...loaded.pipeline.nodes.values()].filter((node) => registry.packOf(node.type) !== undefined);
+  if (fromPacks.length > 0) {
+    const listed = fromPacks.map((node) => `'${node.id}' (${node.type}, pack '${registry.packOf(node.type)}')`).join(', ');
+    throw new UsageError(`export-pipeline cannot bundle node packs yet, and node${fromPacks.length === 1 ? '' : 's'} ${listed} come${fromPacks.length === 1 ? 's' : ''} from one; run the pipeline with the CLI and export its model with 'tensorloom export' (model images do bundle the packs their recipe needs)`);
   }
   const pipelineDir = dirname(loaded.path);
   // The files source nodes read: those beside the pipeline go into the image.

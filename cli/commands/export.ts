@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { buildAndSave, isDockerError, parseImageReference, SERVER_PORT, writeBuildContext } from '../../core/deploy/index.js';
 import { isNodeError } from '../../core/base/errors.js';
+import { createRegistry } from '../catalog.js';
 import { displayPath } from '../load.js';
 import { bold, dim, green, UsageError } from '../output.js';
 import { resolveModelRef } from '../model-ref.js';
@@ -93,6 +94,8 @@ export function buildCommandImage(contextDir: string, shown: string, tag: string
 export async function exportCommand(options: ExportOptions): Promise<number> {
   const tag = await requireTag(options.tag, 'export');
   const model = await resolveModelRef(options.model, options.workspace);
+  // The image bundles the code of the node packs whose step kinds the model's recipe uses.
+  await createRegistry({ workspace: resolve(options.workspace ?? model.workspace ?? '.') });
   const name = options.name ?? 'model';
   const outDir = options.out ?? `${name}-image`;
   const context = await asUsageErrors(() =>

@@ -10,7 +10,7 @@ export function nodesCommand(registry: NodeRegistry, options: { json: boolean })
   }
   for (const entry of catalog) {
     const ports = (ports: Record<string, { type: string }>) => Object.entries(ports).map(([name, spec]) => `${name}:${spec.type}`).join(', ') || '—';
-    process.stdout.write(`${bold(entry.type)} ${dim(`v${entry.version} · ${entry.category}`)}  ${entry.title}\n  ${entry.description}\n`);
+    process.stdout.write(`${bold(entry.type)} ${dim(`v${entry.version} · ${entry.category}${entry.pack ? ` · pack ${entry.pack}` : ''}`)}  ${entry.title}\n  ${entry.description}\n`);
     process.stdout.write(`  ${dim('in')} ${ports(entry.inputs)}  ${dim('out')} ${ports(entry.outputs)}\n`);
     const properties = (entry.params.properties ?? {}) as Record<string, { type?: unknown; default?: unknown; description?: string; enum?: unknown[]; showWhen?: ShowWhen }>;
     const required = new Set((entry.params.required as string[] | undefined) ?? []);

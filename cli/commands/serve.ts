@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { startModelServer } from '../../core/serve/model-server.js';
+import { createRegistry } from '../catalog.js';
 import { checkModelName, DEFAULT_LIMITS, DEFAULT_SHUTDOWN_GRACE_MS, ServeSettingsError } from '../../core/serve/settings.js';
 import { bold, dim, UsageError } from '../output.js';
 import { resolveModelRef } from '../model-ref.js';
@@ -21,6 +23,8 @@ export interface ServeOptions {
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const err = process.stderr;
   const model = await resolveModelRef(options.model, options.workspace);
+  // The workspace's node packs register their recipe step kinds, so the model's steps replay.
+  await createRegistry({ workspace: resolve(options.workspace ?? model.workspace ?? '.') });
   const lineage: Record<string, string> = { digest: model.digest };
   if (model.lineage.runId) lineage.run_id = model.lineage.runId;
   if (model.lineage.pipelineHash) lineage.pipeline_hash = model.lineage.pipelineHash;

@@ -229,6 +229,19 @@ export function withColumn(table: Table, name: string, column: Vector | Data): T
   return assemble(fields, columns, table.numRows, table.schema.metadata);
 }
 
+/**
+ * A table from named columns, in the order given (what a source node that generates its
+ * rows builds). Every column must have the same number of values.
+ */
+export function tableFromColumns(columns: Readonly<Record<string, Vector | Data>>): Table {
+  const entries = Object.entries(columns).map(([name, column]) => [name, 'data' in column && Array.isArray(column.data) ? singleData(column as Vector) : (column as Data)] as const);
+  const length = entries[0]?.[1].length ?? 0;
+  for (const [name, data] of entries) {
+    if (data.length !== length) throw new RangeError(`column '${name}' has ${data.length} values but '${entries[0]![0]}' has ${length}`);
+  }
+  return assemble(entries.map(([name, data]) => new Field(name, data.type, true)), entries.map(([, data]) => data), length, new Map());
+}
+
 /** A Utf8 column from JS strings (null for missing). */
 export function stringColumn(values: readonly (string | null | undefined)[]): Vector<Utf8> {
   // Offsets and bytes written directly: Arrow's generic builder costs ~15 µs even for one value,

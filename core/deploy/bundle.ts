@@ -103,6 +103,8 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   });
   const packageDirs = new Set<string>();
   for (const input of Object.keys(result.metafile.inputs)) {
+    // Outside the project (a node pack and its dependencies in a workspace): not in its lock file.
+    if (input.startsWith('../')) continue;
     const dir = packageDirOf(input);
     if (dir !== undefined) packageDirs.add(dir);
   }

@@ -13,6 +13,7 @@ import { dirHashHex, manifestOf } from '../store/artifact-store.js';
 import { bundle, externalReason, lockedPackages, OPTIONAL_BACKENDS, projectEntry, projectRoot, TARGET_NODE_MAJOR, type LockedPackage } from './bundle.js';
 import { copyFolder, fileDigests, LOCK_FILE, LOCK_FORMAT, writeContextDir, writeText } from './context-dir.js';
 import { APP_DIR, DEFAULT_BASE_IMAGE, dockerfile, imageLabels, SERVER_PORT, type Lineage } from './dockerfile.js';
+import { IMAGE_ENTRY, imagePacks, imagePacksPlugin } from './image-packs.js';
 import { deploymentManifest, inferenceServiceManifest } from './k8s.js';
 import { checkModelName, kubernetesName, parseImageReference } from './names.js';
 
@@ -121,9 +122,17 @@ export async function writeBuildContext(options: BuildContextOptions): Promise<B
     created: options.created ?? new Date(),
   });
   const root = projectRoot();
+  // Refused before anything is written: a pack the recipe needs and this process lacks.
+  const packs = imagePacks(bundleJson);
   let packages: LockedPackage[] = [];
   const dir = await writeContextDir(options.outDir, 'outDir', async (dir) => {
-    const built = await bundle({ root, entryPoints: [projectEntry(root, 'core/serve/main.ts')], outfile: join(dir, 'server.mjs'), external: OPTIONAL_BACKENDS });
+    const built = await bundle({
+      root,
+      entryPoints: [packs.length === 0 ? projectEntry(root, 'core/serve/main.ts') : IMAGE_ENTRY],
+      outfile: join(dir, 'server.mjs'),
+      external: OPTIONAL_BACKENDS,
+      ...(packs.length === 0 ? {} : { plugins: [imagePacksPlugin(root, packs)] }),
+    });
     packages = lockedPackages(root, built.packageDirs);
     await mkdir(join(dir, 'wasm'));
     const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
@@ -140,6 +149,8 @@ export async function writeBuildContext(options: BuildContextOptions): Promise<B
       model: { name: modelName, version, digest },
       files: await fileDigests(dir, ['server.mjs', 'healthcheck.mjs', 'wasm']),
       bundled: packages,
+      // Node packs whose step code is inside server.mjs (their own dependencies come with them, unpinned here).
+      ...(packs.length === 0 ? {} : { packs: packs.map((pack) => ({ name: pack.name, version: pack.version ?? null, stepKinds: pack.stepKinds })) }),
       external: built.external.map((name) => ({ name, why: externalReason(name) })),
     };
     await writeText(dir, LOCK_FILE, JSON.stringify(lock, null, 2) + '\n');

@@ -125,7 +125,7 @@ describe('engine cache', () => {
         return { out: { value: runs } };
       },
     });
-    harness = new Harness({}, [...fixtureNodes, stateful] as unknown as AnyNodeDefinition[]);
+    harness = new Harness({}, [...fixtureNodes, stateful]);
     const doc = (fresh: boolean) => pipeline([{ id: 's', type: 'test.stateful', params: { fresh } }, { id: 'x', type: 'test.add', params: {} }], [['s.out', 'x.a']]);
     await harness.run(doc(true));
     const second = await harness.run(doc(true));

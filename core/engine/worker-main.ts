@@ -5,12 +5,15 @@
 import { parentPort } from 'node:worker_threads';
 import type { AnyNodeDefinition } from '../base/define-node.js';
 import { NodeError } from '../base/errors.js';
+import { ensurePackModules, registerSdkResolver } from '../packs/index.js';
 import { ArtifactStore } from '../store/index.js';
 import { runNodeJob, ValueCache, type ContextCall, type JobReporter } from './run-node.js';
 import type { ToWorker, FromWorker } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
+// Node packs' modules (their worker nodes and step kinds) import 'tensorloom/sdk'.
+registerSdkResolver();
 
 let current: AbortController | undefined;
 const values = new ValueCache(64 * 1024 * 1024);
@@ -54,6 +57,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     request,
   };
   try {
+    // Pack step kinds first: a built-in node (training, batch prediction) may replay them.
+    await ensurePackModules(message.packs);
     const loaded = (await import(message.moduleUrl)) as { default?: AnyNodeDefinition };
     const definition = loaded.default;
     if (!definition || definition.type !== message.job.nodeType) {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { isNodeError } from '../base/errors.js';
+import { stepKinds } from '../ml/recipe/registry.js';
 import { isStoreError } from '../store/index.js';
 import type { JobReporter, JobResult, NodeJob } from './run-node.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
@@ -83,7 +84,7 @@ export class WorkerPool {
         worker.on('error', onError);
         worker.on('exit', onExit);
         signal.addEventListener('abort', onAbort, { once: true });
-        worker.postMessage({ type: 'run', moduleUrl, storeDir, job } satisfies ToWorker);
+        worker.postMessage({ type: 'run', moduleUrl, storeDir, job, packs: stepKinds.packModules() } satisfies ToWorker);
       });
     } finally {
       this.busy.delete(worker);

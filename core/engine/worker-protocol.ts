@@ -1,9 +1,11 @@
 import type { AttachedArtifact, LogLevel } from '../base/context.js';
+import type { PackModule } from '../ml/recipe/registry.js';
 import type { ContextCall, JobResult, NodeJob } from './run-node.js';
 
 /** Messages between the engine's main thread and a worker thread. */
 export type ToWorker =
-  | { type: 'run'; moduleUrl: string; storeDir: string; job: NodeJob }
+  /** `packs`: the pack modules whose step kinds the main thread registered; the worker registers them too. */
+  | { type: 'run'; moduleUrl: string; storeDir: string; job: NodeJob; packs: PackModule[] }
   | { type: 'abort' }
   /** The answer to a `request`: the value, or the message of the error it raised (userError: a NodeError). */
   | { type: 'reply'; id: number; ok: true; value: unknown }

@@ -16,7 +16,9 @@ export type {
   ResolvedPipeline,
 } from './types.js';
 export { NodeRegistry, describeNode } from './registry.js';
-export type { CatalogEntry } from './registry.js';
+export type { CatalogEntry, PackSummary } from './registry.js';
+export { composeRegistry } from './compose.js';
+export type { ComposeOptions, PackNodes } from './compose.js';
 export { parsePipelineText, parsePipelineValue, locateIssues } from './parse.js';
 export type { ParseResult, ParseTextResult } from './parse.js';
 export { validatePipeline } from './validate.js';

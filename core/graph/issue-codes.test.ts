@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, checkWorkspacePaths, loadPipelineFile, parsePipelineText, validatePipeline } from './index.js';
-import type { AnyNodeDefinition } from '../base/define-node.js';
 import { fixtureRegistry, pipelineDoc, samplePipeline } from './test-support/fixtures.js';
 import { lateChainNode, offsetNode } from './test-support/versioned-node.js';
 import { ISSUE_CODES } from './types.js';
 import type { IssueCode, PipelineDoc, ValidationIssue } from './types.js';
 
-const registry = fixtureRegistry([offsetNode, lateChainNode] as unknown as AnyNodeDefinition[]);
+const registry = fixtureRegistry([offsetNode, lateChainNode]);
 const source = (id = 'load') => ({ id, type: 'data.source', params: { path: 'a.csv' } });
 
 function validationIssues(doc: PipelineDoc): ValidationIssue[] {

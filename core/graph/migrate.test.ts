@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { cacheKey } from '../engine/cache-key.js';
-import { defineNode, type AnyNodeDefinition } from '../base/define-node.js';
+import { defineNode } from '../base/define-node.js';
 import { port } from '../base/ports.js';
 import { pipelineHash } from './canonical.js';
 import { loadPipelineFile } from './load.js';
@@ -16,7 +16,7 @@ import { pipelineFileText, savedPipelineDoc } from './types.js';
 import type { PipelineDoc, PipelineNode } from './types.js';
 import { validatePipeline } from './validate.js';
 
-const registry = fixtureRegistry([offsetNode, lateChainNode] as unknown as AnyNodeDefinition[]);
+const registry = fixtureRegistry([offsetNode, lateChainNode]);
 
 /** A pipeline saved when test.offset was at version 1 (no typeVersion: version 1). */
 function oldDoc(params: Record<string, unknown> = { plus: 3 }, extra: Partial<PipelineNode> = {}): PipelineDoc {
@@ -88,8 +88,13 @@ describe('validatePipeline: versioned node types', () => {
     expect(fromOne.ok && fromOne.pipeline.nodes.get('late')!.params).toEqual({ level: 'v3' });
     expect(fromOne.ok && fromOne.warnings.map((warning) => warning.code)).toEqual(['needs-migration']);
     // A type with no migrations at all opens old files as they are.
-    const plain = validatePipeline(pipelineDoc([{ id: 'x', type: 'test.noMigrations', typeVersion: 1, params: { level: 'kept' } }]), fixtureRegistry([defineNode({ ...lateChainNode, type: 'test.noMigrations', migrations: [] }) as unknown as AnyNodeDefinition]));
+    const plain = validatePipeline(pipelineDoc([{ id: 'x', type: 'test.noMigrations', typeVersion: 1, params: { level: 'kept' } }]), fixtureRegistry([defineNode({ ...lateChainNode, type: 'test.noMigrations', migrations: [] })]));
     expect(plain.ok && plain.pipeline.nodes.get('x')!.params).toEqual({ level: 'kept' });
+    // …silently: a version bumped for its results only needs no migration note, and the
+    // document comes back at the current version.
+    expect(plain.ok && plain.warnings).toEqual([]);
+    expect(plain.ok && plain.migrated).toEqual([]);
+    expect(plain.ok && plain.pipeline.doc.nodes[0]!.typeVersion).toBe(3);
   });
 
   it('reports a migration step that throws, naming node, type and versions, and goes on checking', () => {
@@ -117,7 +122,7 @@ describe('validatePipeline: versioned node types', () => {
       type: 'test.broken',
       migrations: [{ from: 1, migrate: (params) => ({ ...params, when: new Date(0) }) }],
     });
-    const result = validatePipeline(pipelineDoc([{ id: 'b', type: 'test.broken' }]), fixtureRegistry([broken as unknown as AnyNodeDefinition]));
+    const result = validatePipeline(pipelineDoc([{ id: 'b', type: 'test.broken' }]), fixtureRegistry([broken]));
     expect(result.ok === false && result.issues[0]!.message).toBe(
       "node 'b': migrating test.broken from version 1 to 2 failed: the params it returned is a Date, not a plain object (a bug in the node definition)",
     );
@@ -139,7 +144,7 @@ describe('validatePipeline: versioned node types', () => {
       ],
     });
     const doc = pipelineDoc([{ id: 'm', type: 'test.mutating', params: { plus: 4 } }]);
-    const result = validatePipeline(doc, fixtureRegistry([mutating as unknown as AnyNodeDefinition]));
+    const result = validatePipeline(doc, fixtureRegistry([mutating]));
     expect(result.ok && result.pipeline.nodes.get('m')!.params).toEqual({ amount: 4, note: '' });
     expect(doc.nodes[0]!.params).toEqual({ plus: 4 });
   });

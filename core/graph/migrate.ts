@@ -15,7 +15,7 @@ export type NodeMigrationResult =
       ok: true;
       /** The params at the definition's version (the input's own object when nothing changed). */
       params: Record<string, unknown>;
-      /** Set when the node was older than its definition. */
+      /** Set when a migration step changed the params (not for a version bumped for its results only). */
       migrated?: MigratedNode;
     }
   | { ok: false; issue: ValidationIssue };
@@ -36,9 +36,11 @@ export function migrateNode(node: PipelineNode, definition: AnyNodeDefinition, p
   }
   const steps = definition.migrations ?? [];
   let current = params;
+  let changed = false;
   for (let version = from; version < to; version++) {
     const step = steps.find((candidate) => candidate.from === version);
     if (!step) continue;
+    changed = true;
     let next: unknown;
     try {
       // A copy: a step that edits its argument in place must not change the caller's document.
@@ -53,6 +55,8 @@ export function migrateNode(node: PipelineNode, definition: AnyNodeDefinition, p
     }
     current = next as Record<string, unknown>;
   }
+  // Versions bumped only for their results changed nothing here: nothing to report or rewrite.
+  if (!changed) return { ok: true, params };
   return { ok: true, params: current, migrated: { nodeId: node.id, type: node.type, from, to } };
 }
 

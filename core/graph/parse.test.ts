@@ -137,7 +137,7 @@ describe('parsePipelineValue: document shape', () => {
       ['unknown-field', 'nodes[2].position.z', 'b', 'z', `node 'b''s position: unknown field "z"; the fields are 'x', 'y'`],
       ['shape', 'nodes[2].position.x', 'b', 'position', `node 'b': "position.x" must be a number (got "left")`],
       ['shape', 'nodes[2].label', 'b', 'label', `node 'b': "label" must be a string (got 5)`],
-      ['unknown-field', 'nodes[3].param', 'c', 'param', `node 'c': unknown field "param" (did you mean 'params'?); the fields are 'id', 'type', 'typeVersion', 'params', 'position', 'label'`],
+      ['unknown-field', 'nodes[3].param', 'c', 'param', `node 'c': unknown field "param" (did you mean 'params'?); the fields are 'id', 'type', 'typeVersion', 'pack', 'params', 'position', 'label'`],
       ['bad-edge', 'edges[0].from', undefined, 'from', 'edges[0]: "from" must look like "node.port", e.g. "load.table" (got "load")'],
       ['shape', 'edges[1]', undefined, 'to', 'edges[1]: "to" must be a string "node.port" (it is missing)'],
       ['shape', 'edges[2]', undefined, undefined, 'edges[2] must be an object {"from": "node.port", "to": "node.port"} (got a number)'],

@@ -21,7 +21,7 @@ export type ParseTextResult =
   | { ok: false; issues: ValidationIssue[] };
 
 const DOC_FIELDS = ['format', 'name', 'description', 'nodes', 'edges'] as const;
-const NODE_FIELDS = ['id', 'type', 'typeVersion', 'params', 'position', 'label'] as const;
+const NODE_FIELDS = ['id', 'type', 'typeVersion', 'pack', 'params', 'position', 'label'] as const;
 const EDGE_FIELDS = ['from', 'to'] as const;
 const POSITION_FIELDS = ['x', 'y'] as const;
 
@@ -194,6 +194,10 @@ function parseNode(raw: unknown, path: string, issues: ValidationIssue[]): Pipel
   if (label !== undefined && typeof label !== 'string') {
     push({ code: 'shape', message: `${who}: "label" must be a string (got ${describeValue(label)})`, field: 'label', path: pathJoin(path, 'label') });
   }
+  const pack = raw['pack'];
+  if (pack !== undefined && (typeof pack !== 'string' || pack === '')) {
+    push({ code: 'shape', message: `${who}: "pack" must be the name of the node pack its type comes from (got ${describeValue(pack)})`, field: 'pack', path: pathJoin(path, 'pack') });
+  }
   if (issues.length > before) return undefined;
 
   const node: PipelineNode = { id: id as string, type: type as string };
@@ -204,6 +208,7 @@ function parseNode(raw: unknown, path: string, issues: ValidationIssue[]): Pipel
     node.position = { x, y };
   }
   if (label !== undefined) node.label = label as string;
+  if (pack !== undefined) node.pack = pack as string;
   return node;
 }
 

@@ -14,19 +14,58 @@ export interface CatalogEntry {
   /** JSON Schema (draft 2020-12) of the params, with defaults, limits and descriptions. */
   params: Record<string, unknown>;
   worker: boolean;
+  /** The node pack that provides the type; absent for Tensorloom's own. The palette groups by it. */
+  pack?: string;
+}
+
+/** One node pack a registry was composed with (`tensorloom packs`, GET /api/packs). */
+export interface PackSummary {
+  readonly name: string;
+  readonly version?: string;
+  /** Where it was found: the workspace's package.json dependencies, or TENSORLOOM_PLUGINS. */
+  readonly source: 'workspace' | 'TENSORLOOM_PLUGINS';
+  /** The pack's folder, or the module file of a plain TENSORLOOM_PLUGINS module. */
+  readonly path: string;
+  /** The node types it declares (also when it failed to load, as far as they are known). */
+  readonly nodeTypes: readonly string[];
+  readonly stepKinds: readonly string[];
+  /** Why it is not loaded; absent when it loaded. */
+  readonly error?: string;
 }
 
 /** The node types known to one engine instance, built by the composition root. */
 export class NodeRegistry {
   private readonly byType = new Map<string, AnyNodeDefinition>();
+  private readonly packByType = new Map<string, string>();
+  private packList: PackSummary[] = [];
 
   constructor(definitions: Iterable<AnyNodeDefinition> = []) {
     for (const definition of definitions) this.add(definition);
   }
 
-  add(definition: AnyNodeDefinition): void {
-    if (this.byType.has(definition.type)) throw new Error(`node type '${definition.type}' is registered twice`);
+  /** Adds a node type; `pack` names the node pack it comes from. */
+  add(definition: AnyNodeDefinition, origin: { readonly pack?: string } = {}): void {
+    if (this.byType.has(definition.type)) {
+      const other = this.packByType.get(definition.type);
+      throw new Error(`node type '${definition.type}' is registered twice${origin.pack || other ? ` (${[other ? `pack '${other}'` : 'built in', origin.pack ? `pack '${origin.pack}'` : 'built in'].join(' and ')})` : ''}`);
+    }
     this.byType.set(definition.type, definition);
+    if (origin.pack !== undefined) this.packByType.set(definition.type, origin.pack);
+  }
+
+  /** The node pack that provides `type`; undefined for a built-in or unknown type. */
+  packOf(type: string): string | undefined {
+    return this.packByType.get(type);
+  }
+
+  /** Records the node packs found while composing this registry, loaded or not. */
+  setPacks(packs: readonly PackSummary[]): void {
+    this.packList = [...packs];
+  }
+
+  /** Every node pack found for this registry, in discovery order, with load errors. */
+  packs(): readonly PackSummary[] {
+    return this.packList;
   }
 
   get(type: string): AnyNodeDefinition | undefined {
@@ -42,7 +81,11 @@ export class NodeRegistry {
   }
 
   catalog(): CatalogEntry[] {
-    return this.all().map(describeNode);
+    return this.all().map((definition) => {
+      const entry = describeNode(definition);
+      const pack = this.packByType.get(definition.type);
+      return pack === undefined ? entry : { ...entry, pack };
+    });
   }
 }
 

@@ -31,6 +31,12 @@ export interface PipelineNode {
   position?: { x: number; y: number };
   /** UI only: a display name. */
   label?: string;
+  /**
+   * The node pack the type comes from (its package name), written when the node is added from
+   * a pack, so a workspace without that pack is told which one to install. Never changes
+   * what a run computes.
+   */
+  pack?: string;
 }
 
 export interface PipelineEdge {
@@ -164,7 +170,7 @@ export function formatPortRef(ref: PortRef): string {
 /**
  * The form a pipeline is saved in, by the UI and by `tensorloom migrate` alike, so that one
  * after the other gives no diff: fixed key order as people read it in git (node: id, type,
- * typeVersion, label, params, position), `params` always written, empty description and
+ * typeVersion, pack, label, params, position), `params` always written, empty description and
  * label left out.
  */
 export function savedPipelineDoc(doc: PipelineDoc): PipelineDoc {
@@ -176,6 +182,7 @@ export function savedPipelineDoc(doc: PipelineDoc): PipelineDoc {
       id: node.id,
       type: node.type,
       ...(node.typeVersion === undefined ? {} : { typeVersion: node.typeVersion }),
+      ...(node.pack ? { pack: node.pack } : {}),
       ...(node.label ? { label: node.label } : {}),
       params: node.params ?? {},
       ...(node.position ? { position: { x: node.position.x, y: node.position.y } } : {}),

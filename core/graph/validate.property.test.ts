@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dagArbitrary, messyDocArbitrary } from './test-support/arbitraries.js';
-import type { AnyNodeDefinition } from '../base/define-node.js';
 import { fixtureRegistry } from './test-support/fixtures.js';
 import { lateChainNode, offsetNode } from './test-support/versioned-node.js';
 import type { PipelineDoc } from './types.js';
 import { validatePipeline } from './validate.js';
 
-const registry = fixtureRegistry([offsetNode, lateChainNode] as unknown as AnyNodeDefinition[]);
+const registry = fixtureRegistry([offsetNode, lateChainNode]);
 
 describe('validatePipeline: properties', () => {
   it('never throws on messy documents, and every issue says what and where', () => {

@@ -173,6 +173,7 @@ function withArticle(type: PortType): string {
 }
 
 function unknownType(node: PipelineNode, path: string, registry: NodeRegistry): ValidationIssue {
+  if (node.pack !== undefined) return missingPack(node, node.pack, path, registry);
   const known = registry.types();
   const suggestion = didYouMean(node.type, known);
   let hint = '';
@@ -185,6 +186,22 @@ function unknownType(node: PipelineNode, path: string, registry: NodeRegistry): 
   return {
     code: 'unknown-type',
     message: `node '${node.id}': unknown node type '${node.type}'${suggestion}${hint}`,
+    nodeId: node.id,
+    field: 'type',
+    path: pathJoin(path, 'type'),
+  };
+}
+
+/** A node whose file names the pack its type comes from: say whether that pack is missing or failed to load, and how to fix it. */
+function missingPack(node: PipelineNode, pack: string, path: string, registry: NodeRegistry): ValidationIssue {
+  const found = registry.packs().find((summary) => summary.name === pack);
+  let reason: string;
+  if (found?.error !== undefined) reason = `is installed but did not load: ${found.error} (see 'tensorloom packs')`;
+  else if (found) reason = `is loaded but has no such node type (it has ${found.nodeTypes.join(', ') || 'none'}); a newer or older version of the pack may be installed`;
+  else reason = `is not installed in this workspace; install it there (npm install ${pack}) or list it in TENSORLOOM_PLUGINS`;
+  return {
+    code: 'unknown-type',
+    message: `node '${node.id}': node type '${node.type}' comes from the node pack '${pack}', which ${reason}`,
     nodeId: node.id,
     field: 'type',
     path: pathJoin(path, 'type'),

@@ -37,6 +37,12 @@ export interface ModelBundle {
   readonly classes: readonly string[] | null;
   /** The steps the training table went through; raw input rows get them applied. */
   readonly recipe: readonly RecipeStep[];
+  /**
+   * The node packs whose step kinds the recipe uses (absent when it uses only built-in
+   * kinds), so a server without one can name the pack to install, and an export knows which
+   * pack code to bundle into the image.
+   */
+  readonly packs?: readonly ModelPack[];
   /** The model's own input encoding, applied after the recipe. */
   readonly features: FeaturePlan;
   /** Raw columns a request provides. */
@@ -48,6 +54,35 @@ export interface ModelBundle {
   readonly lineage: Readonly<Record<string, unknown>>;
 }
 
+/** A node pack a model's recipe needs: its name, version when known, and the step kinds it provides. */
+export interface ModelPack {
+  readonly name: string;
+  readonly version?: string;
+  readonly stepKinds: readonly string[];
+}
+
+/**
+ * The packs that provide the recipe's step kinds in this thread, for bundle.json: sorted by
+ * name, kinds in recipe order. Built-in kinds and kinds registered without a pack name are
+ * left out. Deterministic, so retraining gives the same bundle bytes.
+ */
+export function recipePacks(recipe: readonly RecipeStep[], steps: StepKindRegistry = stepKinds): ModelPack[] {
+  const byName = new Map<string, { version?: string; stepKinds: string[] }>();
+  for (const step of recipe) {
+    const provider = steps.provider(step.kind);
+    if (!provider || provider.builtIn || provider.pack === undefined) continue;
+    let entry = byName.get(provider.pack);
+    if (!entry) byName.set(provider.pack, (entry = { ...(provider.version === undefined ? {} : { version: provider.version }), stepKinds: [] }));
+    if (!entry.stepKinds.includes(step.kind)) entry.stepKinds.push(step.kind);
+  }
+  return [...byName.keys()].sort().map((name) => ({ name, ...byName.get(name)! }));
+}
+
+/** The pack bundle.json says provides `kind`, if any. */
+export function packOfStepKind(bundle: Pick<ModelBundle, 'packs'>, kind: string): ModelPack | undefined {
+  return Array.isArray(bundle.packs) ? bundle.packs.find((pack) => Array.isArray(pack?.stepKinds) && pack.stepKinds.includes(kind)) : undefined;
+}
+
 /**
  * Every step of the bundle's recipe can be replayed in this thread: its kind is installed
  * (built in or from a node pack), its version known, its fitted values readable. Loading
@@ -57,6 +92,14 @@ export interface ModelBundle {
 export function checkModelRecipe(bundle: ModelBundle, steps: StepKindRegistry = stepKinds): void {
   for (const step of bundle.recipe) {
     if (!steps.has(step.kind)) {
+      const pack = packOfStepKind(bundle, step.kind);
+      if (pack) {
+        const at = pack.version === undefined ? pack.name : `${pack.name}@${pack.version}`;
+        throw new RecipeError(
+          `the model's recipe uses step kind '${step.kind}' (node '${step.nodeId}') from the node pack '${pack.name}'${pack.version === undefined ? '' : ` (version ${pack.version})`}, which is not installed here; install it in the workspace (npm install ${at}) or list it in TENSORLOOM_PLUGINS`,
+          step,
+        );
+      }
       throw new RecipeError(`the model's recipe uses step kind '${step.kind}' (node '${step.nodeId}'), which no installed node pack provides; install the pack that made this model`, step);
     }
     steps.resolve(step);

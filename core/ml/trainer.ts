@@ -6,6 +6,7 @@ import { columnValues } from '../data/table-ops.js';
 import { NodeError } from '../base/errors.js';
 import { backendForWork, loadBackend } from './backend.js';
 import { saveBundle, BUNDLE_FORMAT, type InputColumn, type ModelBundle, type Task } from './bundle.js';
+import { recipePacks, type ModelPack } from './bundle-format.js';
 import { encodeFeatures, planFeatures, resolveTarget, targetLabels, targetValues, type FeaturePlan, type TargetInfo } from './features.js';
 import { stepFlops, type HiddenActivation, type MlpSpec } from './mlp.js';
 import { isRecipeError, stepKinds, type StepKindRegistry } from './recipe/index.js';
@@ -46,8 +47,15 @@ export interface DenseResult {
 
 /** Classification needs at most this many classes; more usually means a numeric target. */
 const MAX_CLASSES = 500;
-/** Share of training rows held out for early stopping when the split has no validation rows. */
+/** Share of rows held out for early stopping when the table has no split column. */
 const HOLDOUT_SHARE = 0.1;
+
+/** Where the validation rows came from, as the log line says it. */
+const VALIDATION_FROM = {
+  split: 'both as the split marks them',
+  'held out': 'validation rows held out at random, as there is no split',
+  none: 'no validation rows, so no early stopping',
+} as const;
 
 function roleOfRows(table: Table, log: TrainingHooks['log']): string[] {
   if (!table.schema.fields.some((field) => field.name === SPLIT_COLUMN)) {
@@ -130,16 +138,21 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     throw new NodeError(`target '${options.target}' is not numeric, so it cannot be a regression target; set task to 'classification'`, { field: 'task' });
   }
 
-  // Validation rows: the split's, else a seeded (stratified) 10% of training rows when early stopping is on.
+  // Validation rows: exactly the split's. Only a table without a split column gets a seeded
+  // (stratified) 10% of its rows held out for early stopping: with a split, the split decides.
   let trainRows = trainPool;
+  let validationFrom: 'split' | 'held out' | 'none' = validationRows.length > 0 ? 'split' : 'none';
   if (validationRows.length === 0 && options.earlyStopping > 0) {
-    if (trainPool.length < 20) {
+    if (table.schema.fields.some((field) => field.name === SPLIT_COLUMN)) {
+      hooks.log(`early stopping is off: the split has no validation rows, so all ${trainPool.length} train rows are trained on (give data.split a validation share to stop early)`);
+    } else if (trainPool.length < 20) {
       hooks.log(`only ${trainPool.length} training rows: early stopping is off (no rows to spare for validation)`, 'warn');
     } else {
       const held = holdOut(trainPool, task === 'classification' ? labels : null, options.seed);
       trainRows = held.train;
       validationRows = held.validation;
-      hooks.log(`early stopping on ${validationRows.length} training rows held out (the split has no validation rows)`);
+      validationFrom = 'held out';
+      hooks.log(`early stopping on ${validationRows.length} training rows held out (there is no split; add data.split with a validation share to choose them)`);
     }
   }
 
@@ -148,7 +161,7 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
   const trainIndex = Int32Array.from(trainRows);
   const validationIndex = Int32Array.from(validationRows);
   const features = planFeatures(table, exclude, trainIndex, hooks.log);
-  hooks.log(`${features.columns.length} feature columns → ${features.width} inputs; ${trainRows.length} training rows, ${validationRows.length} validation rows`);
+  hooks.log(`${features.columns.length} feature columns → ${features.width} inputs; ${trainRows.length} training rows, ${validationRows.length} validation rows (${VALIDATION_FROM[validationFrom]})`);
 
   const outputUnits = task === 'classification' ? classes!.length : 1;
   let targetScaling: ModelBundle['targetScaling'] = null;
@@ -223,6 +236,7 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     stoppedEarly: result.stoppedEarly,
     trainRows: trainRows.length,
     validationRows: validationRows.length,
+    validationFrom,
     inputs: features.width,
     secondsPerEpoch: seconds / Math.max(1, result.history.length),
     backend,
@@ -237,6 +251,7 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     target,
     classes,
     recipe,
+    ...packsField(recipe),
     features,
     inputs: requiredInputs(recipe, features, table, options.target),
     targetScaling,
@@ -246,6 +261,12 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
   };
   await saveBundle(dir, bundle, result.weights);
   return { bundle, summary, history: result.history };
+}
+
+/** bundle.json's `packs`, only when the recipe uses a pack's step kinds (built-in-only bundles keep their bytes). */
+function packsField(recipe: readonly RecipeStep[]): { packs?: ModelPack[] } {
+  const packs = recipePacks(recipe);
+  return packs.length > 0 ? { packs } : {};
 }
 
 /** Every step's kind is installed in this thread and its fitted values read: a user error before any training, not a crash after it. */

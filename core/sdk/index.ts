@@ -32,6 +32,7 @@ export {
   filterRows,
   compactTable,
   withColumn,
+  tableFromColumns,
   stringColumn,
   float64Column,
   columnValues,
@@ -139,6 +140,8 @@ export { targetLabels, targetValues } from '../ml/features.js';
 export { classificationMetrics, regressionMetrics } from '../ml/metrics.js';
 export type { ClassificationReport, RegressionReport } from '../ml/metrics.js';
 export { withPredictions, probabilityColumn, PREDICTION_COLUMN } from '../ml/predictions.js';
+export { originalValues } from '../ml/original-values.js';
+export type { OriginalValues } from '../ml/original-values.js';
 export { loadBackend, backendForWork, trainDense, loadBundle, backendForPrediction, predictTable } from '../ml/on-demand.js';
 
 // Container export (core/deploy)

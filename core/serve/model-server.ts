@@ -182,7 +182,7 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
       }
       if (error instanceof RequestError) {
         const allow = (error as RequestError & { allow?: string }).allow;
-        // A refused body may still be arriving: close the connection rather than read it.
+        // A 413 closes the connection (readBody has read and dropped the rest of the body first, for at most 2 s).
         json(response, error.status, { error: error.message }, { ...(allow ? { allow } : {}), ...(error.status === 413 ? { connection: 'close' } : {}) });
         return;
       }

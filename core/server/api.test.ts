@@ -186,7 +186,27 @@ describe('server API', () => {
     const { runId } = (await call(server, 'POST', '/api/runs', { body: { document: penguins, path: 'penguins.pipeline.json', until: 'load' } })).json() as { runId: string };
     await events.waitFor((event) => event.type === 'run.finished' && event.runId === runId);
     const run = await get(server, `/api/runs/${runId}`);
-    expect(run.nodes).toEqual({ load: { type: 'data.csv', status: 'cached', cached: true, ms: expect.any(Number) } });
+    // A cached node records no params of its own: they come from the run's document, defaults filled.
+    expect(run.nodes).toEqual({ load: { type: 'data.csv', status: 'cached', cached: true, ms: expect.any(Number), params: expect.objectContaining({ path: 'data/penguins.csv' }) } });
+    expect(run.document).toMatchObject({ name: 'penguins', edges: penguins.edges });
+  });
+
+  it('a first save links the runs made before it to the file, under its name', async () => {
+    const draft = { ...penguins, name: 'untitled' };
+    const { runId } = (await call(server, 'POST', '/api/runs', { body: { document: draft, until: 'load' } })).json() as { runId: string };
+    await events.waitFor((event) => event.type === 'run.finished' && event.runId === runId);
+    expect((await get(server, '/api/runs?path=wine.pipeline.json')) as unknown as Json[]).toEqual([]);
+
+    const saved = await call(server, 'PUT', '/api/pipelines/file?path=wine.pipeline.json', { body: { document: { ...draft, name: 'wine' }, runs: [runId, 'no-such-run'] } });
+    expect(saved.status).toBe(200);
+    expect(saved.json()).toMatchObject({ path: 'wine.pipeline.json', linkedRuns: 1 });
+    const listed = (await get(server, '/api/runs?path=wine.pipeline.json')) as unknown as Json[];
+    expect(listed.map((run) => [run.runId, run.pipeline])).toEqual([[runId, 'wine']]);
+    // Saved elsewhere later, a run stays with the file it was first linked to.
+    await call(server, 'PUT', '/api/pipelines/file?path=wine-2.pipeline.json', { body: { document: draft, runs: [runId] } });
+    expect(((await get(server, '/api/runs?path=wine.pipeline.json')) as unknown as Json[]).map((run) => run.runId)).toEqual([runId]);
+    const refused = await call(server, 'PUT', '/api/pipelines/file?path=wine.pipeline.json', { body: { document: draft, runs: 'all' } });
+    expect(refused.status).toBe(400);
   });
 
   it('refuses to run an invalid pipeline (400 with issues) or until an unknown node', async () => {

@@ -1,7 +1,7 @@
 /** The JSON API of API.md: one small handler per route. Handlers throw HttpError for the client. */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { checkWorkspacePaths, formatIssue, locateIssues, migratePipeline, parsePipelineText, savedPipelineDoc, validatePipeline } from '../graph/index.js';
 import { scanJson } from '../graph/json-source.js';
@@ -48,6 +48,7 @@ const MAX_RUN_LIMIT = 1000;
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/api\/health$/, handler: (ctx) => ({ body: { ok: true, version: ctx.version, workspace: ctx.root } }) },
   { method: 'GET', pattern: /^\/api\/nodes$/, handler: (ctx) => ({ body: ctx.registry.catalog() }) },
+  { method: 'GET', pattern: /^\/api\/packs$/, handler: (ctx) => ({ body: ctx.registry.packs() }) },
   { method: 'GET', pattern: /^\/api\/backend$/, handler: async (ctx) => ({ body: await ctx.backend() }) },
   { method: 'GET', pattern: /^\/api\/pipelines$/, handler: async (ctx) => ({ body: await listPipelines(ctx.root) }) },
   { method: 'GET', pattern: /^\/api\/pipelines\/file$/, handler: getPipeline },
@@ -126,7 +127,9 @@ async function getPipeline(ctx: ApiContext, _req: IncomingMessage, url: URL): Pr
 async function putPipeline(ctx: ApiContext, req: IncomingMessage, url: URL): Promise<ApiAnswer> {
   const path = url.searchParams.get('path');
   const file = pipelineFile(ctx.root, path);
-  const document = documentOf(await readJsonBody(req));
+  const body = await readJsonBody(req);
+  const document = documentOf(body);
+  const runIds = runsToLink(body);
   const text = JSON.stringify(document, null, 2) + '\n';
   // Saved even with issues: a half-built pipeline is work the user must not lose.
   try {
@@ -134,7 +137,22 @@ async function putPipeline(ctx: ApiContext, req: IncomingMessage, url: URL): Pro
   } catch (error) {
     throw fileError(error, ctx.root, path!, 'save');
   }
-  return { body: { path, issues: analyzeText(text, path!, ctx.registry) } };
+  // Runs of the document from before it had a file become this file's runs (docs/DECISIONS.md, Builder).
+  const name = typeof document.name === 'string' && document.name !== '' ? document.name : basename(file).replace(/\.pipeline\.json$|\.json$/, '');
+  const linkedRuns = runIds.length === 0 ? 0 : ctx.store.linkRunsToPipeline(runIds, file, name);
+  return { body: { path, issues: analyzeText(text, path!, ctx.registry), ...(runIds.length > 0 ? { linkedRuns } : {}) } };
+}
+
+const MAX_LINKED_RUNS = 1000;
+
+/** `runs` of a save: ids of runs made while the document had no file (optional). */
+function runsToLink(body: unknown): string[] {
+  const runs = (body as { runs?: unknown }).runs;
+  if (runs === undefined || runs === null) return [];
+  if (!Array.isArray(runs) || runs.length > MAX_LINKED_RUNS || !runs.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 100)) {
+    throw new HttpError(400, `'runs' must be a list of at most ${MAX_LINKED_RUNS} run ids`);
+  }
+  return runs as string[];
 }
 
 async function validate(ctx: ApiContext, req: IncomingMessage): Promise<ApiAnswer> {
@@ -206,11 +224,14 @@ function listRuns(ctx: ApiContext, _req: IncomingMessage, url: URL): ApiAnswer {
 function getRun(ctx: ApiContext, _req: IncomingMessage, _url: URL, [runId]: string[]): ApiAnswer {
   const run = ctx.store.getRun(runId!);
   if (!run) throw new HttpError(404, `no run '${runId}' in this workspace`);
-  const nodes: Record<string, { type: string | null; status: string; cached: boolean; ms: number; error?: string }> = {};
+  const nodes: Record<string, { type: string | null; status: string; cached: boolean; ms: number; error?: string; params: unknown }> = {};
   const outputs: Record<string, Record<string, string>> = {};
   const outputTypes: Record<string, Record<string, string>> = {};
+  const ran = ranDocument(run.pipelineJson, ctx.registry);
   for (const [id, node] of Object.entries(run.nodes)) {
-    nodes[id] = { type: node.type, status: node.status, cached: node.cached, ms: node.ms ?? 0, ...(node.error ? { error: node.error } : {}) };
+    // A node reused from the cache records no params: its own are those of the stored document.
+    const params = node.params ?? ran.params.get(id) ?? null;
+    nodes[id] = { type: node.type, status: node.status, cached: node.cached, ms: node.ms ?? 0, ...(node.error ? { error: node.error } : {}), params };
     if (Object.keys(node.outputs).length > 0) {
       outputs[id] = Object.fromEntries(Object.entries(node.outputs).map(([port, ref]) => [port, ref.hash]));
       outputTypes[id] = Object.fromEntries(Object.entries(node.outputs).map(([port, ref]) => [port, ref.type]));
@@ -233,8 +254,22 @@ function getRun(ctx: ApiContext, _req: IncomingMessage, _url: URL, [runId]: stri
       outputs,
       outputTypes,
       logs: run.logs,
+      document: ran.document,
     },
   };
+}
+
+/** The document a run was started with, and its nodes' params with defaults filled (when it still validates). */
+function ranDocument(pipelineJson: string, registry: NodeRegistry): { document: unknown; params: Map<string, unknown> } {
+  let document: unknown = null;
+  try {
+    document = JSON.parse(pipelineJson);
+  } catch {
+    return { document: null, params: new Map() };
+  }
+  const validated = validatePipeline(document as PipelineDoc, registry);
+  const params = new Map<string, unknown>(validated.ok ? [...validated.pipeline.nodes].map(([id, node]) => [id, node.params]) : []);
+  return { document, params };
 }
 
 function cancelRun(ctx: ApiContext, _req: IncomingMessage, _url: URL, [runId]: string[]): ApiAnswer {

@@ -26,6 +26,7 @@ export class RunRecords {
         VALUES (@id, @pipelineName, @pipelineHash, @pipelinePath, @pipelineJson, @until, @overrides,
                 'running', @startedAt, @pid, @host, @bootId, @processStart)`),
       setBackend: db.prepare<[string, string]>('UPDATE runs SET backend = ? WHERE id = ?'),
+      linkToPipeline: db.prepare<[string, string, string]>('UPDATE runs SET pipeline_path = ?, pipeline_name = ? WHERE id = ? AND pipeline_path IS NULL'),
       finishRun: db.prepare<[string, number, string | null, string]>('UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?'),
       // Nodes whose final state could not be written (a full disk) must not stay 'running' in a finished run.
       settleNodes: db.prepare<[number, string]>(
@@ -98,6 +99,11 @@ export class RunRecords {
 
   setRunBackend(runId: string, backend: string): void {
     if (this.statements.setBackend.run(backend, runId).changes === 0) throw unknownRun(runId);
+  }
+
+  /** Files runs of a pipeline that had no file yet under the file it was first saved as; returns how many changed. */
+  linkRunsToPipeline(runIds: readonly string[], pipelinePath: string, pipelineName: string): number {
+    return this.db.transaction(() => runIds.reduce((count, id) => count + this.statements.linkToPipeline.run(pipelinePath, pipelineName, id).changes, 0))();
   }
 
   finishRun(runId: string, status: Exclude<RunStatus, 'running'>, error?: string): void {

@@ -16,6 +16,14 @@ afterEach(() => {
 });
 
 describe('run records', () => {
+  it('links runs made before the first save to the file, leaving runs of other files alone', () => {
+    const unsaved = store.createRun({ ...sampleRun, pipelineName: 'untitled', pipelinePath: null });
+    const other = store.createRun({ ...sampleRun, pipelinePath: '/w/other.pipeline.json' });
+    expect(store.linkRunsToPipeline([unsaved, other, 'no-such-run'], '/w/wine.pipeline.json', 'wine')).toBe(1);
+    expect(store.getRun(unsaved)).toMatchObject({ pipelinePath: '/w/wine.pipeline.json', pipelineName: 'wine' });
+    expect(store.getRun(other)).toMatchObject({ pipelinePath: '/w/other.pipeline.json', pipelineName: sampleRun.pipelineName });
+  });
+
   it('creates a running run owned by this process and finishes it', () => {
     const id = store.createRun({ ...sampleRun, pipelinePath: '/w/p.json', until: 'train', overrides: { 'train.epochs': 3 } });
     expect(id).toMatch(RUN_ID_PATTERN);

@@ -120,6 +120,14 @@ export class WorkspaceStore {
     return this.write(`could not start a run of '${input.pipelineName}'`, () => this.records.createRun(input));
   }
 
+  /**
+   * Runs made before their pipeline's first save (no file then) become runs of the file it
+   * was saved as, under its name. Runs that already belong to a file are left alone.
+   */
+  linkRunsToPipeline(runIds: readonly string[], pipelinePath: string, pipelineName: string): number {
+    return this.write(`could not link runs to ${pipelinePath}`, () => this.records.linkRunsToPipeline(runIds, pipelinePath, pipelineName));
+  }
+
   setRunBackend(runId: string, backend: string): void {
     this.write(`could not record the backend of run ${runId}`, () => this.records.setRunBackend(runId, backend));
   }

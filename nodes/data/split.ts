@@ -44,7 +44,7 @@ export default defineNode({
   outputs: { table: port('table', { description: `The same rows, with the '${SPLIT_COLUMN}' column.` }) },
   params: z.object({
     test: z.number().min(0).max(0.9).default(0.2).describe('Share of rows for testing (0 to 0.9)'),
-    validation: z.number().min(0).max(0.5).default(0).describe('Share of rows for validation, used for early stopping (0 to 0.5)'),
+    validation: z.number().min(0).max(0.5).default(0).describe('Share of rows for validation: train.dense stops early on them; 0 = no early stopping (0 to 0.5)'),
     stratifyBy: z.string().min(1).optional().describe('Column whose class proportions each part keeps (usually the target)'),
     seed: z.number().int().default(0).describe('Random seed: the same seed and data give the same split'),
   }),

@@ -22,7 +22,9 @@ import { load, PENGUINS, predict, split, train } from '../train/test-support/ml.
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TSX = pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const CLASSES = ['Adelie', 'Chinstrap', 'Gentoo'];
-const unavailable = (kind: string) => `the model's recipe uses step kind '${kind}' (node 'logt'), which no installed node pack provides; install the pack that made this model`;
+// bundle.json names the pack (test.log1p's), so the message says which one to install.
+const unavailable = (kind: string) =>
+  `the model's recipe uses step kind '${kind}' (node 'logt') from the node pack 'tensorloom-test-pack', which is not installed here; install it in the workspace (npm install tensorloom-test-pack) or list it in TENSORLOOM_PLUGINS`;
 
 // What the pack loader will do for each installed pack, in this process and each worker.
 registerStepKind(log1pStep);
@@ -58,6 +60,8 @@ beforeAll(async () => {
 describe('a pack step kind in a model', () => {
   it('train.dense keeps it in the recipe and asks requests for the raw column it reads', () => {
     expect(bundle.recipe.map((step) => step.kind)).toEqual(['test.log1p', 'feature.select']);
+    // bundle.json names the pack behind a non-built-in kind (built-in kinds are not listed).
+    expect(bundle.packs).toEqual([{ name: 'tensorloom-test-pack', stepKinds: ['test.log1p'] }]);
     expect(bundle.features.columns.map((column) => column.name)).toEqual(['island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'sex', 'year', 'log_mass']);
     expect(bundle.inputs).toEqual([
       { name: 'island', type: 'string' },

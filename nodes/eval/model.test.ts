@@ -51,11 +51,11 @@ describe('eval.model node', () => {
     expect(ctx.backends).toHaveLength(1);
     expect(ctx.logs).toContainEqual({ level: 'info', message: `accuracy ${((metrics.accuracy as number) * 100).toFixed(1)}% on 69 test rows` });
 
-    // The test rows as they came in, plus prediction and one probability column per class.
+    // The test rows with their original values (scaling and onehot undone), plus prediction and one probability column per class.
     const table = predictions.table;
     expect(table.numRows).toBe(69);
-    expect(columnNames(table)).toEqual([...columnNames(featured.table), 'prediction', ...CLASSES.map(probabilityColumn)]);
-    expect(predictions.recipe).toEqual(featured.recipe);
+    expect(columnNames(table)).toEqual([...columnNames(raw.table), 'prediction', ...CLASSES.map(probabilityColumn)]);
+    expect(predictions.recipe).toEqual([]);
     expect(new Set(columnValues(table, SPLIT_COLUMN, 'x'))).toEqual(new Set(['test']));
     const probabilities = CLASSES.map((label) => numbers(table, probabilityColumn(label)));
     const predicted = columnValues(table, 'prediction', 'x');
@@ -72,6 +72,30 @@ describe('eval.model node', () => {
     // The confusion matrix accounts for every row.
     const matrix = (metrics.confusionMatrix as { matrix: number[][] }).matrix;
     expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(69);
+  });
+
+  it('shows the original values of the featured table beside the predictions: scaling and onehot undone, imputed cells named', async () => {
+    const ctx = evalContext();
+    const { predictions } = await evaluate(classifier, featured, ctx);
+    const testRows = (columnValues(raw.table, SPLIT_COLUMN, 'x') as string[]).flatMap((role, row) => (role === 'test' ? [row] : []));
+    let compared = 0;
+    for (const name of columnNames(raw.table)) {
+      const before = columnValues(raw.table, name, name);
+      const shown = columnValues(predictions.table, name, name);
+      testRows.forEach((row, k) => {
+        // A missing cell shows what feature.impute filled in; every other cell is the value read from the CSV.
+        if (before[row] === null) return expect(shown[k], `${name} row ${row}`).not.toBeNull();
+        expect(shown[k], `${name} row ${row}`).toEqual(before[row]);
+        compared++;
+      });
+    }
+    expect(compared).toBeGreaterThan(69 * 8);
+    // Not the scaled values the model read: a bill is some 40 mm long, not about 0.
+    expect(Math.min(...numbers(predictions.table, 'bill_length_mm'))).toBeGreaterThan(30);
+    expect(columnNames(predictions.table).some((name) => name.includes('='))).toBe(false);
+    const messages = ctx.logs.map((log) => log.message);
+    expect(messages).toContain('predictions show original values of 7 columns (scaling and encoding undone)');
+    expect(messages).toContainEqual(expect.stringMatching(/^predictions show .*'sex'.* as the recipe left them: missing values filled in by 'impute'$/));
   });
 
   it('gives the same scores for raw rows (the model applies its recipe) as for the featured table', async () => {

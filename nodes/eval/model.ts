@@ -6,6 +6,7 @@ import {
   loadBundle,
   modelInputTable,
   NodeError,
+  originalValues,
   port,
   predictTable,
   regressionMetrics,
@@ -21,7 +22,8 @@ import {
 
 export default defineNode({
   type: 'eval.model',
-  version: 1,
+  // 2: the predictions table shows the rows' original values (the recipe undone), not the model's inputs.
+  version: 2,
   category: 'eval',
   title: 'Evaluate model',
   description:
@@ -34,7 +36,9 @@ export default defineNode({
   },
   outputs: {
     metrics: port('metrics'),
-    predictions: port('table', { description: 'The evaluated rows with prediction (and probability) columns.' }),
+    predictions: port('table', {
+      description: 'The evaluated rows with their original values (scaling and encoding undone), the label, and prediction (and probability) columns; no recipe.',
+    }),
   },
   params: z.object({
     split: z.enum(['test', 'validation', 'train', 'all']).default('test').describe('Which rows to score'),
@@ -91,9 +95,14 @@ export default defineNode({
         for (const note of report.notes) ctx.log(note, 'warn');
         ctx.log(`RMSE ${report.rmse.toPrecision(4)}${report.r2 === undefined ? '' : `, R² ${report.r2.toFixed(3)}`} on ${report.rows} ${params.split} rows`);
       }
-      // The predictions table shows the rows as they came in (raw or featured), plus the answers.
-      const shown = takeRows(inputs.table.table, rows);
-      return { metrics: metrics as { [key: string]: Json }, predictions: { table: withPredictions(shown, bundle, predictions), recipe: inputs.table.recipe } };
+      // The predictions table shows the rows' original values, as KNIME and Orange do: the
+      // recipe undone where it can be (scale, encode), so it carries no recipe (docs/DECISIONS.md).
+      const original = originalValues(takeRows(inputs.table.table, rows), inputs.table.recipe);
+      if (original.restored.length > 0) ctx.log(`predictions show original values of ${original.restored.length} columns (scaling and encoding undone)`);
+      const byReason = new Map<string, string[]>();
+      for (const { name, why } of original.asIs) byReason.set(why, [...(byReason.get(why) ?? []), `'${name}'`]);
+      for (const [why, names] of byReason) ctx.log(`predictions show ${names.join(', ')} as the recipe left ${names.length === 1 ? 'it' : 'them'}: ${why}`);
+      return { metrics: metrics as { [key: string]: Json }, predictions: { table: withPredictions(original.table, bundle, predictions), recipe: [] } };
     } finally {
       model.dispose();
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validatePipeline } from '../../core/graph/index.js';
 import { NodeRegistry } from '../../core/graph/registry.js';
-import { applyRecipe, columnValues, fitExpression, type AnyNodeDefinition, type DataTable } from '../../core/sdk/index.js';
+import { applyRecipe, columnValues, fitExpression, type DataTable } from '../../core/sdk/index.js';
 import { createTestContext, expectNodeError } from '../../core/sdk/testing.js';
 import csvNode from '../data/csv.js';
 import expressionNode from './expression.js';
@@ -55,7 +55,7 @@ describe('feature.expression node', () => {
   });
 
   it('validation refuses syntax errors and expressions over the size limits, naming the param', () => {
-    const registry = new NodeRegistry([csvNode, expressionNode] as unknown as AnyNodeDefinition[]);
+    const registry = new NodeRegistry([csvNode, expressionNode]);
     const messages = (expression: string) => {
       const doc = {
         format: 'tensorloom/pipeline@1',

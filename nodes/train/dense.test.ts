@@ -50,19 +50,21 @@ describe('train.dense node', () => {
     expect(scores.accuracy).toBeGreaterThanOrEqual(0.95);
     expect(scores.rows).toBe(69);
 
-    // The loss series: one point per epoch, steps 1..n; the split had no validation rows, so 10% were held out.
+    // The loss series: one point per epoch, steps 1..n; the split has no validation rows, so no early stopping.
     const epochs = metrics.epochs as number;
-    expect(epochs).toBeGreaterThan(0);
-    expect(epochs).toBeLessThanOrEqual(200);
+    expect(epochs).toBe(200);
     const loss = ctx.metrics.filter((metric) => metric.name === 'loss');
     expect(loss.map((metric) => metric.step)).toEqual(Array.from({ length: epochs }, (_, k) => k + 1));
     expect(loss.every((metric) => Number.isFinite(metric.value) && metric.value > 0)).toBe(true);
     expect(loss.at(-1)!.value).toBeLessThan(loss[0]!.value);
-    expect(ctx.metrics.filter((metric) => metric.name === 'val_loss')).toHaveLength(epochs);
-    expect(ctx.metrics.filter((metric) => metric.name === 'val_accuracy')).toHaveLength(epochs);
+    expect(ctx.metrics.filter((metric) => metric.name === 'val_loss')).toHaveLength(0);
+    expect(ctx.metrics.filter((metric) => metric.name === 'val_accuracy')).toHaveLength(0);
     expect(ctx.metrics).toContainEqual({ name: 'epochs', value: epochs, step: undefined });
-    expect(ctx.logs).toContainEqual({ level: 'info', message: 'early stopping on 27 training rows held out (the split has no validation rows)' });
-    expect(metrics).toMatchObject({ task: 'classification', trainRows: 248, validationRows: 27, inputs: 10 });
+    expect(ctx.logs).toContainEqual({
+      level: 'info',
+      message: 'early stopping is off: the split has no validation rows, so all 275 train rows are trained on (give data.split a validation share to stop early)',
+    });
+    expect(metrics).toMatchObject({ task: 'classification', trainRows: 275, validationRows: 0, validationFrom: 'none', stoppedEarly: false, inputs: 10 });
     expect((metrics.history as unknown[]).length).toBe(epochs);
     expect(ctx.progressReports.at(-1)).toBeCloseTo(epochs / 200, 10);
 
@@ -77,7 +79,7 @@ describe('train.dense node', () => {
     expect(bundle).toMatchObject({ format: 'tensorloom/model@1', task: 'classification', classes: ['Adelie', 'Chinstrap', 'Gentoo'], recipe: [], targetScaling: null });
     expect(bundle.inputs.map((input) => input.name)).toEqual(['island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex', 'year']);
     expect(bundle.network).toEqual({ inputDim: 10, hiddenLayers: [64, 32], activation: 'relu', dropout: 0, outputUnits: 3, output: 'softmax' });
-    expect(bundle.lineage).toMatchObject({ nodeId: 'train', nodeType: 'train.dense', nodeVersion: 1, backend: ctx.backends[0] });
+    expect(bundle.lineage).toMatchObject({ nodeId: 'train', nodeType: 'train.dense', nodeVersion: 2, backend: ctx.backends[0] });
     expect(JSON.parse(fileBytes(model, 'model.json').toString()).format).toBe('layers-model');
   });
 
@@ -119,14 +121,32 @@ describe('train.dense node', () => {
     expect(fileBytes(c, 'weights.bin').equals(fileBytes(a, 'weights.bin'))).toBe(false);
   });
 
-  it('uses the split’s validation rows for early stopping and reports val_loss', async () => {
-    const withValidation = await split(penguins, createTestContext(), { stratifyBy: 'species', test: 0.2, validation: 0.15, seed: 3 });
+  it('uses exactly the split’s rows: its validation rows for early stopping, and none held out when it has none', async () => {
+    for (const validation of [0.15, 0]) {
+      const splitCtx = createTestContext({ nodeType: 'data.split' });
+      const table = await split(penguins, splitCtx, { stratifyBy: 'species', test: 0.2, validation, seed: 3 });
+      const ctx = context();
+      const { metrics } = await train(table, { target: 'species', ...QUICK }, ctx);
+      // train.dense's row counts are the split node's own metrics.
+      const splitMetric = (name: string) => splitCtx.metrics.find((metric) => metric.name === name)!.value;
+      expect(metrics.trainRows, `validation ${validation}`).toBe(splitMetric('train_rows'));
+      expect(metrics.validationRows, `validation ${validation}`).toBe(splitMetric('validation_rows'));
+      expect(ctx.metrics).toContainEqual({ name: 'validationRows', value: splitMetric('validation_rows'), step: undefined });
+      expect(metrics.validationFrom).toBe(validation > 0 ? 'split' : 'none');
+      expect(ctx.metrics.some((metric) => metric.name === 'val_loss')).toBe(validation > 0);
+      const messages = ctx.logs.map((log) => log.message);
+      expect(messages).not.toContainEqual(expect.stringContaining('held out'));
+      expect(messages).toContainEqual(
+        expect.stringMatching(validation > 0 ? /training rows, 52 validation rows \(both as the split marks them\)$/ : /training rows, 0 validation rows \(no validation rows, so no early stopping\)$/),
+      );
+    }
+  });
+
+  it('holds out 10% for early stopping only when there is no split', async () => {
     const ctx = context();
-    const { metrics } = await train(withValidation, { target: 'species', ...QUICK }, ctx);
-    const roles = columnValues(withValidation.table, '__split', 'x');
-    expect(metrics.validationRows).toBe(roles.filter((role) => role === 'validation').length);
-    expect(metrics.trainRows).toBe(roles.filter((role) => role === 'train').length);
-    expect(ctx.logs.map((log) => log.message)).not.toContainEqual(expect.stringContaining('held out'));
+    const { metrics } = await train(penguins, { target: 'species', ...QUICK }, ctx);
+    expect(metrics).toMatchObject({ trainRows: 310, validationRows: 34, validationFrom: 'held out' });
+    expect(ctx.logs.map((log) => log.message)).toContain('early stopping on 34 training rows held out (there is no split; add data.split with a validation share to choose them)');
   });
 
   it('trains on every row, with a warning, when there is no split', async () => {
@@ -271,7 +291,7 @@ describe('train.dense node', () => {
     const weather = await split(await load(WEATHER), createTestContext(), { stratifyBy: 'weather', seed: 1 });
     const ctx = context();
     const none = await train(weather, { target: 'weather', ...QUICK }, ctx);
-    expect(warnings(ctx)).toContain("column 'date' looks like an identifier (1053 distinct values in 1053 training rows); not used as a feature");
+    expect(warnings(ctx)).toContain("column 'date' looks like an identifier (1169 distinct values in 1169 training rows); not used as a feature");
     expect(bundleOf(none.model).classes).toEqual(['drizzle', 'fog', 'rain', 'snow', 'sun']);
     const balanced = await train(weather, { target: 'weather', ...QUICK, classWeight: 'balanced' }, context());
     expect(bundleOf(balanced.model).training).toMatchObject({ options: { classWeight: 'balanced' } });

@@ -1,6 +1,7 @@
 import { defineNode, HIDDEN_ACTIVATIONS, OPTIMIZERS, port, showWhen, trainDense, z } from '../../core/sdk/index.js';
 
-const VERSION = 1;
+// 2: with a split column, validation rows are exactly the split's (none when its validation share is 0).
+const VERSION = 2;
 
 export default defineNode({
   type: 'train.dense',
@@ -8,14 +9,14 @@ export default defineNode({
   category: 'train',
   title: 'Dense neural network',
   description:
-    'Trains a multilayer perceptron with TensorFlow.js on the train rows, early-stopping on validation rows. Text columns are one-hot encoded and numbers standardised inside the model, so raw tables work; the model keeps the recipe of the feature nodes before it.',
+    'Trains a multilayer perceptron with TensorFlow.js on the train rows, early-stopping on the split’s validation rows (none: no early stopping). Text columns are one-hot encoded and numbers standardised inside the model, so raw tables work; the model keeps the recipe of the feature nodes before it.',
   // Training is CPU-heavy: a worker thread keeps the app responsive and cancel immediate.
   worker: true,
   module: import.meta.url,
-  inputs: { table: port('table', { description: 'Rows to learn from; the split column picks train and validation rows.' }) },
+  inputs: { table: port('table', { description: 'Rows to learn from; the split column picks train and validation rows (without one, 10% are held out for early stopping).' }) },
   outputs: {
     model: port('model', { description: 'The model bundle: TF.js LayersModel + recipe + input schema + class labels + lineage.' }),
-    metrics: port('metrics', { description: 'Per-epoch loss (and validation loss/accuracy), best epoch, rows used.' }),
+    metrics: port('metrics', { description: 'Per-epoch loss (and validation loss/accuracy), best epoch, rows used (trainRows, validationRows) and where the validation rows came from (validationFrom).' }),
   },
   params: z.object({
     target: z.string().min(1).describe('The column to predict'),
@@ -33,7 +34,7 @@ export default defineNode({
       .min(0)
       .max(10000)
       .default(10)
-      .describe('Patience: stop after this many epochs without a better validation loss and keep the best weights (0 = off)'),
+      .describe('Patience: stop after this many epochs without a better validation loss and keep the best weights (0 = off; needs validation rows from data.split)'),
     // Only classification weighs classes; with task 'regression' it is hidden and does not apply.
     classWeight: showWhen(z.enum(['none', 'balanced']).default('none').describe('balanced: weigh rare classes up so each class counts the same'), {
       task: ['auto', 'classification'],

@@ -28,6 +28,8 @@ interface DataCase {
   harm?: (path: string) => void;
   /** After the run: a reason when something is wrong. */
   after?: (ws: string) => string | null;
+  /** A failed node's message must say this (e.g. name the param that caps it). */
+  says?: RegExp;
 }
 
 const load = (type: string, path: string, extra: Record<string, unknown> = {}) => ({ id: 'load', type, params: { path, ...extra } });
@@ -38,6 +40,15 @@ function garbage(bytes: number, seed: number): Buffer {
   const random = seededRandom(seed);
   return Buffer.from(Array.from({ length: bytes }, () => Math.floor(random() * 256)));
 }
+
+/** A CSV of `columns` numbered columns and `rows` rows of zeros. */
+function wide(columns: number, rows: number): string {
+  const header = Array.from({ length: columns }, (_, index) => `c${index}`).join(',');
+  const row = Array.from({ length: columns }, () => '0').join(',');
+  return `${header}\n${`${row}\n`.repeat(rows)}`;
+}
+
+const ENDLESS = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)';
 
 function sha(path: string): string {
   return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'missing';
@@ -90,6 +101,12 @@ function dataCases(): DataCase[] {
     nodes: [load('data.sqlite', 'data/p.sqlite', { query })],
     ...extra,
   });
+  const sqliteBudget = (name: string, query: string, budget: Record<string, number>): DataCase => ({
+    name,
+    says: new RegExp(`param ${Object.keys(budget).at(-1)}`),
+    fixtures: { 'penguins.sqlite': 'data/p.sqlite' },
+    nodes: [load('data.sqlite', 'data/p.sqlite', { query, ...budget })],
+  });
   const cases: DataCase[] = [
     // CSV
     { name: 'csv: ragged rows (onBadRow fail)', files: { 'data/x.csv': 'a,b,c\n1,2,3\n4,5\n6,7,8,9\n' }, nodes: [csv('data/x.csv')] },
@@ -100,6 +117,9 @@ function dataCases(): DataCase[] {
     { name: 'csv: empty file', files: { 'data/x.csv': '' }, nodes: [csv('data/x.csv')] },
     { name: 'csv: header only (no rows: an empty table or a refusal)', codes: [0, 1], files: { 'data/x.csv': 'a,b,c\n' }, nodes: [csv('data/x.csv')] },
     { name: 'csv: header of 1 MB of commas', files: { 'data/x.csv': () => `${','.repeat(1 << 20)}\n` }, nodes: [csv('data/x.csv')] },
+    { name: 'csv: header of 50 MB of commas (over the column cap)', says: /maxColumns/, files: { 'data/x.csv': () => `${','.repeat(50 << 20)}\n` }, nodes: [csv('data/x.csv')] },
+    { name: 'csv: 10,001 columns (one over the default cap of 10,000)', says: /maxColumns/, files: { 'data/x.csv': () => wide(10_001, 2) }, nodes: [csv('data/x.csv')] },
+    { name: 'csv: 20,000 columns with maxColumns 20000 (valid, read)', codes: [0], files: { 'data/x.csv': () => wide(20_000, 2) }, nodes: [csv('data/x.csv', { maxColumns: 20_000 })] },
     { name: 'csv: text in a number column (onBadRow fail)', codes: [0, 1], files: { 'data/x.csv': `a,b\n${Array.from({ length: 50 }, (_, index) => `${index},${index * 2}`).join('\n')}\n51,fifty\n` }, nodes: [csv('data/x.csv')] },
     { name: 'csv: duplicate column names', codes: [0, 1], files: { 'data/x.csv': 'a,a,b\n1,2,3\n' }, nodes: [csv('data/x.csv')] },
     { name: 'csv: NUL bytes in cells', codes: [0, 1], files: { 'data/x.csv': 'a,b\n1,x\u0000y\n2,\u0000\n' }, nodes: [csv('data/x.csv')] },
@@ -137,6 +157,8 @@ function dataCases(): DataCase[] {
     { name: 'json: truncated', files: { 'data/x.json': () => readFileSync(new URL('../../examples/data/cars.json', import.meta.url), 'utf8').slice(0, 5000) }, nodes: [load('data.json', 'data/x.json')] },
     { name: 'json: empty file', files: { 'data/x.json': '' }, nodes: [load('data.json', 'data/x.json')] },
     { name: 'json: nested 5,000 levels', files: { 'data/x.json': () => `[${nested(5000)}]` }, codes: [0, 1], nodes: [load('data.json', 'data/x.json')] },
+    { name: 'json: records with 10,001 distinct keys (over the column cap)', says: /maxColumns/, files: { 'data/x.json': () => JSON.stringify([Object.fromEntries(Array.from({ length: 10_001 }, (_, index) => [`k${index}`, index]))]) }, nodes: [load('data.json', 'data/x.json')] },
+    { name: 'jsonl: 10,001 keys spread over lines (over the column cap)', says: /maxColumns/, files: { 'data/x.jsonl': () => Array.from({ length: 10_001 }, (_, index) => JSON.stringify({ [`k${index}`]: index })).join('\n') + '\n' }, nodes: [load('data.jsonl', 'data/x.jsonl')] },
     { name: 'json: mixed types in a column', files: { 'data/x.json': '[{"a":1},{"a":"x"},{"a":[1]}]' }, nodes: [load('data.json', 'data/x.json')] },
     // Parquet
     { name: 'parquet: truncated to half', fixtures: { 'penguins.parquet': 'data/p.parquet' }, nodes: [load('data.parquet', 'data/p.parquet')] },
@@ -157,6 +179,10 @@ function dataCases(): DataCase[] {
     sqliteCase('sqlite: two statements, the second a write', 'SELECT * FROM penguins; DROP TABLE penguins'),
     sqliteCase('sqlite: ATTACH a new database', "ATTACH DATABASE 'data/attached.sqlite' AS other", { after: (ws) => (existsSync(join(ws, 'data', 'attached.sqlite')) ? 'ATTACH created a new database file' : null) }),
     sqliteCase('sqlite: PRAGMA that writes (user_version)', 'PRAGMA user_version = 7'),
+    // Runaway queries: the row, time and memory budgets (maxRows, timeoutSeconds, maxMegabytes).
+    sqliteBudget('sqlite: an unbounded recursive CTE (maxRows 100000)', `${ENDLESS} SELECT i FROM n`, { maxRows: 100_000 }),
+    sqliteBudget('sqlite: an unbounded recursive CTE (timeoutSeconds 1)', `${ENDLESS} SELECT i FROM n`, { maxRows: 1_000_000_000, timeoutSeconds: 1 }),
+    sqliteBudget('sqlite: an unbounded recursive CTE of 1 KB rows (maxMegabytes 1)', `${ENDLESS} SELECT i, printf('%.1000c', 'x') AS pad FROM n`, { maxRows: 1_000_000_000, maxMegabytes: 1 }),
     sqliteCase('sqlite: a query that returns no rows (an empty table or a refusal)', "SELECT * FROM penguins WHERE species = 'none'", { codes: [0, 1] }),
   ];
   // Damage to fixtures that only exist once copied in.
@@ -265,6 +291,7 @@ export async function dataCaseResults(root: string, fixtures: string, concurrenc
           if (!outcome!.error || outcome!.error.trim() === '') problems.push('a node failed without a message');
           problems.push(...outputProblems(outcome!.error ?? '').map((problem) => `${problem} (in the node's error)`));
         }
+        if (item.kase.says && !item.kase.says.test(excerpt)) problems.push(`the node's error does not say ${item.kase.says.source}`);
         note = firstLines(excerpt, 1);
       } else if (unfinished.length > 0) {
         problems.push(`node ${unfinished[0]!.id} ended '${unfinished[0]!.outcome?.status ?? 'missing'}'`);

@@ -12,10 +12,10 @@
  *   .tensorloom, and command-line misuse.
  */
 import { Buffer } from 'node:buffer';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { cliCase, cliProblems, copyExamples, log, mapPool, nested, runCli, type CaseResult, type CliRun } from './lib.js';
+import { cliCase, cliProblems, collect, copyExamples, log, mapPool, nested, runCli, startCli, type CaseResult, type CliRun } from './lib.js';
 
 // ---------------------------------------------------------------------------------------
 // The catalog and the param matrix
@@ -36,6 +36,8 @@ export interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean;
+  /** The param applies only when these params have one of these values (else it is hidden and not checked). */
+  showWhen?: Record<string, unknown[]>;
 }
 
 export interface CatalogEntry {
@@ -172,11 +174,13 @@ export function paramMatrix(catalog: CatalogEntry[]): ParamCase[] {
     const base: Record<string, unknown> = { ...(BASE_PARAMS[entry.type] ?? {}) };
     for (const name of required) if (!(name in base)) base[name] = validValue(properties[name] ?? {});
     for (const [name, schema] of Object.entries(properties)) {
+      // A conditional param is checked only where it applies: set the params that show it.
+      const shown = { ...base, ...Object.fromEntries(Object.entries(schema.showWhen ?? {}).map(([control, values]) => [control, values[0]])) };
       const wrong = wrongType(schema);
-      if (wrong) add(entry.type, name, `${name} is ${wrong.label}`, { ...base, [name]: wrong.value });
-      for (const bad of outOfRange(schema)) add(entry.type, name, `${name} is ${bad.label}`, { ...base, [name]: bad.value });
+      if (wrong) add(entry.type, name, `${name} is ${wrong.label}`, { ...shown, [name]: wrong.value });
+      for (const bad of outOfRange(schema)) add(entry.type, name, `${name} is ${bad.label}`, { ...shown, [name]: bad.value });
       if (required.includes(name)) {
-        const { [name]: _left, ...rest } = base;
+        const { [name]: _left, ...rest } = shown;
         add(entry.type, name, `${name} (required) is missing`, rest);
       }
     }
@@ -229,11 +233,12 @@ async function runParamBatches(ws: string, cases: ParamCase[], concurrency: numb
   let budget = 40;
   let fileCounter = 0;
   const attempt = async (command: 'validate' | 'run', batch: ParamCase[]): Promise<void> => {
-    const file = join(ws, `params-${++fileCounter}.pipeline.json`);
+    const number = ++fileCounter;
+    const file = join(ws, `params-${number}.pipeline.json`);
     writeFileSync(file, pipelineText({ format: 'tensorloom/pipeline@1', name: 'param-matrix', nodes: batch.map((kase) => ({ id: kase.id, type: kase.type, params: kase.params })), edges: [] }));
     const args = [command, file, '--json'];
     const run = await runCli(args, { cwd: ws });
-    const shownArgs = [command, `params-${fileCounter}.pipeline.json (${batch.length} case${batch.length === 1 ? '' : 's'})`, '--json'];
+    const shownArgs = [command, `params-${number}.pipeline.json (${batch.length} case${batch.length === 1 ? '' : 's'})`, '--json'];
     const name = (kase: ParamCase) => `${command}: ${kase.type} ${kase.label}`;
     const problems = batchProblems(run);
     const retry = async (again: ParamCase[], why: string): Promise<boolean> => {
@@ -289,6 +294,8 @@ interface FileCase {
   codes?: readonly number[];
   /** After `run`: a reason when something was written where it must not be. */
   after?: (ws: string, outside: string) => string | null;
+  /** The refusal must say this (so an exit 2 for an unrelated reason is not taken for the right one). */
+  says?: RegExp;
 }
 
 const FORMAT = 'tensorloom/pipeline@1';
@@ -305,6 +312,12 @@ function put(ws: string, name: string, content: string | Buffer): string {
 }
 const putDoc = (ws: string, value: unknown, name = 'case.pipeline.json') => put(ws, name, pipelineText(value));
 const penguinsText = () => readFileSync(new URL('../../examples/penguins.pipeline.json', import.meta.url), 'utf8');
+
+/** The penguins pipeline with a deploy.container node on its model (an unconnected one is refused for its missing input before its paths are looked at). */
+function withDeploy(params: Record<string, unknown>): unknown {
+  const penguins = JSON.parse(penguinsText()) as { nodes: unknown[]; edges: unknown[] };
+  return { ...penguins, nodes: [...penguins.nodes, { id: 'deploy', type: 'deploy.container', params }], edges: [...penguins.edges, edge('train.model', 'deploy.model')] };
+}
 
 function link(target: string, path: string): void {
   if (!existsSync(path)) symlinkSync(target, path);
@@ -480,13 +493,13 @@ function fileCases(): FileCase[] {
     {
       name: 'deploy.container outDir into .tensorloom',
       only: 'run',
-      build: (ws) => putDoc(ws, doc([{ id: 'deploy', type: 'deploy.container', params: { tag: 'sweep:1', build: false, outDir: '.tensorloom/deploy' } }])),
+      build: (ws) => putDoc(ws, withDeploy({ tag: 'sweep:1', build: false, outDir: '.tensorloom/deploy' })),
       after: notInStore('deploy'),
     },
     {
       name: 'deploy.container save ../ out of the workspace',
       only: 'run',
-      build: (ws) => putDoc(ws, doc([{ id: 'deploy', type: 'deploy.container', params: { tag: 'sweep:1', build: false, save: '../outside/image.tar' } }])),
+      build: (ws) => putDoc(ws, withDeploy({ tag: 'sweep:1', build: false, save: '../outside/image.tar' })),
       after: notWritten('image.tar'),
     },
     // The pipeline file itself
@@ -499,6 +512,41 @@ function fileCases(): FileCase[] {
       },
     },
   ];
+  // The refusals of paths must name the reason: a store that does not open also exits 2.
+  const OUTSIDE = /outside the workspace/;
+  const STORE = /\.tensorloom/;
+  const says: Record<string, RegExp> = {
+    'read path ../ out of the workspace': OUTSIDE,
+    'read path absolute: /etc/passwd': OUTSIDE,
+    'read through a symlinked folder that leads out': OUTSIDE,
+    'read through a symlinked file that leads out': OUTSIDE,
+    'write into .tensorloom/': STORE,
+    'write over .tensorloom/tensorloom.db': STORE,
+    'write to out/../.tensorloom/': STORE,
+    'write through a symlink into .tensorloom': STORE,
+    'write path ../ out of the workspace': OUTSIDE,
+    'write path absolute, outside': OUTSIDE,
+    'write through a symlinked folder that leads out': OUTSIDE,
+    'write through a dangling symlink that leads out': OUTSIDE,
+    'deploy.container outDir into .tensorloom': STORE,
+    'deploy.container save ../ out of the workspace': OUTSIDE,
+  };
+  for (const kase of cases) kase.says ??= says[kase.name];
+  // Expression caps (10,000 characters, 1,000 terms, 64 levels of parentheses), at validation.
+  const expression = (text: string) => doc([csvNode(), { id: 'expr', type: 'feature.expression', params: { name: 'z', expression: text } }], [edge('load.table', 'expr.table')]);
+  const expressionCases: [string, string, readonly number[], RegExp?][] = [
+    ['1,000 terms (at the limit, valid)', `${'1+'.repeat(999)}1`, [0]],
+    ['1,001 terms', `${'1+'.repeat(1000)}1`, [2], /1,001 terms, more than the limit of 1,000/],
+    ['a flat chain of 4,001 terms (9,001 characters)', `${'1+'.repeat(4000)}1`, [2], /terms, more than the limit/],
+    ['10,001 characters', `bill_length_mm${' '.repeat(9_980)}+ 1`.padEnd(10_001, ' '), [2], /characters/],
+    ['10 MB', `${'bill_length_mm+'.repeat(700_000)}1`, [2], /characters/],
+    ['64 levels of parentheses (at the limit, valid)', `${'('.repeat(64)}bill_length_mm${')'.repeat(64)}`, [0]],
+    ['65 levels of parentheses', `${'('.repeat(65)}bill_length_mm${')'.repeat(65)}`, [2], /65 levels deep, more than the limit of 64/],
+    ['100,000 unary minus signs', `${'-'.repeat(100_000)}1`, [2]],
+  ];
+  for (const [label, text, codes, text2] of expressionCases) {
+    cases.push({ name: `feature.expression: ${label}`, run: true, codes, ...(text2 ? { says: text2 } : {}), build: (ws) => putDoc(ws, expression(text)) });
+  }
   // Command-line misuse on the valid penguins pipeline (run only)
   const misuse: [string, string[]][] = [
     ['--set with a value out of range', ['--set', 'split.test=5']],
@@ -512,6 +560,68 @@ function fileCases(): FileCase[] {
   ];
   for (const [name, extra] of misuse) cases.push({ name: `run ${name}`, runOnly: extra, build: (ws) => join(ws, 'penguins.pipeline.json') });
   return cases;
+}
+
+// ---------------------------------------------------------------------------------------
+// Links swapped after validation: the nodes' own guards at write time
+
+/**
+ * `validate` (and `run`, which validates first) refuses a static path through a link that
+ * leads out, so the cases above never reach the write itself. Here the link leads inside
+ * while the pipeline is validated, and is pointed out of the workspace (or into
+ * .tensorloom) once the run has started, before data.write runs: only the check at write
+ * time (ctx.workspace.resolveOutput) can refuse it.
+ */
+async function linkSwapCases(root: string, outside: string): Promise<CaseResult[]> {
+  const swaps: { name: string; file: string; target: (ws: string) => string; after: (ws: string, outside: string) => string | null; says: RegExp }[] = [
+    { name: 'a folder link pointed out of the workspace after validation', file: 'swapped.csv', target: () => outside, after: notWritten('swapped.csv'), says: /outside the workspace/ },
+    {
+      name: 'a folder link pointed into .tensorloom after validation (over tensorloom.db)',
+      file: 'tensorloom.db',
+      target: (ws) => join(ws, '.tensorloom'),
+      after: storeIntact,
+      says: /\.tensorloom/,
+    },
+  ];
+  const results: CaseResult[] = [];
+  for (const swap of swaps) {
+    const ws = copyExamples(root, `swap-${swap.file}`);
+    mkdirSync(join(ws, 'inside'));
+    mkdirSync(join(ws, '.tensorloom'), { recursive: true });
+    symlinkSync(join(ws, 'inside'), join(ws, 'swap'));
+    const penguins = JSON.parse(penguinsText()) as { nodes: unknown[]; edges: unknown[] };
+    putDoc(ws, { ...penguins, nodes: [...penguins.nodes, { id: 'save', type: 'data.write', params: { path: `swap/${swap.file}`, format: 'csv' } }], edges: [...penguins.edges, edge('evaluate.predictions', 'save.table')] }, 'swap.pipeline.json');
+    const args = ['run', 'swap.pipeline.json', '--set', 'train.epochs=30'];
+    const child = startCli(args, { cwd: ws });
+    const done = collect(child, 300_000);
+    let stderr = '';
+    let swappedEarly = false;
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+        // The run's first line comes once validation has passed; data.write waits for training.
+        if (/^run \S+ .*\d+ nodes/m.test(stderr)) {
+          child.stderr?.off('data', onData);
+          swappedEarly = !/^\s+\S+ (evaluate|save)\b/m.test(stderr);
+          unlinkSync(join(ws, 'swap'));
+          symlinkSync(swap.target(ws), join(ws, 'swap'));
+          resolve();
+        }
+      };
+      child.stderr?.on('data', onData);
+      child.once('close', () => resolve());
+    });
+    const run = await done;
+    const problems = cliProblems(run, { codes: [1] });
+    if (!swappedEarly) problems.unshift('harness: the link was not swapped before data.write ran (the case measured nothing)');
+    if (!swap.says.test(run.stderr + run.stdout)) problems.push(`the write's refusal does not say why (expected ${swap.says.source})`);
+    const wrong = swap.after(ws, outside);
+    if (wrong) problems.push(wrong);
+    const listed = await runCli(['runs', '--json', '--limit', '1'], { cwd: ws });
+    problems.push(...cliProblems(listed, { codes: [0] }).map((problem) => `tensorloom runs afterwards: ${problem}`));
+    results.push(cliCase('pipelines', `run: ${swap.name}`, [...args, `(swap → ${swap.target(ws).startsWith(ws) ? swap.target(ws).slice(ws.length + 1) : 'outside/'})`], run, problems));
+  }
+  return results;
 }
 
 export async function pipelineCases(root: string, catalog: CatalogEntry[], outside: string, concurrency: number): Promise<CaseResult[]> {
@@ -535,11 +645,13 @@ export async function pipelineCases(root: string, catalog: CatalogEntry[], outsi
     const timeoutMs = existsSync(file) && statSync(file).isFile() && statSync(file).size > 8 << 20 ? 180_000 : 90_000;
     const run = await runCli(args, { cwd: ws, timeoutMs });
     const problems = cliProblems(run, { codes: kase.codes ?? [1, 2] });
+    if (kase.says && !kase.says.test(`${run.stdout}\n${run.stderr}`)) problems.push(`the refusal does not say why (expected ${kase.says.source})`);
     if (command === 'run' && kase.after) {
       const wrong = kase.after(ws, outside);
       if (wrong) problems.push(wrong);
     }
     return cliCase('pipelines', `${command}: ${kase.name}`, args.map((arg) => (arg.startsWith(ws) ? arg.slice(ws.length + 1) : arg)), run, problems);
   });
-  return [...fromMatrix, ...fromFiles];
+  const fromSwaps = await linkSwapCases(root, outside);
+  return [...fromMatrix, ...fromFiles, ...fromSwaps];
 }

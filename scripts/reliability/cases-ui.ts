@@ -6,10 +6,12 @@
 import { Buffer } from 'node:buffer';
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { copyExamples, log, nested, rawRequest, type CaseResult, type RawRequest, type RawResponse } from './lib.js';
+import { REPO, copyExamples, log, nested, rawRequest, type CaseResult, type RawRequest, type RawResponse } from './lib.js';
 import { expect4xx, expectNot5xx, expectStatus, runHttpCase, startServer, type HttpCase, type ServerProcess } from './servers.js';
 
 const MiB = 1024 * 1024;
+/** The oversized-body cases race an early 413 against the rest of the body: each is sent this many times. */
+const OVERSIZED_REPEATS = 10;
 
 function uiCases(server: ServerProcess & { token: string }, ws: string, outside: string): HttpCase[] {
   const { port, token } = server;
@@ -19,6 +21,11 @@ function uiCases(server: ServerProcess & { token: string }, ws: string, outside:
   const put = (path: string, body: string | Buffer = JSON.stringify({ document: validDoc })): RawRequest => ({ method: 'PUT', path: `/api/pipelines/file?path=${path}`, headers: json, body });
   const get = (path: string, headers: Record<string, string> = auth): RawRequest => ({ method: 'GET', path, headers });
   const validDoc = { format: 'tensorloom/pipeline@1', name: 'ui', nodes: [{ id: 'load', type: 'data.csv', params: { path: 'data/penguins.csv' } }], edges: [] };
+  const writeDoc = (path: string) => ({
+    ...validDoc,
+    nodes: [...validDoc.nodes, { id: 'save', type: 'data.write', params: { path, format: 'csv' } }],
+    edges: [{ from: 'load.table', to: 'save.table' }],
+  });
   const invalidDoc = { format: 'tensorloom/pipeline@1', name: 'ui', nodes: [{ id: 'load', type: 'data.cvs', params: {} }], edges: [] };
   // /api/validate answers 200 { ok: false, issues } for a document with problems (API.md); a 4xx is fine too.
   const refusedOrNotOk = (response: RawResponse): string | null => {
@@ -43,6 +50,9 @@ function uiCases(server: ServerProcess & { token: string }, ws: string, outside:
     path,
     headers: { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13', ...headers },
   });
+  // The static-file cases need the built renderer: without dist/renderer/ every page is the
+  // documented 503 "not built yet" and no file path is ever looked up.
+  const uiBuilt = () => (existsSync(join(REPO, 'dist', 'renderer', 'index.html')) ? null : 'the UI is not built (no dist/renderer/index.html), so the server answers every page 503 "not built yet" without looking up a file; run npm run build:ui to measure it');
   const longName = `${'n'.repeat(300)}.pipeline.json`;
   const longPath = `${Array.from({ length: 25 }, (_, index) => `${String(index).padStart(3, '0')}${'d'.repeat(200)}`).join('/')}/x.pipeline.json`;
 
@@ -83,9 +93,9 @@ function uiCases(server: ServerProcess & { token: string }, ws: string, outside:
     { name: 'validate: params nested 5,000 levels', request: post('/api/validate', `{"document":{"format":"tensorloom/pipeline@1","name":"x","nodes":[{"id":"load","type":"data.csv","params":{"path":${nested(5000, 'array', '"a.csv"')}}}],"edges":[]}}`), expect: refusedOrNotOk },
     { name: 'validate: body nested 5,000 levels', request: post('/api/validate', `{"document":${nested(5000)}}`), expect: refusedOrNotOk },
     { name: 'validate: body nested 100,000 levels', request: post('/api/validate', `{"document":${nested(100_000)}}`), expect: refusedOrNotOk },
-    { name: 'validate: 6 MB body', request: post('/api/validate', `{"document":{"name":"${'x'.repeat(6 * MiB)}"}}`), expect: expectStatus(413) },
-    { name: 'validate: 6 MB chunked body', request: post('/api/validate', `{"document":{"name":"${'x'.repeat(6 * MiB)}"}}`, { chunked: true }), expect: expectStatus(413) },
-    { name: 'validate: Content-Length of 100 MB, 10 bytes sent', request: post('/api/validate', '{"a":1}   ', { headers: { ...json, 'Content-Length': 100 * MiB } }), expect: expectStatus(413) },
+    { name: 'validate: 6 MB body', request: post('/api/validate', `{"document":{"name":"${'x'.repeat(6 * MiB)}"}}`), expect: expectStatus(413), repeat: OVERSIZED_REPEATS },
+    { name: 'validate: 6 MB chunked body', request: post('/api/validate', `{"document":{"name":"${'x'.repeat(6 * MiB)}"}}`, { chunked: true }), expect: expectStatus(413), repeat: OVERSIZED_REPEATS },
+    { name: 'validate: Content-Length of 100 MB, 10 bytes sent', request: post('/api/validate', '{"a":1}   ', { headers: { ...json, 'Content-Length': 100 * MiB } }), expect: expectStatus(413), repeat: OVERSIZED_REPEATS },
     { name: 'validate: Content-Length not a number', request: post('/api/validate', '{}', { headers: { ...json, 'Content-Length': 'abc' } }), expect: expect4xx, allowNoAnswer: true },
     { name: 'runs: an invalid pipeline', request: post('/api/runs', JSON.stringify({ document: invalidDoc })), expect: expectStatus(400) },
     { name: 'runs: until is a number', request: post('/api/runs', JSON.stringify({ document: validDoc, until: 5 })), expect: expectStatus(400) },
@@ -97,6 +107,20 @@ function uiCases(server: ServerProcess & { token: string }, ws: string, outside:
       request: post('/api/runs', JSON.stringify({ document: { ...validDoc, nodes: [{ id: 'load', type: 'data.csv', params: { path: '/etc/passwd' } }] } })),
       expect: expectStatus(400, 202),
       followUp: (response) => (response.status === 202 ? runEndsFailed(port, token, response.body) : Promise.resolve(null)),
+    },
+    {
+      name: 'runs: data.write through a symlinked folder that leads out (refused, or the run fails)',
+      request: post('/api/runs', JSON.stringify({ document: writeDoc('linkout/ui-written.csv') })),
+      expect: expectStatus(400, 202),
+      followUp: (response) => (response.status === 202 ? runEndsFailed(port, token, response.body) : Promise.resolve(null)),
+      after: nothingOutside('ui-written.csv'),
+    },
+    {
+      name: 'runs: data.write through a symlink into .tensorloom (refused, or the run fails)',
+      request: post('/api/runs', JSON.stringify({ document: writeDoc('storelink/evil-run.csv') })),
+      expect: expectStatus(400, 202),
+      followUp: (response) => (response.status === 202 ? runEndsFailed(port, token, response.body) : Promise.resolve(null)),
+      after: nothingInStore,
     },
     // Saving pipeline files: traversal, links, long names
     { name: 'save: ../ out of the workspace', request: put('../evil.pipeline.json'), after: nothingOutside('evil.pipeline.json') },
@@ -138,9 +162,9 @@ function uiCases(server: ServerProcess & { token: string }, ws: string, outside:
     { name: 'preview: type=bogus', request: get(`/api/artifacts/sha256:${'0'.repeat(64)}/preview?type=bogus`) },
     { name: 'an unknown API route', request: get('/api/nope'), expect: expectStatus(404) },
     { name: 'a wrong method', request: { method: 'DELETE', path: '/api/health', headers: auth }, expect: expectStatus(405) },
-    { name: 'static: /../../etc/passwd', request: get('/../../etc/passwd'), expect: noSecret },
-    { name: 'static: %2e%2e traversal', request: get('/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd'), expect: noSecret },
-    { name: 'static: encoded-slash traversal to package.json', request: get('/assets/..%2f..%2f..%2fpackage.json'), expect: noSecret },
+    { name: 'static: /../../etc/passwd', request: get('/../../etc/passwd'), expect: noSecret, skip: uiBuilt },
+    { name: 'static: %2e%2e traversal', request: get('/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd'), expect: noSecret, skip: uiBuilt },
+    { name: 'static: encoded-slash traversal to package.json', request: get('/assets/..%2f..%2f..%2fpackage.json'), expect: noSecret, skip: uiBuilt },
     { name: 'static: POST', request: post('/', '{}'), expect: expectStatus(405) },
     { name: 'a malformed request line', request: { method: 'GARBAGE', path: '/ what', host: null }, expect: expect4xx, allowNoAnswer: true },
   ];

@@ -19,14 +19,18 @@ export const TSX = pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'load
 export const STACK_RE = /^\s+at .+[:(]/m;
 export const INTERNAL_RE = /internal error/i;
 
-export type Category = 'pipelines' | 'data' | 'ui-api' | 'model-server' | 'load' | 'kill-9';
-export const CATEGORIES: readonly Category[] = ['pipelines', 'data', 'ui-api', 'model-server', 'load', 'kill-9'];
+export type Category = 'pipelines' | 'data' | 'ui-api' | 'model-server' | 'load' | 'kill-9' | 'disk' | 'concurrent';
+export const CATEGORIES: readonly Category[] = ['pipelines', 'data', 'ui-api', 'model-server', 'load', 'kill-9', 'disk', 'concurrent'];
 
 export interface CaseResult {
   category: Category;
   name: string;
-  outcome: 'clean' | 'finding';
-  /** Why it is a finding (empty for clean cases). */
+  /**
+   * 'skipped': the case could not be measured on this machine (e.g. no UI build to serve, no
+   * right to mount a small file system); `reason` says why. Never counted as clean.
+   */
+  outcome: 'clean' | 'finding' | 'skipped';
+  /** Why it is a finding or was skipped (empty for clean cases). */
   reason: string;
   /** What was run or sent, in one line. */
   what: string;
@@ -159,6 +163,11 @@ export function cliProblems(run: CliRun, expect: CliExpectation = {}): string[] 
 
 export function describeCli(args: string[]): string {
   return `tensorloom ${args.map((arg) => (/[\s'"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`;
+}
+
+/** A case that could not be measured here, and why. */
+export function skippedCase(category: Category, name: string, what: string, why: string): CaseResult {
+  return { category, name, outcome: 'skipped', reason: why, what, code: null, ms: 0 };
 }
 
 export function cliCase(category: Category, name: string, args: string[], run: CliRun, problems: string[], note?: string): CaseResult {

@@ -4,7 +4,7 @@
  * see what the server logged while answering it.
  */
 import type { ChildProcess } from 'node:child_process';
-import { excerptOf, firstLines, outputProblems, rawRequest, startCli, type CaseResult, type Category, type RawRequest, type RawResponse } from './lib.js';
+import { excerptOf, firstLines, outputProblems, rawRequest, skippedCase, startCli, type CaseResult, type Category, type RawRequest, type RawResponse } from './lib.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -71,6 +71,10 @@ export interface HttpCase {
   allowNoAnswer?: boolean;
   /** After the case: a reason when something was written where it must not be. */
   after?: () => string | null;
+  /** Send it this many times (default 1); every answer must be right. */
+  repeat?: number;
+  /** A reason the case cannot be measured here (it is then reported as skipped), or null. */
+  skip?: () => string | null;
   /** A further check of an accepted answer (e.g. follow the run it started). */
   followUp?: (response: RawResponse, server: ServerProcess) => Promise<string | null>;
 }
@@ -88,19 +92,34 @@ export const expectNot5xx = (response: RawResponse): string | null => (response.
  * body or in what the server logged meanwhile, and the server still answers `health` after.
  */
 export async function runHttpCase(category: Category, server: ServerProcess, kase: HttpCase, health: RawRequest): Promise<CaseResult> {
+  const cannot = kase.skip?.();
+  if (cannot) return skippedCase(category, kase.name, `${kase.request.method} ${kase.request.path}`, cannot);
   const logged = server.stderr().length;
-  const response = await rawRequest(server.port, { timeoutMs: 20_000, ...kase.request });
-  const problems: string[] = [];
-  if (response.status === null) {
-    if (!kase.allowNoAnswer) problems.push(`no answer (${response.error})`);
-  } else {
-    if (response.status >= 500) problems.push(`server error ${response.status}`);
+  // A timing-dependent answer (an early 413 racing the rest of the body) is sent several
+  // times; every attempt must be right, and the finding says how many were not.
+  const attempts = kase.repeat ?? 1;
+  let response!: RawResponse;
+  let problems: string[] = [];
+  const tally = new Map<string, number>();
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const answer = await rawRequest(server.port, { timeoutMs: 20_000, ...kase.request });
+    const wrong: string[] = [];
+    if (answer.status === null) {
+      if (!kase.allowNoAnswer) wrong.push(`no answer (${answer.error})`);
+    } else if (answer.status >= 500) wrong.push(`server error ${answer.status}`);
     else {
-      const wrong = (kase.expect ?? expect4xx)(response);
-      if (wrong) problems.push(wrong);
+      const unexpected = (kase.expect ?? expect4xx)(answer);
+      if (unexpected) wrong.push(unexpected);
     }
+    wrong.push(...outputProblems(answer.body).map((problem) => `${problem} (in the answer)`));
+    for (const problem of wrong) tally.set(problem, (tally.get(problem) ?? 0) + 1);
+    // Keep the first answer that went wrong (for the excerpt), else the last one.
+    if (wrong.length > 0 && problems.length === 0) {
+      response = answer;
+      problems = wrong;
+    } else if (problems.length === 0) response = answer;
   }
-  problems.push(...outputProblems(response.body).map((problem) => `${problem} (in the answer)`));
+  problems = attempts === 1 ? problems : [...tally].map(([problem, count]) => `${problem} in ${count} of ${attempts} attempts`);
   // Give the server a moment to log what it did with the request.
   await new Promise((resolve) => setTimeout(resolve, 20));
   const log = server.stderr().slice(logged);
@@ -123,7 +142,7 @@ export async function runHttpCase(category: Category, server: ServerProcess, kas
     name: kase.name,
     outcome: finding ? 'finding' : 'clean',
     reason: problems.join('; '),
-    what: `${kase.request.method} ${shownPath}${bodySize}`,
+    what: `${kase.request.method} ${shownPath}${bodySize}${attempts > 1 ? `, sent ${attempts} times` : ''}`,
     code: response.status,
     ms: response.ms,
     ...(finding ? { excerpt: excerptOf(`${response.status === null ? `(${response.error})` : `HTTP ${response.status}`} ${response.body}\n${log}`) } : {}),

@@ -19,8 +19,9 @@ import { dataCaseResults, makeDataFixtures } from './cases-data.js';
 import { pipelineCases, type CatalogEntry } from './cases-pipelines.js';
 import { loadTest, serveCaseResults, trainPenguins, type LoadFigures } from './cases-serve.js';
 import { uiCaseResults } from './cases-ui.js';
+import { concurrentCaseResults, diskCaseResults } from './cases-workspace.js';
 import { killCaseResults, type KillFigures } from './kill9.js';
-import { CATEGORIES, log, makeSweepRoot, runCli, type CaseResult, type Category } from './lib.js';
+import { CATEGORIES, copyExamples, log, makeSweepRoot, runCli, type CaseResult, type Category } from './lib.js';
 import type { ServerProcess } from './servers.js';
 
 const { values } = parseArgs({
@@ -100,13 +101,20 @@ async function catalog(): Promise<CatalogEntry[]> {
   return parsed;
 }
 
-// Pre-flight: the CLI must start at all (a tree mid-edit may not); else nothing can be measured.
+// Pre-flight: the CLI must start and run a small pipeline end to end (a tree mid-edit may
+// not: a store that does not open makes every `run` exit 2, which would pass for a refusal).
 let nodeCatalog: CatalogEntry[] = [];
 await step('pre-flight', async () => {
   nodeCatalog = await catalog();
+  const ws = copyExamples(root, 'pre-flight');
+  writeFileSync(join(ws, 'pre-flight.pipeline.json'), JSON.stringify({ format: 'tensorloom/pipeline@1', name: 'pre-flight', nodes: [{ id: 'load', type: 'data.csv', params: { path: 'data/penguins.csv' } }], edges: [] }));
+  const run = await runCli(['run', 'pre-flight.pipeline.json', '--json'], { cwd: ws });
+  if (run.code !== 0) throw new Error(`a one-node run (data.csv on penguins) exited ${run.code}:\n${run.stderr.slice(0, 2000)}`);
+  const listed = await runCli(['runs', '--json'], { cwd: ws });
+  if (listed.code !== 0) throw new Error(`tensorloom runs --json exited ${listed.code} after a good run:\n${listed.stderr.slice(0, 2000)}`);
 });
 if (harnessErrors.length > 0) {
-  process.stderr.write(`sweep: the CLI does not start, so nothing can be measured:\n${harnessErrors.join('\n')}\n`);
+  process.stderr.write(`sweep: the CLI does not start or cannot run a one-node pipeline, so nothing can be measured:\n${harnessErrors.join('\n')}\n`);
   rmSync(root, { recursive: true, force: true });
   process.exit(1);
 }
@@ -119,6 +127,8 @@ try {
     fixtures?.catch(() => undefined);
     if (wanted('pipelines')) await step('pipelines', async () => void results.push(...(await pipelineCases(root, nodeCatalog, outside, concurrency))));
     if (fixtures) await step('data', async () => void results.push(...(await dataCaseResults(root, await fixtures, concurrency))));
+    if (wanted('disk')) await step('disk', async () => void results.push(...(await diskCaseResults(root))));
+    if (wanted('concurrent')) await step('concurrent', async () => void results.push(...(await concurrentCaseResults(root))));
   })();
   const servers = (async () => {
     if (wanted('ui-api')) await step('ui-api', async () => void results.push(...(await uiCaseResults(root, outside))));
@@ -157,14 +167,26 @@ try {
 // Report
 
 const seconds = Math.round((Date.now() - started) / 1000);
+/** Cases run, and how they came out; skipped cases were not measured (not clean, not findings). */
+interface Row {
+  cases: number;
+  clean: number;
+  findings: number;
+  skipped: number;
+}
 const summary = Object.fromEntries(
   CATEGORIES.filter(wanted).map((category) => {
     const mine = results.filter((result) => result.category === category);
-    return [category, { cases: mine.length, clean: mine.filter((result) => result.outcome === 'clean').length, findings: mine.filter((result) => result.outcome === 'finding').length }];
+    const count = (outcome: CaseResult['outcome']) => mine.filter((result) => result.outcome === outcome).length;
+    return [category, { cases: mine.length, clean: count('clean'), findings: count('finding'), skipped: count('skipped') }];
   }),
-) as Record<Category, { cases: number; clean: number; findings: number }>;
-const totals = Object.values(summary).reduce((sum, row) => ({ cases: sum.cases + row.cases, clean: sum.clean + row.clean, findings: sum.findings + row.findings }), { cases: 0, clean: 0, findings: 0 });
+) as Record<Category, Row>;
+const totals = Object.values(summary).reduce(
+  (sum, row) => ({ cases: sum.cases + row.cases, clean: sum.clean + row.clean, findings: sum.findings + row.findings, skipped: sum.skipped + row.skipped }),
+  { cases: 0, clean: 0, findings: 0, skipped: 0 },
+);
 const findings = results.filter((result) => result.outcome === 'finding');
+const skipped = results.filter((result) => result.outcome === 'skipped');
 
 const report = {
   tool: 'tensorloom reliability sweep',
@@ -184,6 +206,7 @@ const report = {
   kill9: killFigures,
   harnessErrors,
   findings,
+  skipped,
   cases: results,
 };
 
@@ -203,11 +226,12 @@ function textReport(): string {
   const lines: string[] = [];
   const pad = (text: string | number, width: number, right = false) => (right ? String(text).padStart(width) : String(text).padEnd(width));
   lines.push('', `Tensorloom reliability sweep: ${totals.cases} cases in ${seconds} s (node ${process.version}, ${availableParallelism()} CPUs, load average ${report.loadAverage.start} → ${report.loadAverage.end}, seed ${seed})`, '');
-  lines.push(`${pad('category', 14)}${pad('cases', 7, true)}${pad('clean', 7, true)}${pad('findings', 10, true)}`);
-  lines.push('-'.repeat(38));
-  for (const [category, row] of Object.entries(summary)) lines.push(`${pad(category, 14)}${pad(row.cases, 7, true)}${pad(row.clean, 7, true)}${pad(row.findings, 10, true)}`);
-  lines.push('-'.repeat(38));
-  lines.push(`${pad('total', 14)}${pad(totals.cases, 7, true)}${pad(totals.clean, 7, true)}${pad(totals.findings, 10, true)}`, '');
+  const row = (label: string, counts: Row) => `${pad(label, 14)}${pad(counts.cases, 7, true)}${pad(counts.clean, 7, true)}${pad(counts.findings, 10, true)}${pad(counts.skipped, 9, true)}`;
+  lines.push(`${pad('category', 14)}${pad('cases', 7, true)}${pad('clean', 7, true)}${pad('findings', 10, true)}${pad('skipped', 9, true)}`);
+  lines.push('-'.repeat(47));
+  for (const [category, counts] of Object.entries(summary)) lines.push(row(category, counts));
+  lines.push('-'.repeat(47));
+  lines.push(row('total', totals), '');
   const load = loadFigures as LoadFigures | null;
   if (load) {
     lines.push(
@@ -226,6 +250,11 @@ function textReport(): string {
   if (harnessErrors.length > 0) {
     lines.push('HARNESS ERRORS (the measurement is incomplete):');
     for (const error of harnessErrors) lines.push(`  ${error.split('\n').join('\n    ')}`);
+    lines.push('');
+  }
+  if (skipped.length > 0) {
+    lines.push(`Skipped, not measured here (${skipped.length}):`);
+    for (const kase of skipped) lines.push(`- [${kase.category}] ${kase.name}: ${kase.reason}`);
     lines.push('');
   }
   if (findings.length === 0) lines.push('No findings.');

@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validatePipeline } from '../../graph/index.js';
-import { NodeRegistry } from '../../graph/registry.js';
+import { composeRegistry, validatePipeline } from '../../graph/index.js';
+import type { NodeRegistry } from '../../graph/registry.js';
 import type { PipelineDoc } from '../../graph/types.js';
 import type { AnyNodeDefinition } from '../../base/define-node.js';
 import { WorkspaceStore } from '../../store/index.js';
@@ -31,12 +31,12 @@ export class Harness {
 
   constructor(
     private readonly engineOptions: Partial<EngineOptions> = {},
-    definitions: AnyNodeDefinition[] = [...fixtureNodes, spin, where, exit, workerModel, metricStream] as unknown as AnyNodeDefinition[],
+    definitions: AnyNodeDefinition[] = [...fixtureNodes, spin, where, exit, workerModel, metricStream],
     /** The workspace folder (default: a fresh temp folder). */
     root?: string,
   ) {
     this.root = root ?? mkdtempSync(join(tmpdir(), 'tensorloom-engine-'));
-    this.registry = new NodeRegistry(definitions);
+    this.registry = composeRegistry({ builtins: definitions });
     this.store = WorkspaceStore.open(join(this.root, '.tensorloom'));
     this.engine = this.makeEngine();
   }
@@ -49,7 +49,7 @@ export class Harness {
   async restart(definitions?: AnyNodeDefinition[]): Promise<void> {
     await this.engine.close();
     this.store.close();
-    if (definitions) this.registry = new NodeRegistry(definitions);
+    if (definitions) this.registry = composeRegistry({ builtins: definitions });
     this.store = WorkspaceStore.open(join(this.root, '.tensorloom'));
     this.engine = this.makeEngine();
   }

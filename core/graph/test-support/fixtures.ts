@@ -8,7 +8,8 @@ import { defineNode } from '../../base/define-node.js';
 import type { AnyNodeDefinition } from '../../base/define-node.js';
 import { port } from '../../base/ports.js';
 import { z } from 'zod';
-import { NodeRegistry } from '../registry.js';
+import { composeRegistry } from '../compose.js';
+import type { NodeRegistry } from '../registry.js';
 import { PIPELINE_FORMAT } from '../types.js';
 import type { PipelineDoc, PipelineEdge, PipelineNode } from '../types.js';
 
@@ -106,10 +107,10 @@ export const utilJoin = defineNode({
   run: notRunnable,
 });
 
-export const fixtureNodes = [dataSource, dataSplit, featureScale, trainDense, evalModel, utilJoin] as unknown as AnyNodeDefinition[];
+export const fixtureNodes = [dataSource, dataSplit, featureScale, trainDense, evalModel, utilJoin];
 
 export function fixtureRegistry(extra: AnyNodeDefinition[] = []): NodeRegistry {
-  return new NodeRegistry([...fixtureNodes, ...extra]);
+  return composeRegistry({ builtins: fixtureNodes, extra });
 }
 
 /** A document from nodes and `[from, to]` pairs. */

@@ -1,7 +1,7 @@
 /** The recipe runtime: fitting feature steps on train rows and replaying them anywhere. */
 export { applyRecipe, applyStep } from './apply.js';
 export { StepKindRegistry, stepKinds, registerStepKind, BUILT_IN_STEP_KINDS, RECIPE_STEP_KINDS } from './registry.js';
-export type { RegisterOptions, ResolvedStep } from './registry.js';
+export type { RegisterOptions, ResolvedStep, StepKindProvider, PackModule } from './registry.js';
 export { findInput, wrongTypeError } from './step.js';
 export type { ApplyOptions, StepKind, StepContext, ColumnFlow, InputType, TargetEffect } from './step.js';
 export { RecipeError, isRecipeError, missingColumnError, stepLabel } from './errors.js';

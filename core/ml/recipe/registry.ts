@@ -34,10 +34,32 @@ export interface ResolvedStep {
 export interface RegisterOptions {
   /** The pack registering it, named in errors; defaults to the kind's own `pack`. */
   readonly pack?: string;
+  /** The pack's version, recorded in the bundles of models whose recipe uses the kind. */
+  readonly version?: string;
+  /**
+   * The URL of the module that provides the kind (a pack's entry): worker threads import it
+   * before running a node, and exported images bundle it.
+   */
+  readonly module?: string;
+}
+
+/** A pack module whose step kinds a thread registered: what another thread imports to do the same. */
+export interface PackModule {
+  readonly pack: string;
+  readonly version?: string;
+  readonly module: string;
+}
+
+/** Where a registered step kind comes from: a node pack (named when known), or Tensorloom itself. */
+export interface StepKindProvider {
+  readonly builtIn: boolean;
+  readonly pack?: string;
+  readonly version?: string;
+  readonly module?: string;
 }
 
 export class StepKindRegistry {
-  private readonly byName = new Map<string, { kind: AnyStepKind; from: string }>();
+  private readonly byName = new Map<string, { readonly kind: AnyStepKind; readonly from: string; provider: StepKindProvider }>();
   /**
    * Parsed fitted JSON per step object: the model server replays the same step objects on
    * every request, so each is checked (and an expression parsed) once. Kinds are never
@@ -57,11 +79,40 @@ export class StepKindRegistry {
     const from = describeProvider(options.pack ?? kind?.pack);
     checkDeclaration(kind, from);
     const existing = this.byName.get(kind.kind);
-    if (existing?.kind === kind) return;
+    if (existing?.kind === kind) {
+      // A pack that registered its kinds itself, while the loader imported it: the loader now says which module that was.
+      if (existing.provider.module === undefined && options.module !== undefined && !existing.provider.builtIn) {
+        existing.provider = { ...existing.provider, ...(options.pack === undefined ? {} : { pack: options.pack }), ...(options.version === undefined ? {} : { version: options.version }), module: options.module };
+      }
+      return;
+    }
     if (existing) {
       throw new Error(`step kind '${kind.kind}' from ${from} clashes with the step kind of that name from ${existing.from}; step kind names must be unique (prefix a pack's kinds with its name)`);
     }
-    this.byName.set(kind.kind, { kind, from: BUILT_IN_STEP_KINDS.includes(kind) ? 'Tensorloom (built in)' : from });
+    const builtIn = BUILT_IN_STEP_KINDS.includes(kind);
+    const pack = options.pack ?? kind.pack;
+    const provider: StepKindProvider = builtIn
+      ? { builtIn }
+      : { builtIn, ...(pack === undefined ? {} : { pack }), ...(options.version === undefined ? {} : { version: options.version }), ...(options.module === undefined ? {} : { module: options.module }) };
+    this.byName.set(kind.kind, { kind, from: builtIn ? 'Tensorloom (built in)' : from, provider });
+  }
+
+  /** Who provides the kind `name`; undefined when it is not registered. */
+  provider(name: string): StepKindProvider | undefined {
+    return this.byName.get(name)?.provider;
+  }
+
+  /**
+   * The packs whose kinds were registered with the module that provides them, one entry per
+   * module in registration order: what a worker thread imports to replay the same kinds.
+   */
+  packModules(): PackModule[] {
+    const seen = new Map<string, PackModule>();
+    for (const { provider } of this.byName.values()) {
+      if (provider.module === undefined || seen.has(provider.module)) continue;
+      seen.set(provider.module, { pack: provider.pack ?? provider.module, ...(provider.version === undefined ? {} : { version: provider.version }), module: provider.module });
+    }
+    return [...seen.values()];
   }
 
   has(name: string): boolean {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { NodeRegistry } from '../../graph/registry.js';
-import type { AnyNodeDefinition } from '../../sdk/index.js';
+import { composeRegistry } from '../../graph/compose.js';
+import type { NodeRegistry } from '../../graph/registry.js';
 import { fixtureNodes } from '../../engine/test-support/fixture-nodes.js';
 import type { EngineEvent } from '../../engine/index.js';
 import { builtinNodes } from '../../../nodes/index.js';
@@ -27,7 +27,7 @@ export function exampleWorkspace(): string {
 }
 
 export function testRegistry(): NodeRegistry {
-  return new NodeRegistry([...builtinNodes, ...(fixtureNodes as unknown as AnyNodeDefinition[])]);
+  return composeRegistry({ builtins: builtinNodes, extra: fixtureNodes });
 }
 
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<TensorloomServer> {

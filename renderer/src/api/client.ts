@@ -5,6 +5,7 @@ import type {
   CatalogEntry,
   ExampleItem,
   HealthInfo,
+  PackSummary,
   PipelineDoc,
   PipelineFile,
   PipelineListItem,
@@ -43,6 +44,10 @@ export class ApiClient {
     return this.request('GET', '/api/nodes');
   }
 
+  packs(): Promise<PackSummary[]> {
+    return this.request('GET', '/api/packs');
+  }
+
   backend(): Promise<BackendInfo> {
     return this.request('GET', '/api/backend');
   }
@@ -59,8 +64,9 @@ export class ApiClient {
     return this.request('GET', `/api/pipelines/file?path=${encodeURIComponent(path)}`);
   }
 
-  savePipeline(path: string, document: PipelineDoc): Promise<{ path: string; issues: ApiIssue[] }> {
-    return this.request('PUT', `/api/pipelines/file?path=${encodeURIComponent(path)}`, { document });
+  /** `runs`: runs made while the document had no file, to become runs of this one. */
+  savePipeline(path: string, document: PipelineDoc, runs: readonly string[] = []): Promise<{ path: string; issues: ApiIssue[]; linkedRuns?: number }> {
+    return this.request('PUT', `/api/pipelines/file?path=${encodeURIComponent(path)}`, { document, ...(runs.length > 0 ? { runs } : {}) });
   }
 
   /** `path` (the saved file, if any) lets the server check path params against the pipeline's folder. */

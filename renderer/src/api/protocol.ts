@@ -4,11 +4,11 @@
  */
 import type { EngineEvent, NodeState, RunOutcome } from '../../../core/engine/events.js';
 import type { LogLevel } from '../../../core/base/context.js';
-import type { CatalogEntry } from '../../../core/graph/registry.js';
+import type { CatalogEntry, PackSummary } from '../../../core/graph/registry.js';
 import type { IssueCode, MigratedNode, PipelineDoc, PipelineEdge, PipelineNode } from '../../../core/graph/types.js';
 import type { BackendName as LoadableBackend } from '../../../core/ml/backend-names.js';
 
-export type { CatalogEntry, EngineEvent, LogLevel, MigratedNode, NodeState, PipelineDoc, PipelineEdge, PipelineNode, RunOutcome };
+export type { CatalogEntry, PackSummary, EngineEvent, LogLevel, MigratedNode, NodeState, PipelineDoc, PipelineEdge, PipelineNode, RunOutcome };
 export type PortType = CatalogEntry['inputs'][string]['type'];
 export type NodeCategory = CatalogEntry['category'];
 
@@ -76,7 +76,9 @@ export interface RunRecord {
   status: string;
   backend?: string | null;
   pipelinePath?: string | null;
-  nodes: Record<string, { status: NodeState; cached?: boolean; ms?: number | null; error?: string | null }>;
+  nodes: Record<string, { status: NodeState; cached?: boolean; ms?: number | null; error?: string | null; params?: Record<string, unknown> | null }>;
+  /** The pipeline document the run started with (API.md details). */
+  document?: PipelineDoc | null;
   metrics?: Record<string, Record<string, number>>;
   series?: Record<string, Record<string, SeriesPoint[]>>;
   outputs?: Record<string, Record<string, string>>;

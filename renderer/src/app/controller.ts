@@ -16,12 +16,14 @@ import {
   PASTE_OFFSET,
   selectAll,
   setSelection,
+  setPipelineName,
   arrangeNodes,
   type ClipboardData,
   type KeyStroke,
 } from '../model/actions';
 import { contentFromDoc, emptyContent, toPipelineDoc, EMPTY_SELECTION, type DocContent } from '../model/document';
 import { layeredPositions, needsLayout, type Size } from '../model/layout';
+import { catalogDefaults, nameAfterSave, outdatedNodes } from '../model/run-state';
 import type { CatalogStore } from '../stores/catalog-store';
 import { isDirty, type DocumentStore } from '../stores/document-store';
 import { isRunActive, mergeRecord, type RunStore } from '../stores/run-store';
@@ -59,6 +61,9 @@ export function createController(deps: ControllerDeps) {
   let socket: EventSocket | null = null;
   let runsVersion = 0;
   const runsListeners = new Set<() => void>();
+  /** Runs made while the document has no file: its first save makes them the file's runs. */
+  let unsavedRuns: string[] = [];
+  let defaults = { byType: catalog.getState().byType, of: catalogDefaults(catalog.getState().byType) };
 
   const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
   const fail = (what: string) => (error: unknown) => ui.getState().toast('error', `${what}: ${errorText(error)}`);
@@ -107,7 +112,16 @@ export function createController(deps: ControllerDeps) {
       document: toPipelineDoc(state.content),
       dirty,
       ...(dirty ? { saved: toPipelineDoc(state.saved) } : {}),
+      ...(unsavedRuns.length > 0 ? { unsavedRuns } : {}),
     });
+  }
+
+  /** Marks the nodes whose shown result no longer matches the document (see model/run-state). */
+  function refreshOutdated() {
+    const byType = catalog.getState().byType;
+    if (defaults.byType !== byType) defaults = { byType, of: catalogDefaults(byType) };
+    const runState = run.getState();
+    ui.getState().setOutdated(outdatedNodes(doc.getState().content, runState.ranWith, runState.nodes, defaults.of));
   }
 
   // --- events -------------------------------------------------------------------------------
@@ -204,6 +218,7 @@ export function createController(deps: ControllerDeps) {
   async function newPipeline() {
     if (!(await confirmDiscard())) return;
     doc.getState().load(emptyContent(), null);
+    unsavedRuns = [];
     run.getState().clear();
     ui.getState().setIssues([]);
     session.writeRunId(null);
@@ -217,6 +232,7 @@ export function createController(deps: ControllerDeps) {
       // Nodes saved by an older version of their type arrive migrated: unsaved until the user saves.
       const migrated = file.migrated ?? [];
       doc.getState().load(content, file.path ?? path, migrated.length > 0 ? { dirty: true } : {});
+      unsavedRuns = [];
       ui.getState().setIssues(file.issues ?? []);
       if (migrated.length > 0) {
         const list = migrated.map((note) => `${note.nodeId} (${note.type} ${note.from} → ${note.to})`).join(', ');
@@ -253,9 +269,15 @@ export function createController(deps: ControllerDeps) {
   }
 
   async function saveAs(path: string): Promise<boolean> {
+    const previousPath = doc.getState().path;
+    // The name follows the file (a chosen name stays): later runs are recorded under it.
+    const name = nameAfterSave(doc.getState().content.name, previousPath, path);
+    if (name !== doc.getState().content.name) doc.getState().dispatch(setPipelineName, { name });
     const content = doc.getState().content;
+    const linking = previousPath === null ? unsavedRuns : [];
     try {
-      const answer = await api.savePipeline(path, toPipelineDoc(content));
+      const answer = await api.savePipeline(path, toPipelineDoc(content), linking);
+      if (linking.length > 0) unsavedRuns = unsavedRuns.filter((runId) => !linking.includes(runId));
       doc.getState().markSaved(answer.path ?? path, content);
       ui.getState().setDialog(null);
       const problems = (answer.issues ?? []).filter((issue) => issue.severity !== 'warning').length;
@@ -273,11 +295,16 @@ export function createController(deps: ControllerDeps) {
   async function startRun(until?: string) {
     if (isRunActive(run.getState().phase) && run.getState().source === 'live') return;
     const path = doc.getState().path;
-    run.getState().expect();
+    const document = currentDocument();
+    run.getState().expect(document);
     try {
-      const { runId } = await api.startRun({ document: currentDocument(), ...(path ? { path } : {}), ...(until ? { until } : {}) });
+      const { runId } = await api.startRun({ document, ...(path ? { path } : {}), ...(until ? { until } : {}) });
       run.getState().follow(runId);
       session.writeRunId(runId);
+      if (!path && doc.getState().path === null) {
+        unsavedRuns = [...unsavedRuns, runId];
+        scheduleDraft();
+      }
       // A short run can be over before its id came back: its events were replayed just now.
       const phase = run.getState().phase;
       if (phase === 'succeeded' || phase === 'failed' || phase === 'cancelled') runFinished(phase);
@@ -367,14 +394,29 @@ export function createController(deps: ControllerDeps) {
 
   async function start() {
     doc.subscribe((state, previous) => {
+      if (state.content !== previous.content) refreshOutdated();
       if (state.content !== previous.content) scheduleValidate();
       if (state.content !== previous.content || state.path !== previous.path || state.saved !== previous.saved) scheduleDraft();
+    });
+
+    run.subscribe((state, previous) => {
+      if (state.ranWith !== previous.ranWith || state.nodes !== previous.nodes) refreshOutdated();
+    });
+    catalog.subscribe((state, previous) => {
+      if (state.byType !== previous.byType) refreshOutdated();
     });
 
     const catalogLoad = api
       .nodes()
       .then((entries) => catalog.getState().setEntries(entries))
       .catch((error) => catalog.getState().setError(errorText(error)));
+    // A node pack that did not load leaves the rest working: say which one and why.
+    void api
+      .packs()
+      .then((packs) => {
+        for (const pack of packs) if (pack.error !== undefined) ui.getState().toast('error', `Node pack '${pack.name}' did not load: ${pack.error}`);
+      })
+      .catch(() => undefined);
     refreshBackend();
 
     socket = new EventSocket({
@@ -395,6 +437,7 @@ export function createController(deps: ControllerDeps) {
       const content = contentFromDoc(draft.document);
       const saved = draft.saved ? contentFromDoc(draft.saved) : undefined;
       doc.getState().load(content, draft.path, { dirty: draft.dirty, ...(saved ? { saved } : {}) });
+      unsavedRuns = draft.path === null ? (draft.unsavedRuns ?? []) : [];
       ui.getState().requestFit();
       const runId = session.readRunId();
       if (runId) await showRun(runId);

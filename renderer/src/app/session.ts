@@ -13,6 +13,8 @@ export interface Draft {
   dirty: boolean;
   /** The saved version, when the draft differs from it. */
   saved?: PipelineDoc;
+  /** Runs made while the document had no file: its first save links them to the file. */
+  unsavedRuns?: string[];
 }
 
 export interface SessionMemory {

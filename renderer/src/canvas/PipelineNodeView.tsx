@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { useCatalog, useRun, useUi } from '../app/instance';
 import type { FlowNode } from './flow-adapter';
 import { withoutNodePrefix } from '../model/messages';
+import { rowUsage } from '../model/row-usage';
 import { hiddenParams, objectProperties, type JsonSchema } from '../model/schema';
 import { STATUS_LABELS } from './theme';
 
@@ -48,7 +49,10 @@ function PipelineNodeView({ id, data, selected }: NodeProps<FlowNode>) {
 const NodeBody = memo(function NodeBody({ id, data: node, selected }: { id: string; data: FlowNode['data']; selected: boolean }) {
   const entry = useCatalog((state) => state.byType[node.nodeType]);
   const run = useRun((state) => state.nodes[id]);
+  const rows = useRun((state) => rowUsage(state.metrics[id]));
   const issues = useUi((state) => state.issueIndex.byNode[id]);
+  // Changed (or downstream of a change) since the run shown: its result no longer applies.
+  const outdated = useUi((state) => state.outdated[id] === true);
   const status = run?.status ?? 'idle';
   const errors = issues?.filter((issue) => issue.severity !== 'warning') ?? [];
   const warnings = (issues?.length ?? 0) - errors.length;
@@ -59,9 +63,10 @@ const NodeBody = memo(function NodeBody({ id, data: node, selected }: { id: stri
 
   return (
     <div
-      className={`tl-node cat-${category} status-${status}${selected ? ' is-selected' : ''}${errors.length ? ' has-errors' : ''}`}
+      className={`tl-node cat-${category} status-${status}${outdated ? ' is-outdated' : ''}${selected ? ' is-selected' : ''}${errors.length ? ' has-errors' : ''}`}
       data-testid={`node-${id}`}
       data-status={status}
+      data-outdated={outdated ? 'true' : undefined}
       data-type={node.nodeType}
     >
       <div className="tl-node__overview-title" aria-hidden>
@@ -75,9 +80,15 @@ const NodeBody = memo(function NodeBody({ id, data: node, selected }: { id: stri
             {id} · {node.nodeType}
           </div>
         </div>
-        <span className={`tl-node__status status-chip status-${status}`} data-testid={`node-status-${id}`}>
-          {status === 'running' && run?.progress !== undefined ? `${Math.round(run.progress * 100)}%` : STATUS_LABELS[status]}
-        </span>
+        {outdated ? (
+          <span className="tl-node__status status-chip status-outdated" data-testid={`node-status-${id}`} title={`Changed since the run shown (${STATUS_LABELS[status] ?? status}): run it again to update`}>
+            outdated
+          </span>
+        ) : (
+          <span className={`tl-node__status status-chip status-${status}`} data-testid={`node-status-${id}`}>
+            {status === 'running' && run?.progress !== undefined ? `${Math.round(run.progress * 100)}%` : STATUS_LABELS[status]}
+          </span>
+        )}
       </div>
 
       {!entry && <div className="tl-node__problem">Unknown node type: the server has no '{node.nodeType}'.</div>}
@@ -138,14 +149,20 @@ const NodeBody = memo(function NodeBody({ id, data: node, selected }: { id: stri
           <div className="tl-node__progress-bar" style={{ width: `${Math.round((run?.progress ?? 0) * 100)}%` }} />
         </div>
       )}
-      {status === 'failed' && run?.error && (
+      {status === 'failed' && run?.error && !outdated && (
         <div className="tl-node__error" title={run.error} data-testid={`node-error-${id}`}>
           {run.error}
         </div>
       )}
-      {(status === 'succeeded' || status === 'cached') && run?.ms !== undefined && (
+      {(status === 'succeeded' || status === 'cached') && run?.ms !== undefined && !outdated && (
         <div className="tl-node__footer">{status === 'cached' ? 'reused from cache' : formatMs(run.ms)}</div>
       )}
+      {(status === 'succeeded' || status === 'cached') && rows !== undefined && !outdated && (
+        <div className="tl-node__footer" data-testid={`node-rows-${id}`}>
+          {rows}
+        </div>
+      )}
+      {outdated && <div className="tl-node__footer tl-node__footer--outdated">out of date: changed since the run; run again to update</div>}
       {(errors.length > 0 || warnings > 0) && (
         <div className="tl-node__issues" title={issues?.map((issue) => withoutNodePrefix(issue.message, id)).join('\n')} data-testid={`node-issues-${id}`}>
           {errors.length > 0

@@ -84,6 +84,9 @@ export const addNode: Action<{ type: string; position: XY; params?: Record<strin
     // A new node's params are written for the installed version of its type.
     const version = env.catalog[type]?.version;
     if (version !== undefined) node.typeVersion = version;
+    // A pack's node records the pack, so a workspace without it is told which one to install.
+    const pack = env.catalog[type]?.pack;
+    if (pack !== undefined) node.pack = pack;
     return { content: { ...content, nodes: [...content.nodes, node] }, selection: { nodes: [id], edges: [] }, history: RECORD };
   },
 };

@@ -73,6 +73,7 @@ export function contentFromDoc(doc: unknown, fallbackName = 'untitled'): DocCont
       node.position = { x: raw.position.x, y: raw.position.y };
     }
     if (typeof raw.label === 'string') node.label = raw.label;
+    if (typeof raw.pack === 'string' && raw.pack) node.pack = raw.pack;
     nodes.push(node);
   }
   const edges: PipelineEdge[] = [];

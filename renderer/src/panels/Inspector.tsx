@@ -5,7 +5,8 @@ import { CATEGORY_LABELS } from '../canvas/theme';
 import { renameNode, setLabel, setParam, setPipelineName } from '../model/actions';
 import { edgeNodes } from '../model/document';
 import { withoutNodePrefix } from '../model/messages';
-import type { JsonSchema } from '../model/schema';
+import { catalogDefaults, paramDiffers } from '../model/run-state';
+import { displayValue, objectProperties, type JsonSchema } from '../model/schema';
 import { ParamsForm } from './SchemaForm';
 
 /** Right-hand panel: the selected node's id, label and params, or the pipeline when nothing is selected. */
@@ -77,6 +78,7 @@ function NodeInspector({ node }: { node: PipelineNode }) {
         <div className="field__help">Shown on the canvas; never changes what a run computes.</div>
       </div>
 
+      <RunParams node={node} />
       <div className="panel-subtitle">Parameters</div>
       {entry ? (
         <ParamsForm
@@ -89,6 +91,50 @@ function NodeInspector({ node }: { node: PipelineNode }) {
         <div className="muted">The server does not know node type '{node.type}', so its parameters cannot be edited here.</div>
       )}
       <Ports node={node} />
+    </div>
+  );
+}
+
+/**
+ * While a past run is shown, the params this node ran with in it (from the run's record),
+ * read-only, with those that differ from today's marked: the results shown are theirs.
+ */
+function RunParams({ node }: { node: PipelineNode }) {
+  const entry = useCatalog((state) => state.byType[node.type]);
+  const source = useRun((state) => state.source);
+  const runId = useRun((state) => state.runId);
+  const used = useRun((state) => state.params[node.id]);
+  if (source !== 'history' || !runId || !used) return null;
+  const order = entry ? objectProperties(entry.params as JsonSchema).map((property) => property.name) : [];
+  const defaults = catalogDefaults(entry ? { [node.type]: entry } : {})(node.type);
+  const keys = [...order.filter((key) => used[key] !== undefined), ...Object.keys(used).filter((key) => !order.includes(key) && used[key] !== undefined)];
+  return (
+    <div className="run-params" data-testid="run-params" role="group" aria-label={`Params used by run ${runId} (read-only)`}>
+      <div className="run-params__head">
+        <span className="status-chip">read-only</span>
+        <strong>Params used by run {runId}</strong>
+        <span className="muted small">the results shown were computed with these; edit today&apos;s below</span>
+      </div>
+      {keys.length === 0 ? (
+        <div className="muted small">No params.</div>
+      ) : (
+        <table>
+          <tbody>
+            {keys.map((key) => {
+              const differs = paramDiffers(key, node.params?.[key], used[key], defaults);
+              return (
+                <tr key={key} className={differs ? 'is-different' : undefined} data-testid={`run-param-${key}`} data-differs={differs ? 'true' : undefined}>
+                  <td>
+                    <code>{key}</code>
+                  </td>
+                  <td>{displayValue(used[key])}</td>
+                  <td className="muted small">{differs ? `now ${displayValue(node.params?.[key] ?? defaults.get(key)) || 'not set'}` : ''}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }

@@ -22,7 +22,7 @@ function portSummary(entry: CatalogEntry): string {
   return `${inputs.length ? inputs.join(', ') : '—'} → ${outputs.length ? outputs.join(', ') : '—'}`;
 }
 
-/** The node catalog from GET /api/nodes, grouped by category; drag an item onto the canvas (or double-click it). */
+/** The node catalog from GET /api/nodes, grouped by category (a node pack's types under the pack's name); drag an item onto the canvas (or double-click it). */
 export function Palette() {
   const entries = useCatalog((state) => state.entries);
   const status = useCatalog((state) => state.status);
@@ -30,18 +30,27 @@ export function Palette() {
   const [query, setQuery] = useState('');
   const flow = useReactFlow();
 
+  // Built-in types by category, then one group per node pack, titled with the pack's name.
   const groups = useMemo(() => {
     const byCategory = new Map<string, CatalogEntry[]>();
+    const byPack = new Map<string, CatalogEntry[]>();
     for (const entry of entries) {
       if (!matches(entry, query)) continue;
-      let list = byCategory.get(entry.category);
-      if (!list) byCategory.set(entry.category, (list = []));
+      const into = entry.pack === undefined ? byCategory : byPack;
+      const key = entry.pack ?? entry.category;
+      let list = into.get(key);
+      if (!list) into.set(key, (list = []));
       list.push(entry);
     }
     const rank = (category: string) => (CATEGORY_ORDER.includes(category) ? CATEGORY_ORDER.indexOf(category) : CATEGORY_ORDER.length);
-    return [...byCategory.entries()]
+    const byTitle = (list: CatalogEntry[]) => list.sort((a, b) => a.title.localeCompare(b.title));
+    const categories = [...byCategory.entries()]
       .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-      .map(([category, list]) => ({ category, list: list.sort((a, b) => a.title.localeCompare(b.title)) }));
+      .map(([category, list]) => ({ key: category, title: CATEGORY_LABELS[category] ?? category, className: `cat-${category}`, testId: `palette-group-${category}`, pack: false, list: byTitle(list) }));
+    const packs = [...byPack.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([pack, list]) => ({ key: `pack:${pack}`, title: pack, className: 'palette__group--pack', testId: `palette-group-pack-${pack}`, pack: true, list: byTitle(list) }));
+    return [...categories, ...packs];
   }, [entries, query]);
 
   const onDragStart = (event: DragEvent, type: string) => {
@@ -71,17 +80,18 @@ export function Palette() {
         {status === 'loading' && <div className="muted pad">Loading the catalog…</div>}
         {status === 'error' && <div className="error-text pad">Cannot load the node catalog: {error}</div>}
         {status === 'ready' && groups.length === 0 && <div className="muted pad">No node matches “{query}”.</div>}
-        {groups.map(({ category, list }) => (
-          <div key={category} className={`palette__group cat-${category}`} data-testid={`palette-group-${category}`}>
-            <div className="palette__group-title">
+        {groups.map(({ key, title, className, testId, pack, list }) => (
+          <div key={key} className={`palette__group ${className}`} data-testid={testId}>
+            <div className="palette__group-title" title={pack ? `Node pack ${title}` : undefined}>
               <span className="cat-swatch" aria-hidden />
-              {CATEGORY_LABELS[category] ?? category}
+              {title}
+              {pack && <span className="palette__pack-badge">pack</span>}
               <span className="palette__count">{list.length}</span>
             </div>
             {list.map((entry) => (
               <div
                 key={entry.type}
-                className="palette__item"
+                className={`palette__item${pack ? ` cat-${entry.category}` : ''}`}
                 draggable
                 tabIndex={0}
                 role="button"

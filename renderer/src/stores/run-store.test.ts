@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../api/protocol';
+import type { EngineEvent, PipelineDoc } from '../api/protocol';
 import { createRunStore, mergeRecord } from './run-store';
 
 const started: EngineEvent = { type: 'run.started', runId: 'r1', pipeline: 'p', nodes: ['load', 'train'], until: null, at: 1 };
@@ -62,5 +62,25 @@ describe('run store', () => {
     expect(patch.nodes?.load?.status).toBe('succeeded');
     expect(patch.nodes?.train?.status).toBe('succeeded');
     expect(patch.outputs).toEqual({ load: { table: 'a1' } });
+  });
+
+  it('keeps the document a live run started with, and the document and params of a stored run', () => {
+    const store = createRunStore();
+    const doc: PipelineDoc = { format: 'tensorloom/pipeline@1', name: 'p', nodes: [{ id: 'load', type: 'data.csv', params: { path: 'a.csv' } }], edges: [] };
+    store.getState().expect(doc);
+    store.getState().follow('r1');
+    expect(store.getState().ranWith).toBe(doc);
+    // A record without a document (an older server) keeps the live one.
+    expect(mergeRecord(store.getState(), { runId: 'r1', status: 'running', nodes: { load: { status: 'succeeded', params: { path: 'a.csv', header: true } } } })).toMatchObject({
+      ranWith: doc,
+      params: { load: { path: 'a.csv', header: true } },
+    });
+
+    const stored: PipelineDoc = { ...doc, nodes: [{ id: 'load', type: 'data.csv', params: { path: 'old.csv' } }] };
+    store.getState().loadRecord({ runId: 'old', status: 'succeeded', document: stored, nodes: { load: { status: 'cached', cached: true, params: { path: 'old.csv' } }, skip: { status: 'skipped', params: null } } }, 'history');
+    expect(store.getState().ranWith).toBe(stored);
+    expect(store.getState().params).toEqual({ load: { path: 'old.csv' } });
+    store.getState().clear();
+    expect(store.getState()).toMatchObject({ ranWith: null, params: {} });
   });
 });

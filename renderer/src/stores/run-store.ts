@@ -4,7 +4,7 @@
  * changes the pipeline and never enters undo history.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { EngineEvent, LogLevel, NodeState, RunRecord, SeriesPoint } from '../api/protocol';
+import type { EngineEvent, LogLevel, NodeState, PipelineDoc, RunRecord, SeriesPoint } from '../api/protocol';
 
 export interface NodeRun {
   status: NodeState;
@@ -37,9 +37,13 @@ export interface RunState {
   logs: Record<string, LogLine[]>;
   startedAt: number | null;
   finishedMs: number | null;
+  /** The document the run started with (what its results were computed from), when known. */
+  ranWith: PipelineDoc | null;
+  /** The params each node ran with, from the run's record (defaults filled). */
+  params: Record<string, Record<string, unknown>>;
 
-  /** A run was requested; its id is not known yet. */
-  expect(): void;
+  /** A run of `ranWith` was requested; its id is not known yet. */
+  expect(ranWith?: PipelineDoc): void;
   /** Follows run `runId` live: replays events that arrived before its id was known. */
   follow(runId: string): void;
   applyEvent(event: EngineEvent): void;
@@ -71,6 +75,8 @@ const EMPTY_RUN = {
   logs: {},
   startedAt: null,
   finishedMs: null,
+  ranWith: null as PipelineDoc | null,
+  params: {},
 };
 
 export function createRunStore(): RunStore {
@@ -131,17 +137,17 @@ export function createRunStore(): RunStore {
     return {
       ...EMPTY_RUN,
 
-      expect() {
+      expect(ranWith) {
         expecting = true;
         pending = [];
-        set({ ...EMPTY_RUN, phase: 'starting' });
+        set({ ...EMPTY_RUN, phase: 'starting', ranWith: ranWith ?? null });
       },
 
       follow(runId) {
         expecting = false;
         const replay = pending.filter((event) => event.runId === runId);
         pending = [];
-        if (get().runId !== runId) set({ ...EMPTY_RUN, runId, phase: get().phase === 'cancelling' ? 'cancelling' : 'starting' });
+        if (get().runId !== runId) set({ ...EMPTY_RUN, runId, phase: get().phase === 'cancelling' ? 'cancelling' : 'starting', ranWith: get().ranWith });
         for (const event of replay) reduce(event);
       },
 
@@ -177,6 +183,8 @@ export function createRunStore(): RunStore {
           outputs: record.outputs ?? {},
           logs: sameLiveRun && Object.keys(state.logs).length > 0 ? state.logs : logsOf(record),
           until: sameLiveRun ? state.until : null,
+          ranWith: record.document ?? (sameLiveRun ? state.ranWith : null),
+          params: paramsOf(record),
         });
       },
 
@@ -191,6 +199,13 @@ export function createRunStore(): RunStore {
       },
     };
   });
+}
+
+/** The params each node of a run used, as its record gives them. */
+function paramsOf(record: RunRecord): Record<string, Record<string, unknown>> {
+  const params: Record<string, Record<string, unknown>> = {};
+  for (const [id, node] of Object.entries(record.nodes ?? {})) if (node.params && typeof node.params === 'object') params[id] = node.params;
+  return params;
 }
 
 /** The stored log lines of a run, by node (the server adds `logs` to the record). */
@@ -220,5 +235,13 @@ export function mergeRecord(state: RunState, record: RunRecord): Partial<RunStat
   for (const [id, live] of Object.entries(state.series)) series[id] = { ...series[id], ...live };
   const metrics: Record<string, Record<string, number>> = { ...(record.metrics ?? {}) };
   for (const [id, live] of Object.entries(state.metrics)) metrics[id] = { ...metrics[id], ...live };
-  return { nodes, series, metrics, outputs: { ...state.outputs, ...(record.outputs ?? {}) }, backend: record.backend ?? state.backend };
+  return {
+    nodes,
+    series,
+    metrics,
+    outputs: { ...state.outputs, ...(record.outputs ?? {}) },
+    backend: record.backend ?? state.backend,
+    ranWith: record.document ?? state.ranWith,
+    params: { ...state.params, ...paramsOf(record) },
+  };
 }

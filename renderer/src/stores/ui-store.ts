@@ -24,11 +24,14 @@ export interface UiState {
   socket: SocketStatus;
   /** Bumped to ask the canvas to fit the view (it owns the React Flow instance). */
   fitRequest: number;
+  /** Nodes whose shown result is out of date: changed, or downstream of a change, since the run shown. */
+  outdated: Readonly<Record<string, true>>;
   toast(kind: Toast['kind'], message: string): void;
   dismissToast(id: number): void;
   setIssues(issues: ApiIssue[]): void;
   setDialog(dialog: Dialog | null): void;
   requestFit(): void;
+  setOutdated(nodeIds: readonly string[]): void;
 }
 
 export type UiStore = StoreApi<UiState>;
@@ -45,6 +48,7 @@ export function createUiStore(): UiStore {
     backend: null,
     socket: 'connecting',
     fitRequest: 0,
+    outdated: {},
     toast(kind, message) {
       const id = nextToast++;
       // The same message twice in a row shows once.
@@ -63,6 +67,11 @@ export function createUiStore(): UiStore {
     },
     requestFit() {
       set({ fitRequest: get().fitRequest + 1 });
+    },
+    setOutdated(nodeIds) {
+      const current = get().outdated;
+      const same = nodeIds.length === Object.keys(current).length && nodeIds.every((id) => current[id]);
+      if (!same) set({ outdated: Object.fromEntries(nodeIds.map((id) => [id, true as const])) });
     },
   }));
 }
