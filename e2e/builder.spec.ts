@@ -22,8 +22,10 @@ test.describe('the visual builder', () => {
     await expect(page.getByTestId('node-split')).toContainText('species');
 
     await page.getByTestId('run-button').click();
-    await expect(page.getByTestId('node-csv')).toHaveAttribute('data-status', 'succeeded');
-    await expect(page.getByTestId('node-split')).toHaveAttribute('data-status', 'succeeded');
+    // Every spec shares one workspace: another may already have read penguins.csv (or split it
+    // the same way), and then this run reuses that result. Either way the node completes.
+    await expect(page.getByTestId('node-csv')).toHaveAttribute('data-status', /^(succeeded|cached)$/);
+    await expect(page.getByTestId('node-split')).toHaveAttribute('data-status', /^(succeeded|cached)$/);
     await expect(page.getByTestId('run-summary')).toHaveAttribute('data-phase', 'succeeded');
 
     await selectNode(page, 'split');

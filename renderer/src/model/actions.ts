@@ -62,16 +62,33 @@ const primary = (stroke: KeyStroke) => stroke.ctrlKey || stroke.metaKey;
 
 const takenIds = (content: DocContent) => new Set(content.nodes.map((node) => node.id));
 
+/**
+ * The cards already placed. A card dropped a moment ago may not be measured yet, or measured
+ * before it finished laying out (smaller than it ends up): take the larger of the measured
+ * size and the estimate for its type.
+ */
 const placedBoxes = (content: DocContent, env: ActionEnv): Box[] =>
-  content.nodes.map((node) => ({ position: node.position ?? { x: 0, y: 0 }, size: env.sizes?.[node.id] ?? DEFAULT_NODE_SIZE }));
+  content.nodes.map((node) => {
+    const measured = env.sizes?.[node.id];
+    const estimate = estimatedSize(node.type, env);
+    const size = measured ? { width: Math.max(measured.width, estimate.width), height: Math.max(measured.height, estimate.height) } : estimate;
+    return { position: node.position ?? { x: 0, y: 0 }, size };
+  });
+
+/** A guess at a card's size from its ports, before it is drawn. */
+function estimatedSize(type: string, env: ActionEnv): Size {
+  const entry = env.catalog[type];
+  const rows = Math.max(1, Object.keys(entry?.inputs ?? {}).length, Object.keys(entry?.outputs ?? {}).length);
+  return { width: DEFAULT_NODE_SIZE.width, height: Math.max(DEFAULT_NODE_SIZE.height, 56 + rows * 22) };
+}
 
 /** A card not drawn yet: as big as one of its type already drawn, else a guess from its ports. */
 function newNodeSize(type: string, content: DocContent, env: ActionEnv): Size {
   const sameType = content.nodes.find((node) => node.type === type && env.sizes?.[node.id]);
-  if (sameType) return env.sizes![sameType.id]!;
-  const entry = env.catalog[type];
-  const rows = Math.max(1, Object.keys(entry?.inputs ?? {}).length, Object.keys(entry?.outputs ?? {}).length);
-  return { width: DEFAULT_NODE_SIZE.width, height: Math.max(DEFAULT_NODE_SIZE.height, 56 + rows * 22) };
+  const estimate = estimatedSize(type, env);
+  if (!sameType) return estimate;
+  const measured = env.sizes![sameType.id]!;
+  return { width: Math.max(measured.width, estimate.width), height: Math.max(measured.height, estimate.height) };
 }
 
 export const addNode: Action<{ type: string; position: XY; params?: Record<string, unknown> }> = {
