@@ -1,11 +1,11 @@
 /** The server's guard rails, over real HTTP and WebSocket: token, Host, Origin, limits, paths, errors. */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { NodeRegistry } from '../graph/registry.js';
+import { rawPost } from '../serve/test-support/raw-post.js';
 import type { TensorloomServer } from './index.js';
 import { call, startServer, testRegistry } from './test-support/server-fixture.js';
 
@@ -25,30 +25,6 @@ const API_ROUTES: [string, string][] = [
   ['GET', `/api/artifacts/sha256:${'0'.repeat(64)}/preview`],
   ['GET', '/api/no-such-route'],
 ];
-
-/**
- * POSTs `size` bytes of spaces over a plain socket from another process, as fast as the
- * connection takes them (as curl does; in this process the server would read between the
- * client's writes), and answers the status that came back, or null when the connection was
- * reset before an answer arrived.
- */
-function rawPost(port: number, path: string, headers: Record<string, string>, size: number, chunked = false): Promise<number | null> {
-  const client = `
-    const socket = require('node:net').connect({ host: '127.0.0.1', port: ${port} });
-    let received = '';
-    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
-    socket.on('error', () => undefined);
-    socket.on('close', () => { const status = /^HTTP\\/1\\.1 (\\d{3})/.exec(received); process.stdout.write(status ? status[1] : 'none'); });
-    socket.on('connect', () => {
-      const headers = ${JSON.stringify({ host: `127.0.0.1:${port}`, ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(size) }), ...headers })};
-      socket.write('POST ${path} HTTP/1.1\\r\\n' + Object.entries(headers).map(([key, value]) => key + ': ' + value + '\\r\\n').join('') + '\\r\\n');
-      const body = Buffer.alloc(${size}, 0x20);
-      socket.end(${chunked} ? Buffer.concat([Buffer.from(body.length.toString(16) + '\\r\\n'), body, Buffer.from('\\r\\n0\\r\\n\\r\\n')]) : body);
-    });`;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', client], { timeout: 30_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout === 'none' ? null : Number(stdout))));
-  });
-}
 
 /** Answers the WebSocket handshake's HTTP status (101 when accepted). */
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {

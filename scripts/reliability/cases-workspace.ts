@@ -11,12 +11,11 @@
  * ENOSPC), `tensorloom runs --json` still works, and the database passes integrity_check
  * and foreign_key_check.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { freeBytes, mountSmallDisk } from '../../core/store/test-fixtures/small-disk.js';
 import { pipelineText } from './cases-pipelines.js';
-import { cliCase, cliProblems, collect, copyExamples, describeCli, excerptOf, log, makeSweepRoot, mapPool, REPO, runCli, skippedCase, startCli, type CaseResult, type CliRun } from './lib.js';
+import { cliCase, cliProblems, collect, databaseProblems, copyExamples, describeCli, excerptOf, log, makeSweepRoot, mapPool, REPO, runCli, skippedCase, startCli, tempLeftovers, type CaseResult, type CliRun } from './lib.js';
 
 const RAW_ERRORS = /SqliteError|SQLITE_[A-Z]|ENOSPC|EDQUOT/;
 const DISK_FULL = /the disk holding the workspace is full/;
@@ -39,32 +38,6 @@ function parse<T>(text: string): T | null {
   } catch {
     return null;
   }
-}
-
-/** integrity_check and foreign_key_check on the workspace database (opened read-only). */
-export function databaseProblems(ws: string): string[] {
-  const path = join(ws, '.tensorloom', 'tensorloom.db');
-  if (!existsSync(path)) return ['there is no workspace database'];
-  try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    try {
-      const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
-      const foreign = db.pragma('foreign_key_check') as unknown[];
-      const problems: string[] = [];
-      if (integrity.join() !== 'ok') problems.push(`integrity_check: ${integrity.join('; ').slice(0, 300)}`);
-      if (foreign.length > 0) problems.push(`foreign_key_check: ${foreign.length} rows point nowhere`);
-      return problems;
-    } finally {
-      db.close();
-    }
-  } catch (error) {
-    return [`the database does not open: ${(error as Error).message}`];
-  }
-}
-
-function tempLeftovers(ws: string): string[] {
-  const tmp = join(ws, '.tensorloom', 'tmp');
-  return existsSync(tmp) ? readdirSync(tmp) : [];
 }
 
 function countFiles(dir: string): number {
@@ -109,59 +82,6 @@ async function listRuns(ws: string, problems: string[], label = 'tensorloom runs
 }
 
 // ---------------------------------------------------------------------------------------
-// A small real file system
-
-interface SmallDisk {
-  dir: string;
-  /** Fills the disk with a file of zeros until at most `leave` bytes are free; returns the file. */
-  fill(leave: number, name: string): string;
-  unmount(): void;
-}
-
-function freeBytes(dir: string): number {
-  const info = statfsSync(dir);
-  return info.bavail * info.bsize;
-}
-
-function mountSmallDisk(root: string, size: string): SmallDisk | { skip: string } {
-  if (process.platform !== 'linux') return { skip: `needs Linux to mount a small tmpfs (this is ${process.platform})` };
-  const dir = mkdtempSync(join(root, 'small-disk-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (mounted.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return { skip: `cannot mount a ${size} tmpfs here (${(mounted.stderr || mounted.error?.message || `exit ${mounted.status}`).trim()}); run the sweep as root to measure a full disk` };
-  }
-  return {
-    dir,
-    fill(leave, name) {
-      const path = join(dir, name);
-      const fd = openSync(path, 'a');
-      const chunk = Buffer.alloc(64 * 1024);
-      try {
-        for (let size = chunk.length; size >= 512; ) {
-          const free = freeBytes(dir);
-          if (free <= leave) break;
-          let written = 0;
-          try {
-            written = writeSync(fd, chunk, 0, Math.min(size, Math.max(512, free - leave)));
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-          }
-          if (written === 0) size = Math.floor(size / 2);
-        }
-      } finally {
-        closeSync(fd);
-      }
-      return path;
-    },
-    unmount() {
-      spawnSync('umount', ['-l', dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------
 // Disk: full disk, budget, gc
 
 const PENGUINS = ['run', 'penguins.pipeline.json'];
@@ -176,7 +96,7 @@ async function fullDiskCases(root: string): Promise<CaseResult[]> {
     'full disk: a re-run once there is room succeeds; the store stays consistent',
     'full disk: runs --json with 0 bytes free and no -shm file (exclusive locking)',
   ];
-  const small = mountSmallDisk(root, '2m');
+  const small = mountSmallDisk('2m', mkdtempSync(join(root, 'small-disk-')));
   if ('skip' in small) return names.map((name) => skippedCase('disk', name, 'tensorloom run on a 2 MB tmpfs', small.skip));
   const results: CaseResult[] = [];
   const env = { TENSORLOOM_DISK_BUDGET: 'off' };
@@ -189,7 +109,7 @@ async function fullDiskCases(root: string): Promise<CaseResult[]> {
     const push = (name: string, run: CliRun, args: string[], problems: string[], note?: string) => results.push(cliCase('disk', name, args, run, problems, note));
 
     // 1. Room to start the run, not to finish it.
-    fillers.push(small.fill(200 * 1024, 'filler-1'));
+    fillers.push(small.fill(200 * 1024));
     const args1 = [...PENGUINS, ...EPOCHS];
     const first = await runCli(args1, { cwd: ws, env, timeoutMs: 180_000 });
     push(names[0]!, first, [...args1, '(TENSORLOOM_DISK_BUDGET=off)'], outcome(first, [1], DISK_FULL));
@@ -207,7 +127,7 @@ async function fullDiskCases(root: string): Promise<CaseResult[]> {
     push(names[1]!, show ?? first, ['runs', '--json', ';', 'show', failedRun?.id ?? '<run>'], readProblems, failedRun ? `run ${failedRun.id} ${failedRun.status}` : undefined);
 
     // 3. Not a byte free.
-    fillers.push(small.fill(0, 'filler-2'));
+    fillers.push(small.fill(0));
     const zero = await runCli(args1, { cwd: ws, env, timeoutMs: 180_000 });
     push(names[2]!, zero, [...args1, '(0 bytes free)'], outcome(zero, [1], DISK_FULL), `free: ${freeBytes(ws)} bytes`);
     const zeroProblems: string[] = [];
@@ -229,7 +149,7 @@ async function fullDiskCases(root: string): Promise<CaseResult[]> {
     // 5. The store closed cleanly (no -wal, no -shm), then the disk fills to the last byte:
     // opening it needs room for a -shm file it cannot create.
     const shmBefore = existsSync(join(ws, '.tensorloom', 'tensorloom.db-shm'));
-    fillers.push(small.fill(0, 'filler-3'));
+    fillers.push(small.fill(0));
     const lockProblems: string[] = [];
     const locked = await listRuns(ws, lockProblems);
     if (lockProblems.length === 0 && locked.length < 2) lockProblems.push(`only ${locked.length} runs listed (expected the earlier ones)`);

@@ -8,11 +8,10 @@
  * Every attempt overrides a seed (`--set split.seed=N`), so each one has real work to do
  * (everything after the CSV load re-runs), and trains for a few epochs only.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { pipelineText } from './cases-pipelines.js';
-import { cliProblems, collect, copyExamples, describeCli, excerptOf, log, runCli, seededRandom, sleep, startCli, type CaseResult } from './lib.js';
+import { cliProblems, collect, databaseProblems, copyExamples, describeCli, excerptOf, log, runCli, seededRandom, sleep, startCli, tempLeftovers, type CaseResult } from './lib.js';
 
 const EPOCHS = 10;
 
@@ -78,30 +77,6 @@ interface Lane {
   file: string;
 }
 
-function checkDatabase(ws: string): string[] {
-  const path = join(ws, '.tensorloom', 'tensorloom.db');
-  if (!existsSync(path)) return [];
-  try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    try {
-      const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
-      const foreign = db.pragma('foreign_key_check') as unknown[];
-      const problems: string[] = [];
-      if (integrity.join() !== 'ok') problems.push(`integrity_check: ${integrity.join('; ').slice(0, 300)}`);
-      if (foreign.length > 0) problems.push(`foreign_key_check: ${foreign.length} rows point nowhere`);
-      return problems;
-    } finally {
-      db.close();
-    }
-  } catch (error) {
-    return [`the database does not open: ${(error as Error).message}`];
-  }
-}
-
-function tempLeftovers(ws: string): string[] {
-  const tmp = join(ws, '.tensorloom', 'tmp');
-  return existsSync(tmp) ? readdirSync(tmp) : [];
-}
 
 interface RunsEntry {
   id: string;
@@ -126,7 +101,7 @@ async function killOnce(lane: Lane, attempt: number, delayMs: number, fullMs: nu
   const problems: string[] = [];
   if (!landed) problems.push(...cliProblems(killed, { codes: [0] }).map((problem) => `the run (finished before the kill): ${problem}`));
 
-  const database = checkDatabase(lane.ws);
+  const database = databaseProblems(lane.ws, 'fine');
   if (database.length > 0) figures.integrityFailures += 1;
   problems.push(...database);
 
@@ -182,7 +157,7 @@ async function killOnce(lane: Lane, attempt: number, delayMs: number, fullMs: nu
     figures.leftoverTemp += 1;
     problems.push(`.tensorloom/tmp holds ${leftovers.length} entries after the re-run (${leftovers.slice(0, 3).join(', ')})`);
   }
-  const afterRerun = checkDatabase(lane.ws);
+  const afterRerun = databaseProblems(lane.ws, 'fine');
   problems.push(...afterRerun.map((problem) => `after the re-run: ${problem}`));
 
   const finding = problems.length > 0;

@@ -4,11 +4,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const ENTRY = join(REPO, 'cli', 'entry.ts');
@@ -351,17 +352,8 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, task: (i
   return results;
 }
 
-/** mulberry32: small, seeded, good enough to pick delays reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's seeded PRNG (mulberry32), to pick delays and values reproducibly.
+export { seededRandom } from '../../core/data/random.js';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -374,4 +366,35 @@ export function log(message: string): void {
 /** Deep nesting as JSON text: `levels` objects (or arrays) inside each other around `inner`. */
 export function nested(levels: number, kind: 'object' | 'array' = 'object', inner = '1'): string {
   return kind === 'object' ? '{"a":'.repeat(levels) + inner + '}'.repeat(levels) : '['.repeat(levels) + inner + ']'.repeat(levels);
+}
+
+/**
+ * integrity_check and foreign_key_check on the workspace database (opened read-only).
+ * `missing`: whether a workspace without a database is a problem (a run killed before it
+ * created one is not).
+ */
+export function databaseProblems(ws: string, missing: 'problem' | 'fine' = 'problem'): string[] {
+  const path = join(ws, '.tensorloom', 'tensorloom.db');
+  if (!existsSync(path)) return missing === 'problem' ? ['there is no workspace database'] : [];
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
+      const foreign = db.pragma('foreign_key_check') as unknown[];
+      const problems: string[] = [];
+      if (integrity.join() !== 'ok') problems.push(`integrity_check: ${integrity.join('; ').slice(0, 300)}`);
+      if (foreign.length > 0) problems.push(`foreign_key_check: ${foreign.length} rows point nowhere`);
+      return problems;
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    return [`the database does not open: ${(error as Error).message}`];
+  }
+}
+
+/** What a workspace's tmp/ still holds (nothing, once every run has ended). */
+export function tempLeftovers(ws: string): string[] {
+  const tmp = join(ws, '.tensorloom', 'tmp');
+  return existsSync(tmp) ? readdirSync(tmp) : [];
 }
