@@ -1,6 +1,7 @@
 import { ReactFlowProvider } from '@xyflow/react';
-import { useEffect } from 'react';
-import { controller, documentStore } from './app/instance';
+import { useEffect, type CSSProperties } from 'react';
+import { useStore } from 'zustand';
+import { controller, documentStore, panelStore } from './app/instance';
 import { Canvas } from './canvas/Canvas';
 import { Dialogs } from './chrome/Dialogs';
 import { Toasts } from './chrome/Toasts';
@@ -10,6 +11,7 @@ import { OutputsPanel } from './panels/OutputsPanel';
 import { Palette } from './panels/Palette';
 import { RunsPanel } from './panels/RunsPanel';
 import { isDirty } from './stores/document-store';
+import { ResizeHandle } from './layout/ResizeHandle';
 
 function isEditable(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -50,17 +52,27 @@ function useUnsavedGuard() {
 export function App() {
   useShortcuts();
   useUnsavedGuard();
+  const sizes = useStore(panelStore, (state) => state.sizes);
+  const panelVars = {
+    '--sidebar-width': `${sizes.sidebar}px`,
+    '--inspector-width': `${sizes.inspector}px`,
+    '--palette-height': `${sizes.palette}px`,
+  } as CSSProperties;
   return (
     <ReactFlowProvider>
-      <div className="app">
+      <div className="app" style={panelVars}>
         <Toolbar />
         <aside className="sidebar">
           <Palette />
+          <ResizeHandle panel="palette" grows="down" label="Resize the node palette" className="sidebar__split" />
           <RunsPanel />
         </aside>
+        {/* The side panels' splitters sit on the workspace's edges, which never scroll. */}
         <main className="workspace">
+          <ResizeHandle panel="sidebar" grows="right" label="Resize the sidebar" className="workspace__left-edge" />
           <Canvas />
           <OutputsPanel />
+          <ResizeHandle panel="inspector" grows="left" label="Resize the inspector" className="workspace__right-edge" />
         </main>
         <aside className="side-right">
           <Inspector />

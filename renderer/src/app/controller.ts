@@ -40,6 +40,8 @@ export interface ControllerDeps {
   loadElk: () => Promise<ELK>;
   /** Node sizes as measured on the canvas, for layout. */
   measuredSizes: () => Readonly<Record<string, Size>>;
+  /** The canvas's size on screen, so layouts wrap to stay readable there (undefined: not shown). */
+  canvasSize?: () => Size | undefined;
   /** A pipeline to open at start (`?pipeline=` in the URL), before any draft. */
   initialPath?: string | null;
 }
@@ -208,7 +210,7 @@ export function createController(deps: ControllerDeps) {
   async function laidOut(content: DocContent): Promise<DocContent> {
     if (!needsLayout(content)) return content;
     try {
-      const positions = await layeredPositions(await deps.loadElk(), content, catalog.getState().byType, deps.measuredSizes());
+      const positions = await layeredPositions(await deps.loadElk(), content, catalog.getState().byType, deps.measuredSizes(), deps.canvasSize?.());
       return { ...content, nodes: content.nodes.map((node) => (node.position ? node : { ...node, position: positions[node.id] ?? { x: 0, y: 0 } })) };
     } catch {
       return content;
@@ -352,7 +354,7 @@ export function createController(deps: ControllerDeps) {
     const content = doc.getState().content;
     if (content.nodes.length === 0) return;
     try {
-      const positions = await layeredPositions(await deps.loadElk(), content, catalog.getState().byType, deps.measuredSizes());
+      const positions = await layeredPositions(await deps.loadElk(), content, catalog.getState().byType, deps.measuredSizes(), deps.canvasSize?.());
       doc.getState().dispatch(arrangeNodes, { positions });
       ui.getState().requestFit();
     } catch (error) {

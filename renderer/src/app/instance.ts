@@ -10,6 +10,7 @@ import { createDocumentStore, type DocumentState } from '../stores/document-stor
 import { createRunStore, type RunState } from '../stores/run-store';
 import { createUiStore, type UiState } from '../stores/ui-store';
 import { measureStore } from '../canvas/measure-store';
+import { createPanelStore } from '../layout/panel-store';
 import { createController } from './controller';
 import { sessionMemory } from './session';
 
@@ -21,6 +22,7 @@ export const catalogStore = createCatalogStore();
 export const documentStore = createDocumentStore({ env: () => ({ catalog: catalogStore.getState().byType, sizes: measureStore.getState().sizes }) });
 export const runStore = createRunStore();
 export const uiStore = createUiStore();
+export const panelStore = createPanelStore(window.localStorage, () => ({ width: window.innerWidth, height: window.innerHeight }));
 
 export const controller = createController({
   api,
@@ -35,6 +37,10 @@ export const controller = createController({
     return new ELK();
   },
   measuredSizes: () => measureStore.getState().sizes,
+  canvasSize: () => {
+    const canvas = document.querySelector('[data-testid="canvas"]');
+    return canvas ? { width: canvas.clientWidth, height: canvas.clientHeight } : undefined;
+  },
   initialPath,
 });
 

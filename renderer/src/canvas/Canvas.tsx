@@ -20,6 +20,7 @@ import { useStore } from 'zustand';
 import { catalogStore, documentStore, uiStore, useCatalog, useDoc, useUi } from '../app/instance';
 import { addNode, connect, moveNodes, setSelection } from '../model/actions';
 import { checkConnection } from '../model/connection-rules';
+import { FIT_PADDING, LEGIBLE_ZOOM } from '../model/layout';
 import { measureStore } from './measure-store';
 import {
   applySelectionFlags,
@@ -47,7 +48,12 @@ export const OVERVIEW_ZOOM = 0.45;
 
 const proOptions = { hideAttribution: true };
 const minimapStyle = { width: 168, height: 110 };
-const fitViewOptions = { padding: 0.2, maxZoom: 1.2 };
+/** Graphs up to this many nodes are never fitted below a legible zoom; larger ones may shrink to an overview. */
+const SMALL_GRAPH_NODES = 12;
+
+function fitOptions(nodeCount: number) {
+  return { padding: FIT_PADDING, maxZoom: 1.2, minZoom: nodeCount <= SMALL_GRAPH_NODES ? LEGIBLE_ZOOM : 0.1 };
+}
 
 /** The reason a wire may not go where it is being dragged, or null. */
 function refusal(connection: Connection | FlowEdge): string | null {
@@ -88,12 +94,13 @@ export function Canvas() {
   const convertEdges = useMemo(() => createEdgeConverter(), []);
 
   const nodes = useMemo(() => convert(content.nodes, selection, sizes), [convert, content.nodes, selection, sizes]);
+  const fitViewOptions = useMemo(() => fitOptions(content.nodes.length), [content.nodes.length]);
   const edges = useMemo(() => convertEdges(content, selection, catalog), [convertEdges, content, selection, catalog]);
 
   useEffect(() => {
     if (fitRequest === 0) return;
     // After the new nodes are measured.
-    const frame = requestAnimationFrame(() => void flow.fitView(fitViewOptions));
+    const frame = requestAnimationFrame(() => void flow.fitView(fitOptions(documentStore.getState().content.nodes.length)));
     return () => cancelAnimationFrame(frame);
   }, [fitRequest, generation, flow]);
 

@@ -1,7 +1,8 @@
 /**
  * Auto-layout: ELK's layered algorithm, left to right, ports in file order so wires into a
- * node with several inputs do not cross. Pure apart from the ELK instance it is given
- * (the app loads elkjs lazily; tests pass a real one).
+ * node with several inputs do not cross. A layout too wide to read in the canvas (a long
+ * chain in one row) wraps into rows shaped like the canvas. Pure apart from the ELK instance
+ * it is given (the app loads elkjs lazily; tests pass a real one).
  */
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { CatalogEntry } from '../api/protocol';
@@ -15,12 +16,57 @@ export interface Size {
 
 export const DEFAULT_NODE_SIZE: Size = { width: 220, height: 96 };
 
+/** Below this zoom node text (11–12 px) shrinks under 9 px; Fit and layout keep small graphs above it. */
+export const LEGIBLE_ZOOM = 0.75;
+/** The share of the canvas Fit leaves as margin on each side (React Flow's fitView padding). */
+export const FIT_PADDING = 0.15;
+
+/** The zoom at which a box of this size fits the viewport with Fit's padding (1.2 at most, as Fit). */
+export function fitZoom(box: Size, viewport: Size): number {
+  const usable = 1 - 2 * FIT_PADDING;
+  return Math.min(1.2, (viewport.width * usable) / Math.max(1, box.width), (viewport.height * usable) / Math.max(1, box.height));
+}
+
+/**
+ * Positions for every node. With the canvas size, a layout whose Fit would zoom below
+ * LEGIBLE_ZOOM is laid out again wrapped into rows of the canvas's shape, and the wrapped one
+ * is kept when it reads better.
+ */
 export async function layeredPositions(
   elk: ELK,
   content: DocContent,
   catalog: Readonly<Record<string, CatalogEntry>>,
   sizes: Readonly<Record<string, Size>> = {},
+  viewport?: Size,
 ): Promise<Record<string, XY>> {
+  const graph = elkGraph(content, catalog, sizes);
+  const flat = await elk.layout(graph);
+  if (!viewport || viewport.width <= 0 || viewport.height <= 0) return positionsOf(flat);
+  const flatZoom = fitZoom(boxOf(flat), viewport);
+  if (flatZoom >= LEGIBLE_ZOOM) return positionsOf(flat);
+  const wrapped = await elk.layout({
+    ...graph,
+    layoutOptions: {
+      ...graph.layoutOptions,
+      'elk.layered.wrapping.strategy': 'MULTI_EDGE',
+      'elk.aspectRatio': String(viewport.width / viewport.height),
+      'elk.layered.wrapping.additionalEdgeSpacing': '20',
+    },
+  });
+  return fitZoom(boxOf(wrapped), viewport) > flatZoom ? positionsOf(wrapped) : positionsOf(flat);
+}
+
+function boxOf(result: ElkNode): Size {
+  return { width: result.width ?? 0, height: result.height ?? 0 };
+}
+
+function positionsOf(result: ElkNode): Record<string, XY> {
+  const positions: Record<string, XY> = {};
+  for (const child of result.children ?? []) positions[child.id] = { x: Math.round(child.x ?? 0), y: Math.round(child.y ?? 0) };
+  return positions;
+}
+
+function elkGraph(content: DocContent, catalog: Readonly<Record<string, CatalogEntry>>, sizes: Readonly<Record<string, Size>>): ElkNode {
   const children: ElkNode[] = content.nodes.map((node) => {
     const size = sizes[node.id] ?? DEFAULT_NODE_SIZE;
     const entry = catalog[node.type];
@@ -52,7 +98,7 @@ export async function layeredPositions(
       targets: [known.has(target) ? target : to.node],
     });
   });
-  const graph: ElkNode = {
+  return {
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
@@ -66,10 +112,6 @@ export async function layeredPositions(
     children,
     edges,
   };
-  const result = await elk.layout(graph);
-  const positions: Record<string, XY> = {};
-  for (const child of result.children ?? []) positions[child.id] = { x: Math.round(child.x ?? 0), y: Math.round(child.y ?? 0) };
-  return positions;
 }
 
 /** True when any node has no position yet (a hand-written file): the app lays those out on open. */

@@ -1,5 +1,7 @@
-import { memo, useEffect, useState, type PointerEvent } from 'react';
-import { api, useCatalog, useDoc, useRun } from '../app/instance';
+import { memo, useEffect, useState } from 'react';
+import { useStore } from 'zustand';
+import { api, panelStore, useCatalog, useDoc, useRun } from '../app/instance';
+import { ResizeHandle } from '../layout/ResizeHandle';
 import { isTablePreview, type ArtifactPreview } from '../api/protocol';
 import { ConfusionMatrix } from '../charts/ConfusionMatrix';
 import { LineChart } from '../charts/LineChart';
@@ -31,32 +33,13 @@ function loadPreview(artifactId: string, type: string): Promise<ArtifactPreview>
 const EMPTY: Record<string, never> = {};
 
 /** Below the canvas: what the selected node produced in the run being shown. */
-const MIN_HEIGHT = 120;
-const DEFAULT_HEIGHT = 340;
-
 export function OutputsPanel() {
   const [open, setOpen] = useState(true);
-  const [height, setHeight] = useState(DEFAULT_HEIGHT);
+  const height = useStore(panelStore, (state) => state.sizes.outputs);
   const nodeId = useDoc((state) => (state.selection.nodes.length === 1 ? state.selection.nodes[0] : undefined));
-  // Dragging the top edge resizes the panel; the canvas keeps at least a third of the window.
-  const startResize = (event: PointerEvent<HTMLDivElement>) => {
-    event.preventDefault();
-    const startY = event.clientY;
-    const startHeight = height;
-    const move = (moveEvent: globalThis.PointerEvent) => {
-      const max = window.innerHeight * 0.66;
-      setHeight(Math.round(Math.max(MIN_HEIGHT, Math.min(max, startHeight + startY - moveEvent.clientY))));
-    };
-    const up = () => {
-      window.removeEventListener('pointermove', move);
-      window.removeEventListener('pointerup', up);
-    };
-    window.addEventListener('pointermove', move);
-    window.addEventListener('pointerup', up);
-  };
   return (
     <section className={`outputs${open ? '' : ' outputs--closed'}`} style={{ height }} data-testid="outputs-panel" aria-label="Outputs">
-      {open && <div className="outputs__resize" onPointerDown={startResize} title="Drag to resize" data-testid="outputs-resize" />}
+      {open && <ResizeHandle panel="outputs" grows="up" label="Resize the outputs panel" className="outputs__resize" />}
       <header className="outputs__bar">
         <button type="button" className="icon-button" onClick={() => setOpen(!open)} title={open ? 'Collapse' : 'Expand'} data-testid="outputs-toggle">
           {open ? '▾' : '▸'}

@@ -1,6 +1,7 @@
 import { useReactFlow } from '@xyflow/react';
 import { useMemo, useState, type DragEvent } from 'react';
-import { documentStore, useCatalog } from '../app/instance';
+import { useStore } from 'zustand';
+import { documentStore, panelStore, useCatalog } from '../app/instance';
 import type { CatalogEntry } from '../api/protocol';
 import { PALETTE_MIME } from '../canvas/Canvas';
 import { CATEGORY_LABELS, CATEGORY_ORDER } from '../canvas/theme';
@@ -28,6 +29,7 @@ export function Palette() {
   const status = useCatalog((state) => state.status);
   const error = useCatalog((state) => state.error);
   const [query, setQuery] = useState('');
+  const collapsed = useStore(panelStore, (state) => state.collapsed);
   const flow = useReactFlow();
 
   // Built-in types by category, then one group per node pack, titled with the pack's name.
@@ -82,13 +84,24 @@ export function Palette() {
         {status === 'ready' && groups.length === 0 && <div className="muted pad">No node matches “{query}”.</div>}
         {groups.map(({ key, title, className, testId, pack, list }) => (
           <div key={key} className={`palette__group ${className}`} data-testid={testId}>
-            <div className="palette__group-title" title={pack ? `Node pack ${title}` : undefined}>
+            {/* A search shows every match, folded group or not. */}
+            <button
+              type="button"
+              className="palette__group-title"
+              aria-expanded={query !== '' || !collapsed.has(key)}
+              onClick={() => panelStore.getState().toggleGroup(key)}
+              title={pack ? `Node pack ${title}` : undefined}
+              data-testid={`${testId}-toggle`}
+            >
+              <span className="palette__chevron" aria-hidden>
+                {query !== '' || !collapsed.has(key) ? '▾' : '▸'}
+              </span>
               <span className="cat-swatch" aria-hidden />
               {title}
               {pack && <span className="palette__pack-badge">pack</span>}
               <span className="palette__count">{list.length}</span>
-            </div>
-            {list.map((entry) => (
+            </button>
+            {(query !== '' || !collapsed.has(key)) && list.map((entry) => (
               <div
                 key={entry.type}
                 className={`palette__item${pack ? ` cat-${entry.category}` : ''}`}
