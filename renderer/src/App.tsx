@@ -18,11 +18,19 @@ function isEditable(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
+/** Ctrl+K, Ctrl+Enter and Ctrl+S work from anywhere, a text field included; nothing else does there. */
+function isGlobalShortcut(event: KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && ['k', 's', 'enter'].includes(event.key.toLowerCase());
+}
+
 /** Shortcuts for the canvas; text fields keep their own (Ctrl+Z in a field undoes typing). */
 function useShortcuts() {
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
-      if (isEditable(event.target) || document.querySelector('[aria-modal="true"]')) return;
+      if (document.querySelector('[aria-modal="true"]')) return;
+      if (isEditable(event.target) && !isGlobalShortcut(event)) return;
+      // A focused node card moves with the arrow keys through React Flow itself.
+      if (event.key.startsWith('Arrow') && event.target instanceof HTMLElement && event.target.closest('.react-flow__node')) return;
       if (controller.handleKey(event)) event.preventDefault();
     };
     window.addEventListener('keydown', onKeyDown);

@@ -7,13 +7,17 @@ import { ApiError, type ApiClient } from '../api/client';
 import { EventSocket } from '../api/events';
 import type { EngineEvent, PipelineDoc } from '../api/protocol';
 import {
+  addNode,
+  connect,
   copySelection,
   deleteSelection,
   isCopy,
   isRedo,
   isUndo,
+  nudgeSelection,
   paste,
   PASTE_OFFSET,
+  primary,
   selectAll,
   setSelection,
   setPipelineName,
@@ -21,7 +25,8 @@ import {
   type ClipboardData,
   type KeyStroke,
 } from '../model/actions';
-import { contentFromDoc, emptyContent, toPipelineDoc, EMPTY_SELECTION, type DocContent } from '../model/document';
+import type { CommandIntent } from '../model/commands';
+import { contentFromDoc, emptyContent, toPipelineDoc, EMPTY_SELECTION, type DocContent, type XY } from '../model/document';
 import { layeredPositions, needsLayout, type Size } from '../model/layout';
 import { catalogDefaults, nameAfterSave, outdatedNodes } from '../model/run-state';
 import type { CatalogStore } from '../stores/catalog-store';
@@ -42,6 +47,8 @@ export interface ControllerDeps {
   measuredSizes: () => Readonly<Record<string, Size>>;
   /** The canvas's size on screen, so layouts wrap to stay readable there (undefined: not shown). */
   canvasSize?: () => Size | undefined;
+  /** Where a node added without a pointer goes (the canvas's centre); the placement rules keep it clear of others. */
+  freeSpot?: () => XY;
   /** A pipeline to open at start (`?pipeline=` in the URL), before any draft. */
   initialPath?: string | null;
 }
@@ -379,15 +386,54 @@ export function createController(deps: ControllerDeps) {
   }
 
   /** Global shortcuts; returns true when the key was ours. */
+  /** Carries out what the command palette chose. Adding a node from it selects the node, like a drop. */
+  function perform(intent: CommandIntent): void {
+    const state = doc.getState();
+    switch (intent.kind) {
+      case 'add': {
+        const position = deps.freeSpot?.() ?? { x: 0, y: 0 };
+        state.dispatch(addNode, { type: intent.type, position });
+        return;
+      }
+      case 'connect': {
+        const result = state.dispatch(connect, { from: intent.from, to: intent.to });
+        if (result?.refused) ui.getState().toast('error', result.refused);
+        return;
+      }
+      case 'select':
+        state.dispatch(setSelection, { nodes: [intent.nodeId], edges: [] });
+        return;
+      case 'run':
+        return void startRun();
+      case 'run-to-here':
+        return void startRun(intent.nodeId);
+      case 'save':
+        return void save();
+      case 'save-as':
+        return ui.getState().setDialog({ kind: 'save' });
+      case 'open':
+        return ui.getState().setDialog({ kind: 'open' });
+      case 'new':
+        return void newPipeline();
+      case 'layout':
+        return void autoLayout();
+      case 'fit':
+        return ui.getState().requestFit();
+    }
+  }
+
   function handleKey(stroke: KeyStroke): boolean {
     const state = doc.getState();
+    if (primary(stroke) && stroke.key.toLowerCase() === 'k') return ui.getState().setDialog({ kind: 'commands' }), true;
+    if (primary(stroke) && stroke.key === 'Enter') return void startRun(), true;
     if (isUndo(stroke)) return state.undo(), true;
     if (isRedo(stroke)) return state.redo(), true;
     if (isCopy(stroke)) return copy();
     if (paste.keyTest?.(stroke)) return pasteClipboard();
     if (deleteSelection.keyTest?.(stroke)) return state.dispatch(deleteSelection, undefined) !== null;
     if (selectAll.keyTest?.(stroke)) return state.dispatch(selectAll, undefined), true;
-    if ((stroke.ctrlKey || stroke.metaKey) && stroke.key.toLowerCase() === 's') return void save(), true;
+    if (nudgeSelection.keyTest?.(stroke)) return state.dispatch(nudgeSelection, { key: stroke.key, shiftKey: stroke.shiftKey }) !== null;
+    if (primary(stroke) && stroke.key.toLowerCase() === 's') return void save(), true;
     if (stroke.key === 'Escape') return state.dispatch(setSelection, EMPTY_SELECTION), true;
     return false;
   }
@@ -461,6 +507,7 @@ export function createController(deps: ControllerDeps) {
     copy,
     paste: pasteClipboard,
     handleKey,
+    perform,
     confirmDiscard,
     validateNow,
     runsVersion: () => runsVersion,

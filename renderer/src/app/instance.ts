@@ -11,6 +11,7 @@ import { createRunStore, type RunState } from '../stores/run-store';
 import { createUiStore, type UiState } from '../stores/ui-store';
 import { measureStore } from '../canvas/measure-store';
 import { createPanelStore } from '../layout/panel-store';
+import { viewportCentre } from '../canvas/viewport';
 import { createController } from './controller';
 import { sessionMemory } from './session';
 
@@ -37,6 +38,7 @@ export const controller = createController({
     return new ELK();
   },
   measuredSizes: () => measureStore.getState().sizes,
+  freeSpot: viewportCentre,
   canvasSize: () => {
     const canvas = document.querySelector('[data-testid="canvas"]');
     return canvas ? { width: canvas.clientWidth, height: canvas.clientHeight } : undefined;

@@ -210,7 +210,8 @@ function EmptyCanvas() {
           Open a pipeline or an example
         </button>
         <div className="empty-canvas__keys">
-          Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+C / Ctrl+V copy and paste · Delete removes the selection
+          Ctrl+K commands (add nodes, connect ports, run, save) · Ctrl+Enter run · Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+C / Ctrl+V copy and paste ·
+          arrows move the selection · Delete removes it
         </div>
       </div>
     </div>

@@ -1,13 +1,16 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, controller, documentStore, uiStore, useUi } from '../app/instance';
 import { desktopBridge } from '../api/desktop';
 import type { ExampleItem, PipelineListItem } from '../api/protocol';
+import { CommandPalette } from './CommandPalette';
+import { Modal } from './Modal';
 
 export function Dialogs() {
   const dialog = useUi((state) => state.dialog);
   if (!dialog) return null;
   if (dialog.kind === 'open') return <OpenDialog />;
   if (dialog.kind === 'save') return <SaveDialog />;
+  if (dialog.kind === 'commands') return <CommandPalette onClose={() => uiStore.getState().setDialog(null)} />;
   return (
     <Modal title={dialog.title} onClose={() => dialog.resolve(false)} testId="confirm-dialog">
       <p>{dialog.message}</p>
@@ -20,29 +23,6 @@ export function Dialogs() {
         </button>
       </div>
     </Modal>
-  );
-}
-
-function Modal({ title, children, onClose, testId, wide }: { title: string; children: ReactNode; onClose: () => void; testId: string; wide?: boolean }) {
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
-  return (
-    <div className="modal-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
-      <div className={`modal${wide ? ' modal--wide' : ''}`} role="dialog" aria-modal="true" aria-label={title} data-testid={testId}>
-        <header className="modal__head">
-          <h2>{title}</h2>
-          <button type="button" className="icon-button" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </header>
-        {children}
-      </div>
-    </div>
   );
 }
 

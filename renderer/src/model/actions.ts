@@ -58,7 +58,8 @@ export interface Action<P> {
 
 const RECORD: HistoryMode = { kind: 'record' };
 const NONE: HistoryMode = { kind: 'none' };
-const primary = (stroke: KeyStroke) => stroke.ctrlKey || stroke.metaKey;
+/** Ctrl, or Cmd on a Mac. */
+export const primary = (stroke: KeyStroke) => stroke.ctrlKey || stroke.metaKey;
 
 const takenIds = (content: DocContent) => new Set(content.nodes.map((node) => node.id));
 
@@ -238,6 +239,27 @@ export const moveNodes: Action<{ positions: Readonly<Record<string, XY>> }> = {
   perform({ content }, { positions }) {
     const nodes = applyPositions(content.nodes, positions);
     return nodes === content.nodes ? null : { content: { ...content, nodes }, history: NONE };
+  },
+};
+
+const NUDGE: Readonly<Record<string, readonly [number, number]>> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+/** Arrow keys move the selected nodes 10 px (Shift: 50 px); a run of presses is one undo step. */
+export const nudgeSelection: Action<{ key: string; shiftKey: boolean }> = {
+  name: 'nudgeSelection',
+  label: 'Move',
+  keyTest: (stroke) => NUDGE[stroke.key] !== undefined && !primary(stroke) && !stroke.altKey,
+  perform({ content, selection }, { key, shiftKey }) {
+    const direction = NUDGE[key];
+    if (!direction || selection.nodes.length === 0) return null;
+    const step = shiftKey ? 50 : 10;
+    const positions: Record<string, XY> = {};
+    for (const node of content.nodes) {
+      if (!selection.nodes.includes(node.id)) continue;
+      const at = node.position ?? { x: 0, y: 0 };
+      positions[node.id] = { x: at.x + direction[0] * step, y: at.y + direction[1] * step };
+    }
+    return { content: { ...content, nodes: applyPositions(content.nodes, positions) }, history: { kind: 'coalesce', key: `nudge:${[...selection.nodes].sort().join(',')}` } };
   },
 };
 

@@ -13,6 +13,7 @@ export interface Toast {
 export type Dialog =
   | { kind: 'open' }
   | { kind: 'save' }
+  | { kind: 'commands' }
   | { kind: 'confirm'; title: string; message: string; confirmLabel: string; resolve: (ok: boolean) => void };
 
 export interface UiState {
