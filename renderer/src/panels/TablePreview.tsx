@@ -45,7 +45,7 @@ export function TablePreview({ preview, testId }: { preview: TablePreviewData; t
         <b data-testid={`${testId}-rowcount`}>{preview.rowCount.toLocaleString('en-US')}</b> rows × {columns.length} columns
         {rows.length < preview.rowCount && <span className="muted"> · first {rows.length.toLocaleString('en-US')} shown</span>}
       </div>
-      <div className="table-preview__scroll" onScroll={onScroll} style={{ height: VIEW_HEIGHT + 92 }}>
+      <div className="table-preview__scroll" onScroll={onScroll} style={{ height: VIEW_HEIGHT + 92 }} tabIndex={0} role="region" aria-label="Table rows (scroll with the arrow keys)">
         <div style={{ width }}>
           <div className="table-preview__head">
             <div className="table-preview__index">#</div>
