@@ -3,7 +3,7 @@
  * views: the empty builder, a trained pipeline with a node's outputs, the open dialog and
  * the command palette.
  */
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, openApp, openSavedPipeline, selectNode, test } from './fixtures.js';
 

@@ -1,7 +1,9 @@
 /** The shell's security decisions, without Electron (it cannot be installed here). */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isExternalWebLink, suggestedPipelineName, trustedSender, workspaceFile, workspacePathOf } from './guards.js';
+import { copyWithFreeName, isExternalWebLink, suggestedPipelineName, trustedSender, workspaceFile, workspacePathOf } from './guards.js';
 
 const origin = 'http://127.0.0.1:41234';
 const workspace = join('/home', 'ada', 'Tensorloom');
@@ -43,5 +45,22 @@ describe('shell guards', () => {
     expect(suggestedPipelineName('a.pipeline.json')).toBe('a.pipeline.json');
     expect(suggestedPipelineName('../../etc/x')).toBe('..-..-etc-x.pipeline.json');
     expect(suggestedPipelineName(undefined)).toBe('untitled.pipeline.json');
+  });
+
+  it('copies a picked file into the workspace without overwriting one of the same name', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'tl-outside-'));
+    const target = mkdtempSync(join(tmpdir(), 'tl-ws-'));
+    try {
+      writeFileSync(join(outside, 'wine.csv'), 'a\n1\n');
+      mkdirSync(join(target, 'data'));
+      writeFileSync(join(target, 'data', 'wine.csv'), 'other\n');
+      const copied = await copyWithFreeName(join(outside, 'wine.csv'), join(target, 'data'));
+      expect(workspacePathOf(target, copied)).toBe('data/wine-2.csv');
+      expect(readFileSync(copied, 'utf8')).toBe('a\n1\n');
+      expect(readFileSync(join(target, 'data', 'wine.csv'), 'utf8')).toBe('other\n');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+      rmSync(target, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,9 @@
  * without Electron: which URLs the window may show, which IPC senders are trusted, which
  * paths the native dialogs may hand back.
  */
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, extname, isAbsolute, join, relative, sep } from 'node:path';
 
 export const PIPELINE_SUFFIX = '.pipeline.json';
 
@@ -48,4 +50,20 @@ export function suggestedPipelineName(suggested: unknown): string {
   const name = typeof suggested === 'string' ? suggested.replace(/[/\\:*?"<>|\0]/g, '-').trim().slice(0, 200) : '';
   const base = name === '' ? 'untitled' : name;
   return base.endsWith(PIPELINE_SUFFIX) ? base : `${base.replace(/\.json$/i, '')}${PIPELINE_SUFFIX}`;
+}
+
+/** Copies `file` into `folder` under its own name, or name-2, name-3, … when taken; never overwrites. Answers the new file. */
+export async function copyWithFreeName(file: string, folder: string): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  const extension = extname(file);
+  const stem = basename(file, extension);
+  for (let attempt = 1; ; attempt += 1) {
+    const target = join(folder, attempt === 1 ? `${stem}${extension}` : `${stem}-${attempt}${extension}`);
+    try {
+      await copyFile(file, target, constants.COPYFILE_EXCL);
+      return target;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 999) throw error;
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
 import type { TensorloomServer } from '../core/server/index.js';
 import { defaultWorkspace, seedWorkspace, startUiServer } from '../cli/ui-server.js';
-import { isExternalWebLink, originOf, suggestedPipelineName, trustedSender, workspaceFile, workspacePathOf } from './guards.js';
+import { copyWithFreeName, isExternalWebLink, originOf, suggestedPipelineName, trustedSender, workspaceFile, workspacePathOf } from './guards.js';
 
 const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 
@@ -155,12 +155,42 @@ function registerIpc(origin: string, workspace: string): void {
     return await inWorkspace(workspace, join(dirname(answer.filePath), suggestedPipelineName(answer.filePath.split(/[\\/]/).pop())));
   });
 
+  handle('tensorloom:workspace-path', (absolute) => (typeof absolute === 'string' && absolute !== '' ? workspacePathOf(workspace, absolute) : null));
+
+  handle('tensorloom:open-data-file-dialog', async (extensions) => {
+    const wanted = Array.isArray(extensions) ? extensions.filter((item): item is string => typeof item === 'string').map((item) => item.replace(/^\./, '')) : [];
+    const answer = await dialog.showOpenDialog(window!, {
+      title: 'Choose a data file',
+      defaultPath: workspace,
+      filters: wanted.length > 0 ? [{ name: 'Data files', extensions: wanted }] : [],
+      properties: ['openFile'],
+    });
+    const file = answer.canceled ? undefined : answer.filePaths[0];
+    if (file === undefined) return null;
+    return workspacePathOf(workspace, file) ?? (await copyIntoWorkspace(workspace, file));
+  });
+
   handle('tensorloom:reveal-in-folder', (path) => {
     const file = workspaceFile(workspace, path);
     if (file === null) return false;
     shell.showItemInFolder(file);
     return true;
   });
+}
+
+/** Pipelines read only inside the workspace: a data file from elsewhere is copied to data/ (never over another file) once the user agrees. */
+async function copyIntoWorkspace(workspace: string, file: string): Promise<string | null> {
+  const choice = await dialog.showMessageBox(window!, {
+    type: 'question',
+    buttons: ['Copy in', 'Cancel'],
+    defaultId: 0,
+    cancelId: 1,
+    message: 'Copy the file into the workspace?',
+    detail: `${file} is outside the workspace ${workspace}, and pipelines only read files inside it. Tensorloom can copy it to the workspace's data folder.`,
+  });
+  if (choice.response !== 0) return null;
+  const target = await copyWithFreeName(file, join(workspace, 'data'));
+  return workspacePathOf(workspace, target);
 }
 
 /** The workspace path of a picked file, or null after telling the user why a file outside it cannot be used. */

@@ -14,6 +14,7 @@ function loadPreload() {
   const electron = {
     contextBridge: { exposeInMainWorld: (key: string, api: Record<string, unknown>) => (exposed[key] = api) },
     ipcRenderer: { invoke: async (...args: unknown[]) => invoked.push(args), send: () => {}, on: () => {} },
+    webUtils: { getPathForFile: (file: { name: string }) => `/home/someone/Desktop/${file.name}` },
   };
   const required: string[] = [];
   const sandboxRequire = (name: string) => {
@@ -36,18 +37,24 @@ describe('preload', () => {
     expect(required).toEqual(['electron']);
     expect(Object.keys(exposed)).toEqual(['tensorloom']);
     const api = exposed.tensorloom!;
-    expect(Object.keys(api).sort()).toEqual(['openPipelineDialog', 'revealInFolder', 'savePipelineDialog']);
+    expect(Object.keys(api).sort()).toEqual(['openDataFileDialog', 'openPipelineDialog', 'revealInFolder', 'savePipelineDialog', 'workspacePathOf']);
     expect(Object.values(api).every((value) => typeof value === 'function')).toBe(true);
     expect(JSON.stringify(Object.keys(api))).not.toMatch(/ipc|invoke|send/i);
 
     await (api.openPipelineDialog as () => Promise<unknown>)();
     await (api.savePipelineDialog as (name: unknown) => Promise<unknown>)({ toString: () => 'penguins' });
     await (api.revealInFolder as (path: unknown) => Promise<unknown>)('data/penguins.csv');
-    // Arguments cross as plain strings, whatever the page passes.
+    await (api.workspacePathOf as (file: unknown) => Promise<unknown>)({ name: 'wine.csv' });
+    await (api.openDataFileDialog as (extensions: unknown) => Promise<unknown>)(['.csv', 7]);
+    await (api.openDataFileDialog as (extensions: unknown) => Promise<unknown>)('not a list');
+    // Arguments cross as plain strings, whatever the page passes; a dropped file as the path Electron knows for it.
     expect(invoked).toEqual([
       ['tensorloom:open-pipeline-dialog'],
       ['tensorloom:save-pipeline-dialog', 'penguins'],
       ['tensorloom:reveal-in-folder', 'data/penguins.csv'],
+      ['tensorloom:workspace-path', '/home/someone/Desktop/wine.csv'],
+      ['tensorloom:open-data-file-dialog', ['.csv', '7']],
+      ['tensorloom:open-data-file-dialog', []],
     ]);
   });
 });

@@ -9,6 +9,7 @@ import type { NodeRegistry } from '../graph/registry.js';
 import type { PipelineDoc, ValidationIssue } from '../graph/types.js';
 import type { WorkspaceStore } from '../store/index.js';
 import type { BackendInfo } from './backend.js';
+import { copyDataFileIn, listDataFiles } from './data-files.js';
 import { documentOf, HttpError, MAX_BODY_BYTES, readJsonBody } from './http.js';
 import { DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, PREVIEW_KINDS, previewArtifact, type PreviewKind } from './preview.js';
 import type { RunManager } from './runs.js';
@@ -55,6 +56,8 @@ const ROUTES: Route[] = [
   { method: 'PUT', pattern: /^\/api\/pipelines\/file$/, handler: putPipeline },
   { method: 'POST', pattern: /^\/api\/validate$/, handler: validate },
   { method: 'GET', pattern: /^\/api\/examples$/, handler: examples },
+  { method: 'GET', pattern: /^\/api\/files$/, handler: async (ctx) => ({ body: await listDataFiles(ctx.root) }) },
+  { method: 'PUT', pattern: /^\/api\/files$/, handler: async (ctx, req, url) => ({ body: await copyDataFileIn(ctx.root, req, url.searchParams.get('path')) }) },
   { method: 'POST', pattern: /^\/api\/runs$/, handler: startRun },
   { method: 'GET', pattern: /^\/api\/runs$/, handler: listRuns },
   { method: 'POST', pattern: /^\/api\/runs\/([^/]+)\/cancel$/, handler: cancelRun },

@@ -36,8 +36,16 @@ function shown(path: string): string {
 
 /** Checks a client's pipeline path and returns the absolute file path; 400 for anything else. */
 export function pipelineFile(root: string, path: unknown): string {
+  return workspaceFile(root, path, { what: 'pipeline', example: 'folder/name.pipeline.json', suffixes: [PIPELINE_SUFFIX] });
+}
+
+/**
+ * Checks a client's path to a file in the workspace (one of `suffixes`) and returns the
+ * absolute path; 400 for anything else.
+ */
+export function workspaceFile(root: string, path: unknown, kind: { what: string; example: string; suffixes: readonly string[]; anyCase?: boolean }): string {
   const refuse = (why: string) => new HttpError(400, `path ${shown(path as string)} ${why}`);
-  if (typeof path !== 'string' || path === '') throw new HttpError(400, 'a pipeline path is required (?path=folder/name.pipeline.json)');
+  if (typeof path !== 'string' || path === '') throw new HttpError(400, `a ${kind.what} path is required (?path=${kind.example})`);
   // NUL ends a path for the OS (Node refuses it); other control characters make names no one can type.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(path)) throw refuse('may not contain control characters (such as NUL or a line break)');
@@ -53,7 +61,9 @@ export function pipelineFile(root: string, path: unknown): string {
     throw refuse(`has a name of ${Buffer.byteLength(longName, 'utf8')} bytes${which}; file and folder names can be at most ${MAX_NAME_BYTES} bytes`);
   }
   if (segments[0] === STORE_FOLDER) throw refuse(`may not point into the store (${STORE_FOLDER}/)`);
-  if (!path.endsWith(PIPELINE_SUFFIX) || path.length === PIPELINE_SUFFIX.length) throw refuse(`must end in ${PIPELINE_SUFFIX}`);
+  const compared = kind.anyCase ? path.toLowerCase() : path;
+  const suffix = kind.suffixes.find((candidate) => compared.endsWith(candidate) && path.length > candidate.length);
+  if (suffix === undefined) throw refuse(`must end in ${kind.suffixes.join(', ')}`);
   const absolute = join(root, ...segments);
   // No link in any part of the path (folder, file, dangling, link to a link) may lead out of
   // the workspace or into its store.
@@ -116,7 +126,7 @@ export function workspacePath(root: string, absolute: string | null): string | n
   return rel.split(sep).join('/');
 }
 
-function isWithin(root: string, candidate: string): boolean {
+export function isWithin(root: string, candidate: string): boolean {
   const rel = relative(root, candidate);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

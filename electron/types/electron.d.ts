@@ -83,6 +83,8 @@ export interface MessageBoxOptions {
   message: string;
   detail?: string;
   buttons?: string[];
+  defaultId?: number;
+  cancelId?: number;
 }
 
 export interface App {
@@ -122,4 +124,8 @@ export declare const contextBridge: {
 };
 export declare const ipcRenderer: {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+};
+/** Preload only: the file-system path of a File the page holds (a drop from the desktop); '' when it has none. */
+export declare const webUtils: {
+  getPathForFile(file: File): string;
 };

@@ -8,6 +8,7 @@ import type {
   PackSummary,
   PipelineDoc,
   PipelineFile,
+  DataFileItem,
   PipelineListItem,
   RunRecord,
   RunSummary,
@@ -58,6 +59,16 @@ export class ApiClient {
 
   examples(): Promise<ExampleItem[]> {
     return this.request('GET', '/api/examples');
+  }
+
+  /** Data files in the workspace, for the path picker. */
+  dataFiles(): Promise<DataFileItem[]> {
+    return this.request('GET', '/api/files');
+  }
+
+  /** Copies a file into the workspace at `path` (or a free name beside it); answers where it went. */
+  copyFileIn(path: string, file: Blob): Promise<{ path: string; size: number; reused: boolean }> {
+    return this.request('PUT', `/api/files?path=${encodeURIComponent(path)}`, file);
   }
 
   readPipeline(path: string): Promise<PipelineFile> {
@@ -112,14 +123,15 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = this.token.get();
     if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const raw = body instanceof Blob;
+    if (body !== undefined) headers['content-type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
     let response: Response;
     try {
       response = await this.fetchImpl(new URL(path, this.base).toString(), {
         method,
         headers,
         credentials: 'same-origin',
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}),
         ...(signal ? { signal } : {}),
       });
     } catch (error) {

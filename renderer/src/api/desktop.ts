@@ -6,6 +6,10 @@ export interface DesktopBridge {
   openPipelineDialog(): Promise<string | null>;
   savePipelineDialog(suggestedName: string): Promise<string | null>;
   revealInFolder(path: string): Promise<boolean>;
+  /** A dropped file's workspace path, or null when outside the workspace. */
+  workspacePathOf?(file: File): Promise<string | null>;
+  /** The native open dialog for a data file; a file from elsewhere is copied in once the user agrees. */
+  openDataFileDialog?(extensions: string[]): Promise<string | null>;
 }
 
 export function desktopBridge(): DesktopBridge | undefined {

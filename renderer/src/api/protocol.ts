@@ -43,6 +43,13 @@ export interface PipelineListItem {
   modified: string | number;
 }
 
+/** GET /api/files: a data file in the workspace. */
+export interface DataFileItem {
+  path: string;
+  size: number;
+  modified: number;
+}
+
 export interface PipelineFile {
   path: string;
   document: unknown;

@@ -26,6 +26,7 @@ import {
   type KeyStroke,
 } from '../model/actions';
 import type { CommandIntent } from '../model/commands';
+import { copyInPath, formatBytes, READABLE_KINDS, readerFor, relativeToPipeline } from '../model/data-files';
 import { contentFromDoc, emptyContent, toPipelineDoc, EMPTY_SELECTION, type DocContent, type XY } from '../model/document';
 import { layeredPositions, needsLayout, type Size } from '../model/layout';
 import { catalogDefaults, nameAfterSave, outdatedNodes } from '../model/run-state';
@@ -47,6 +48,8 @@ export interface ControllerDeps {
   measuredSizes: () => Readonly<Record<string, Size>>;
   /** The canvas's size on screen, so layouts wrap to stay readable there (undefined: not shown). */
   canvasSize?: () => Size | undefined;
+  /** The workspace path of a dropped file, when the desktop shell can tell and it is inside the workspace; null otherwise. */
+  workspacePathOf?: (file: File) => Promise<string | null>;
   /** Where a node added without a pointer goes (the canvas's centre); the placement rules keep it clear of others. */
   freeSpot?: () => XY;
   /** A pipeline to open at start (`?pipeline=` in the URL), before any draft. */
@@ -386,6 +389,45 @@ export function createController(deps: ControllerDeps) {
   }
 
   /** Global shortcuts; returns true when the key was ours. */
+  /**
+   * Files dropped from the desktop become data nodes. Pipelines read only inside the
+   * workspace, so a file from elsewhere is copied in (data/<name>) once the user agrees; the
+   * desktop shell says when a file is in the workspace already.
+   */
+  async function addFiles(files: readonly File[], at: XY): Promise<void> {
+    const readable = files.filter((file) => readerFor(file.name) !== undefined);
+    for (const file of files) {
+      if (!readable.includes(file)) ui.getState().toast('error', `${file.name}: Tensorloom reads ${READABLE_KINDS} files; this is none of these`);
+    }
+    if (readable.length === 0) return;
+    const placed: { type: string; path: string }[] = [];
+    const outside: File[] = [];
+    for (const file of readable) {
+      const inside = (await deps.workspacePathOf?.(file)) ?? null;
+      if (inside !== null) placed.push({ type: readerFor(file.name)!, path: inside });
+      else outside.push(file);
+    }
+    if (outside.length > 0) {
+      const names = outside.map((file) => `${file.name} (${formatBytes(file.size)})`).join(', ');
+      const what = outside.length === 1 ? `it to ${copyInPath(outside[0]!.name)}` : 'them to the data/ folder';
+      const ok = await confirm('Copy into the workspace?', `${names}: pipelines only read files inside the workspace. Copy ${what}?`, outside.length === 1 ? 'Copy in' : `Copy ${outside.length} files in`);
+      if (ok) {
+        for (const file of outside) {
+          try {
+            const answer = await api.copyFileIn(copyInPath(file.name), file);
+            placed.push({ type: readerFor(file.name)!, path: answer.path });
+            ui.getState().toast('success', answer.reused ? `${file.name} is in the workspace already as ${answer.path}` : `Copied ${file.name} to ${answer.path}`);
+          } catch (error) {
+            fail(`Cannot copy ${file.name}`)(error);
+          }
+        }
+      }
+    }
+    placed.forEach(({ type, path }, index) => {
+      doc.getState().dispatch(addNode, { type, position: { x: at.x + index * 40, y: at.y + index * 40 }, params: { path: relativeToPipeline(doc.getState().path, path) } });
+    });
+  }
+
   /** Carries out what the command palette chose. Adding a node from it selects the node, like a drop. */
   function perform(intent: CommandIntent): void {
     const state = doc.getState();
@@ -508,6 +550,7 @@ export function createController(deps: ControllerDeps) {
     paste: pasteClipboard,
     handleKey,
     perform,
+    addFiles,
     confirmDiscard,
     validateNow,
     runsVersion: () => runsVersion,

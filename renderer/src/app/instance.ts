@@ -4,6 +4,7 @@
  */
 import { useStore } from 'zustand';
 import { ApiClient } from '../api/client';
+import { desktopBridge } from '../api/desktop';
 import { captureToken } from '../api/token';
 import { createCatalogStore, type CatalogState } from '../stores/catalog-store';
 import { createDocumentStore, type DocumentState } from '../stores/document-store';
@@ -39,6 +40,7 @@ export const controller = createController({
   },
   measuredSizes: () => measureStore.getState().sizes,
   freeSpot: viewportCentre,
+  workspacePathOf: async (file) => (await desktopBridge()?.workspacePathOf?.(file)) ?? null,
   canvasSize: () => {
     const canvas = document.querySelector('[data-testid="canvas"]');
     return canvas ? { width: canvas.clientWidth, height: canvas.clientHeight } : undefined;

@@ -17,7 +17,7 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
 import { useStore } from 'zustand';
-import { catalogStore, documentStore, uiStore, useCatalog, useDoc, useUi } from '../app/instance';
+import { catalogStore, controller, documentStore, uiStore, useCatalog, useDoc, useUi } from '../app/instance';
 import { addNode, connect, moveNodes, setSelection } from '../model/actions';
 import { checkConnection } from '../model/connection-rules';
 import { FIT_PADDING, LEGIBLE_ZOOM } from '../model/layout';
@@ -143,16 +143,19 @@ export function Canvas() {
 
   const wrapper = useRef<HTMLDivElement>(null);
   const onDragOver = useCallback((event: DragEvent) => {
-    if (!event.dataTransfer.types.includes(PALETTE_MIME)) return;
+    // A palette item, or files from the desktop.
+    if (!event.dataTransfer.types.includes(PALETTE_MIME) && !event.dataTransfer.types.includes('Files')) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = 'copy';
   }, []);
   const onDrop = useCallback(
     (event: DragEvent) => {
       const type = event.dataTransfer.getData(PALETTE_MIME);
-      if (!type) return;
+      const files = [...event.dataTransfer.files];
+      if (!type && files.length === 0) return;
       event.preventDefault();
       const point = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      if (!type) return void controller.addFiles(files, { x: point.x - 110, y: point.y - 24 });
       // Centre the node's header under the pointer rather than its corner.
       documentStore.getState().dispatch(addNode, { type, position: { x: point.x - 110, y: point.y - 24 } });
     },
@@ -205,7 +208,7 @@ function EmptyCanvas() {
     <div className="empty-canvas" data-testid="empty-canvas">
       <div className="empty-canvas__card">
         <h2>Build a pipeline</h2>
-        <p>Drag nodes from the palette on the left and wire an output to an input of the same type.</p>
+        <p>Drag nodes from the palette on the left and wire an output to an input of the same type, or drop a CSV, JSON, JSON Lines or Parquet file here.</p>
         <button type="button" className="btn" onClick={() => uiStore.getState().setDialog({ kind: 'open' })}>
           Open a pipeline or an example
         </button>

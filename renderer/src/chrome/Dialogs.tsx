@@ -3,6 +3,7 @@ import { api, controller, documentStore, uiStore, useUi } from '../app/instance'
 import { desktopBridge } from '../api/desktop';
 import type { ExampleItem, PipelineListItem } from '../api/protocol';
 import { CommandPalette } from './CommandPalette';
+import { FilesDialog } from './FilesDialog';
 import { Modal } from './Modal';
 
 export function Dialogs() {
@@ -11,6 +12,7 @@ export function Dialogs() {
   if (dialog.kind === 'open') return <OpenDialog />;
   if (dialog.kind === 'save') return <SaveDialog />;
   if (dialog.kind === 'commands') return <CommandPalette onClose={() => uiStore.getState().setDialog(null)} />;
+  if (dialog.kind === 'files') return <FilesDialog extensions={dialog.extensions} onPick={dialog.onPick} />;
   return (
     <Modal title={dialog.title} onClose={() => dialog.resolve(false)} testId="confirm-dialog">
       <p>{dialog.message}</p>

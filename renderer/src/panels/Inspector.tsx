@@ -7,6 +7,7 @@ import { edgeNodes } from '../model/document';
 import { withoutNodePrefix } from '../model/messages';
 import { catalogDefaults, paramDiffers } from '../model/run-state';
 import { displayValue, objectProperties, type JsonSchema } from '../model/schema';
+import { extensionsOf } from '../model/data-files';
 import { ParamsForm } from './SchemaForm';
 
 /** Right-hand panel: the selected node's id, label and params, or the pipeline when nothing is selected. */
@@ -86,6 +87,7 @@ function NodeInspector({ node }: { node: PipelineNode }) {
           params={node.params ?? {}}
           issues={issues}
           onChange={(key, value) => documentStore.getState().dispatch(setParam, { nodeId: node.id, key, value })}
+          fileParams={extensionsOf(node.type).length > 0 ? { names: ['path'], extensions: extensionsOf(node.type) } : undefined}
         />
       ) : (
         <div className="muted">The server does not know node type '{node.type}', so its parameters cannot be edited here.</div>

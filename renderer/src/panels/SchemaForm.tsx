@@ -5,6 +5,9 @@
  */
 import { useEffect, useId, useState } from 'react';
 import type { ApiIssue } from '../api/protocol';
+import { desktopBridge } from '../api/desktop';
+import { documentStore, uiStore } from '../app/instance';
+import { relativeToPipeline } from '../model/data-files';
 import { issuesForField } from '../model/issues';
 import { withoutNodePrefix } from '../model/messages';
 import { describeField, displayValue, hiddenParams, initialValue, localProblem, objectProperties, parseScalar, shownLimit, type FieldInfo, type JsonSchema } from '../model/schema';
@@ -25,6 +28,8 @@ export function ParamsForm(props: {
   params: Record<string, unknown>;
   issues: readonly ApiIssue[];
   onChange: (key: string, value: unknown) => void;
+  /** Params that name a data file to read: they get a Browse… button (workspace files, or copy one in). */
+  fileParams?: { names: readonly string[]; extensions: readonly string[] };
 }) {
   const all = objectProperties(props.schema);
   const known = new Set(all.map((property) => property.name));
@@ -46,6 +51,7 @@ export function ParamsForm(props: {
           root={props.schema}
           issues={issuesForField(props.issues, property.name)}
           onChange={(value) => props.onChange(property.name, value)}
+          fileExtensions={props.fileParams?.names.includes(property.name) ? props.fileParams.extensions : undefined}
         />
       ))}
       {unknown.map((key) => (
@@ -64,7 +70,16 @@ export function ParamsForm(props: {
   );
 }
 
-function ParamRow(props: { name: string; required: boolean; field: FieldInfo; value: unknown; root: JsonSchema; issues: ApiIssue[]; onChange: (value: unknown) => void }) {
+function ParamRow(props: {
+  name: string;
+  required: boolean;
+  field: FieldInfo;
+  value: unknown;
+  root: JsonSchema;
+  issues: ApiIssue[];
+  onChange: (value: unknown) => void;
+  fileExtensions?: readonly string[] | undefined;
+}) {
   const id = useId();
   const { field, value } = props;
   const local = localProblem(field, value) ?? (props.required && value === undefined && !field.hasDefault ? 'required' : null);
@@ -89,7 +104,16 @@ function ParamRow(props: { name: string; required: boolean; field: FieldInfo; va
           </button>
         )}
       </div>
-      <ValueEditor id={id} field={field} value={value} onChange={props.onChange} root={props.root} testId={`param-${props.name}`} />
+      {props.fileExtensions ? (
+        <div className="field__with-button">
+          <ValueEditor id={id} field={field} value={value} onChange={props.onChange} root={props.root} testId={`param-${props.name}`} />
+          <button type="button" className="btn btn--small" onClick={() => browseForFile(props.fileExtensions!, props.onChange)} data-testid={`browse-${props.name}`} aria-label={`Browse for the ${props.name} file`}>
+            Browse…
+          </button>
+        </div>
+      ) : (
+        <ValueEditor id={id} field={field} value={value} onChange={props.onChange} root={props.root} testId={`param-${props.name}`} />
+      )}
       {(field.description || limits || field.hasDefault) && (
         <div className="field__help">
           {field.description}
@@ -108,6 +132,17 @@ function ParamRow(props: { name: string; required: boolean; field: FieldInfo; va
       ))}
     </div>
   );
+}
+
+/** The desktop shell's native dialog, else the workspace file browser; the param gets the path as the pipeline's folder sees it. */
+function browseForFile(extensions: readonly string[], onChange: (value: unknown) => void): void {
+  const pick = (workspacePath: string) => onChange(relativeToPipeline(documentStore.getState().path, workspacePath));
+  const native = desktopBridge()?.openDataFileDialog;
+  if (native) {
+    void native([...extensions]).then((path) => path && pick(path));
+    return;
+  }
+  uiStore.getState().setDialog({ kind: 'files', extensions, onPick: pick });
 }
 
 export function ValueEditor(props: EditorProps) {

@@ -14,6 +14,7 @@ export type Dialog =
   | { kind: 'open' }
   | { kind: 'save' }
   | { kind: 'commands' }
+  | { kind: 'files'; extensions: readonly string[]; onPick: (workspacePath: string) => void }
   | { kind: 'confirm'; title: string; message: string; confirmLabel: string; resolve: (ok: boolean) => void };
 
 export interface UiState {
