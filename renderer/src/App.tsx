@@ -1,7 +1,6 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect, type CSSProperties } from 'react';
-import { useStore } from 'zustand';
-import { controller, documentStore, panelStore } from './app/instance';
+import { usePanels, useServices } from './app/context';
 import { Canvas } from './canvas/Canvas';
 import { Dialogs } from './chrome/Dialogs';
 import { Toasts } from './chrome/Toasts';
@@ -25,6 +24,7 @@ function isGlobalShortcut(event: KeyboardEvent): boolean {
 
 /** Shortcuts for the canvas; text fields keep their own (Ctrl+Z in a field undoes typing). */
 function useShortcuts() {
+  const { controller } = useServices();
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (document.querySelector('[aria-modal="true"]')) return;
@@ -35,11 +35,12 @@ function useShortcuts() {
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
-  }, []);
+  }, [controller]);
 }
 
 /** Closing or reloading with unsaved changes asks first (the draft also survives a reload). */
 function useUnsavedGuard() {
+  const { controller, documentStore } = useServices();
   useEffect(() => {
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
       controller.flushDraft();
@@ -54,13 +55,13 @@ function useUnsavedGuard() {
       window.removeEventListener('beforeunload', onBeforeUnload);
       window.removeEventListener('pagehide', onPageHide);
     };
-  }, []);
+  }, [controller, documentStore]);
 }
 
 export function App() {
   useShortcuts();
   useUnsavedGuard();
-  const sizes = useStore(panelStore, (state) => state.sizes);
+  const sizes = usePanels((state) => state.sizes);
   const panelVars = {
     '--sidebar-width': `${sizes.sidebar}px`,
     '--inspector-width': `${sizes.inspector}px`,

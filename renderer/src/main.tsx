@@ -3,11 +3,16 @@ import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { controller } from './app/instance';
+import { ServicesProvider } from './app/context';
+import { createBrowserServices } from './app/services';
+
+const services = createBrowserServices(window);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <ServicesProvider services={services}>
+      <App />
+    </ServicesProvider>
   </StrictMode>,
 );
-void controller.start();
+void services.controller.start();

@@ -17,11 +17,11 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
 import { useStore } from 'zustand';
-import { catalogStore, controller, documentStore, uiStore, useCatalog, useDoc, useUi } from '../app/instance';
+import { useCatalog, useDoc, useServices, useUi } from '../app/context';
+import type { AppServices } from '../app/services';
 import { addNode, connect, moveNodes, setSelection } from '../model/actions';
 import { checkConnection } from '../model/connection-rules';
 import { FIT_PADDING, LEGIBLE_ZOOM } from '../model/layout';
-import { measureStore } from './measure-store';
 import {
   applySelectionFlags,
   connectionPorts,
@@ -55,24 +55,23 @@ function fitOptions(nodeCount: number) {
   return { padding: FIT_PADDING, maxZoom: 1.2, minZoom: nodeCount <= SMALL_GRAPH_NODES ? LEGIBLE_ZOOM : 0.1 };
 }
 
-/** The reason a wire may not go where it is being dragged, or null. */
-function refusal(connection: Connection | FlowEdge): string | null {
+/** The reason a wire may not go where it is being dragged (checked against the stores' state now), or null. */
+function refusal(services: Pick<AppServices, 'documentStore' | 'catalogStore'>, connection: Connection | FlowEdge): string | null {
   const ports = connectionPorts(connection);
   if (!ports) return null;
-  const check = checkConnection(documentStore.getState().content, catalogStore.getState().byType, ports.from, ports.to);
+  const check = checkConnection(services.documentStore.getState().content, services.catalogStore.getState().byType, ports.from, ports.to);
   return check.ok ? null : check.reason;
 }
 
-const isValidConnection: IsValidConnection<FlowEdge> = (connection) => refusal(connection) === null;
-
 /** Shown next to the pointer while a wire hovers a port it may not connect to. */
 function ConnectionHint() {
+  const services = useServices();
   const connection = useConnection();
   if (!connection.inProgress || connection.isValid !== false || !connection.toHandle || !connection.fromHandle) return null;
   const fromIsOutput = connection.fromHandle.type === 'source';
   const out = fromIsOutput ? connection.fromHandle : connection.toHandle;
   const into = fromIsOutput ? connection.toHandle : connection.fromHandle;
-  const reason = refusal({ source: out.nodeId, sourceHandle: out.id ?? null, target: into.nodeId, targetHandle: into.id ?? null });
+  const reason = refusal(services, { source: out.nodeId, sourceHandle: out.id ?? null, target: into.nodeId, targetHandle: into.id ?? null });
   if (!reason) return null;
   return (
     <div className="connection-hint" role="status" data-testid="connection-hint">
@@ -82,6 +81,8 @@ function ConnectionHint() {
 }
 
 export function Canvas() {
+  const services = useServices();
+  const { controller, documentStore, uiStore, catalogStore, measureStore } = services;
   const content = useDoc((state) => state.content);
   const selection = useDoc((state) => state.selection);
   const generation = useDoc((state) => state.generation);
@@ -96,6 +97,11 @@ export function Canvas() {
   const nodes = useMemo(() => convert(content.nodes, selection, sizes), [convert, content.nodes, selection, sizes]);
   const fitViewOptions = useMemo(() => fitOptions(content.nodes.length), [content.nodes.length]);
   const edges = useMemo(() => convertEdges(content, selection, catalog), [convertEdges, content, selection, catalog]);
+  const isValidConnection: IsValidConnection<FlowEdge> = useCallback((connection) => refusal(services, connection) === null, [services]);
+  const minimapClass = useCallback(
+    (node: FlowNode) => `minimap-node cat-${catalogStore.getState().byType[node.data.nodeType]?.category ?? 'unknown'}`,
+    [catalogStore],
+  );
 
   useEffect(() => {
     if (fitRequest === 0) return;
@@ -133,7 +139,7 @@ export function Canvas() {
     const fromIsOutput = state.fromHandle.type === 'source';
     const out = fromIsOutput ? state.fromHandle : state.toHandle;
     const into = fromIsOutput ? state.toHandle : state.fromHandle;
-    const reason = refusal({ source: out.nodeId, sourceHandle: out.id ?? null, target: into.nodeId, targetHandle: into.id ?? null });
+    const reason = refusal(services, { source: out.nodeId, sourceHandle: out.id ?? null, target: into.nodeId, targetHandle: into.id ?? null });
     if (reason) uiStore.getState().toast('error', `Not connected: ${reason}`);
   }, []);
 
@@ -198,12 +204,8 @@ export function Canvas() {
   );
 }
 
-function minimapClass(node: FlowNode): string {
-  const entry = catalogStore.getState().byType[node.data.nodeType];
-  return `minimap-node cat-${entry?.category ?? 'unknown'}`;
-}
-
 function EmptyCanvas() {
+  const { uiStore } = useServices();
   return (
     <div className="empty-canvas" data-testid="empty-canvas">
       <div className="empty-canvas__card">

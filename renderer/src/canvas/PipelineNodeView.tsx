@@ -1,6 +1,6 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { useCatalog, useRun, useUi } from '../app/instance';
+import { useCatalog, useRun, useUi } from '../app/context';
 import type { FlowNode } from './flow-adapter';
 import { withoutNodePrefix } from '../model/messages';
 import { rowUsage } from '../model/row-usage';

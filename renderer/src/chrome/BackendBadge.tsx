@@ -1,4 +1,4 @@
-import { useUi } from '../app/instance';
+import { useUi } from '../app/context';
 
 const LABELS: Record<string, { text: string; tone: string }> = {
   'tensorflow-gpu': { text: 'GPU · CUDA', tone: 'good' },

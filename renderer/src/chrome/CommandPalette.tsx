@@ -1,5 +1,5 @@
 import { useMemo, useState, type KeyboardEvent } from 'react';
-import { controller, documentStore, useCatalog, useDoc } from '../app/instance';
+import { useCatalog, useDoc, useServices } from '../app/context';
 import { buildCommands, matchCommands, type Command } from '../model/commands';
 import { Modal } from './Modal';
 
@@ -20,6 +20,7 @@ function focusInspector(): void {
  * listbox: arrows choose, Enter runs, Escape closes).
  */
 export function CommandPalette({ onClose }: { onClose: () => void }) {
+  const { controller, documentStore } = useServices();
   const content = useDoc((state) => state.content);
   const selected = useDoc((state) => state.selection.nodes);
   const catalog = useCatalog((state) => state.byType);

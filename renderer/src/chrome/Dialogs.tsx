@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, controller, documentStore, uiStore, useUi } from '../app/instance';
+import { useServices, useUi } from '../app/context';
 import { desktopBridge } from '../api/desktop';
 import type { ExampleItem, PipelineListItem } from '../api/protocol';
 import { CommandPalette } from './CommandPalette';
@@ -7,6 +7,7 @@ import { FilesDialog } from './FilesDialog';
 import { Modal } from './Modal';
 
 export function Dialogs() {
+  const { uiStore } = useServices();
   const dialog = useUi((state) => state.dialog);
   if (!dialog) return null;
   if (dialog.kind === 'open') return <OpenDialog />;
@@ -35,6 +36,7 @@ function modifiedText(value: string | number): string {
 
 /** The workspace's pipelines and the examples gallery (GET /api/pipelines, GET /api/examples). */
 function OpenDialog() {
+  const { api, controller, uiStore } = useServices();
   const [pipelines, setPipelines] = useState<PipelineListItem[] | null>(null);
   const [examples, setExamples] = useState<ExampleItem[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -103,6 +105,7 @@ export function isSafePipelinePath(path: string): string | null {
 }
 
 function SaveDialog() {
+  const { controller, documentStore, uiStore } = useServices();
   const name = documentStore.getState().content.name;
   const slug = name.trim().toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'pipeline';
   const [path, setPath] = useState(`${slug}.pipeline.json`);

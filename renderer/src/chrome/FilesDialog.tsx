@@ -1,5 +1,5 @@
 import { useEffect, useState, type ChangeEvent } from 'react';
-import { api, uiStore } from '../app/instance';
+import { useServices } from '../app/context';
 import type { DataFileItem } from '../api/protocol';
 import { copyInPath, formatBytes } from '../model/data-files';
 import { Modal } from './Modal';
@@ -9,6 +9,7 @@ import { Modal } from './Modal';
  * file in from this computer: pipelines read only inside the workspace.
  */
 export function FilesDialog({ extensions, onPick }: { extensions: readonly string[]; onPick: (workspacePath: string) => void }) {
+  const { api, uiStore } = useServices();
   const [files, setFiles] = useState<DataFileItem[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copying, setCopying] = useState(false);

@@ -1,6 +1,7 @@
-import { uiStore, useUi } from '../app/instance';
+import { useServices, useUi } from '../app/context';
 
 export function Toasts() {
+  const { uiStore } = useServices();
   const toasts = useUi((state) => state.toasts);
   return (
     <div className="toasts" aria-live="polite">

@@ -1,9 +1,10 @@
-import { controller, uiStore, useDoc, useRun, useUi } from '../app/instance';
+import { useDoc, useRun, useServices, useUi } from '../app/context';
 import { isDirty } from '../stores/document-store';
 import { isRunActive } from '../stores/run-store';
 import { BackendBadge } from './BackendBadge';
 
 export function Toolbar() {
+  const { controller, uiStore } = useServices();
   const name = useDoc((state) => state.content.name);
   const path = useDoc((state) => state.path);
   const dirty = useDoc(isDirty);

@@ -1,6 +1,6 @@
 import { type KeyboardEvent, type PointerEvent } from 'react';
 import { useStore } from 'zustand';
-import { panelStore } from '../app/instance';
+import { useServices } from '../app/context';
 import type { PanelName } from './panel-sizes';
 
 const KEY_STEP = 16;
@@ -11,6 +11,7 @@ const KEY_STEP = 16;
  * of moving makes the panel larger.
  */
 export function ResizeHandle({ panel, grows, label, className }: { panel: PanelName; grows: 'right' | 'left' | 'up' | 'down'; label: string; className: string }) {
+  const { panelStore } = useServices();
   const size = useStore(panelStore, (state) => state.sizes[panel]);
   const vertical = grows === 'right' || grows === 'left';
   const sign = grows === 'right' || grows === 'down' ? 1 : -1;

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { documentStore, uiStore, useCatalog, useDoc, useRun, useUi } from '../app/instance';
+import { useCatalog, useDoc, useRun, useServices, useUi } from '../app/context';
 import type { PipelineNode } from '../api/protocol';
 import { CATEGORY_LABELS } from '../canvas/theme';
 import { renameNode, setLabel, setParam, setPipelineName } from '../model/actions';
@@ -34,6 +34,7 @@ function NodeInspectorFor({ nodeId }: { nodeId: string }) {
 }
 
 function NodeInspector({ node }: { node: PipelineNode }) {
+  const { documentStore } = useServices();
   const entry = useCatalog((state) => state.byType[node.type]);
   const issues = useUi((state) => state.issueIndex.byNode[node.id]) ?? [];
   const run = useRun((state) => state.nodes[node.id]);
@@ -143,6 +144,7 @@ function RunParams({ node }: { node: PipelineNode }) {
 
 /** The id is what wires and runs refer to: renaming commits on Enter or leaving the field. */
 function IdField({ node }: { node: PipelineNode }) {
+  const { documentStore } = useServices();
   const [draft, setDraft] = useState(node.id);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => setDraft(node.id), [node.id]);
@@ -223,6 +225,7 @@ function MultiInspector({ count }: { count: number }) {
 }
 
 function PipelineInspector() {
+  const { documentStore, uiStore } = useServices();
   const name = useDoc((state) => state.content.name);
   const path = useDoc((state) => state.path);
   const counts = useDoc((state) => `${state.content.nodes.length} nodes · ${state.content.edges.length} wires`);

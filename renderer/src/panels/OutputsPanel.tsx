@@ -1,7 +1,8 @@
 import { memo, useEffect, useState } from 'react';
 import { useStore } from 'zustand';
-import { api, panelStore, useCatalog, useDoc, useRun } from '../app/instance';
+import { useCatalog, useDoc, useRun, useServices } from '../app/context';
 import { ResizeHandle } from '../layout/ResizeHandle';
+import type { ApiClient } from '../api/client';
 import { isTablePreview, type ArtifactPreview } from '../api/protocol';
 import { ConfusionMatrix } from '../charts/ConfusionMatrix';
 import { LineChart } from '../charts/LineChart';
@@ -19,7 +20,7 @@ const SHOWN_SCALARS = 12;
 /** Artifacts are immutable (content-addressed), so a preview fetched once stays right. */
 const previewCache = new Map<string, Promise<ArtifactPreview>>();
 
-function loadPreview(artifactId: string, type: string): Promise<ArtifactPreview> {
+function loadPreview(api: ApiClient, artifactId: string, type: string): Promise<ArtifactPreview> {
   const key = `${artifactId}:${type}`;
   let promise = previewCache.get(key);
   if (!promise) {
@@ -34,6 +35,7 @@ const EMPTY: Record<string, never> = {};
 
 /** Below the canvas: what the selected node produced in the run being shown. */
 export function OutputsPanel() {
+  const { panelStore } = useServices();
   const [open, setOpen] = useState(true);
   const height = useStore(panelStore, (state) => state.sizes.outputs);
   const nodeId = useDoc((state) => (state.selection.nodes.length === 1 ? state.selection.nodes[0] : undefined));
@@ -149,11 +151,12 @@ const NodeOutputs = memo(function NodeOutputs({ nodeId }: { nodeId: string }) {
 });
 
 function ArtifactView({ artifactId, type, testId }: { artifactId: string; type: string; testId: string }) {
+  const { api } = useServices();
   const [state, setState] = useState<{ preview?: ArtifactPreview; error?: string }>({});
   useEffect(() => {
     let live = true;
     setState({});
-    loadPreview(artifactId, type).then(
+    loadPreview(api, artifactId, type).then(
       (preview) => live && setState({ preview }),
       (error: Error) => live && setState({ error: error.message }),
     );

@@ -1,7 +1,7 @@
 import { useReactFlow } from '@xyflow/react';
 import { useMemo, useState, type DragEvent } from 'react';
 import { useStore } from 'zustand';
-import { documentStore, panelStore, useCatalog } from '../app/instance';
+import { useCatalog, useServices } from '../app/context';
 import type { CatalogEntry } from '../api/protocol';
 import { PALETTE_MIME } from '../canvas/Canvas';
 import { CATEGORY_LABELS, CATEGORY_ORDER } from '../canvas/theme';
@@ -25,6 +25,7 @@ function portSummary(entry: CatalogEntry): string {
 
 /** The node catalog from GET /api/nodes, grouped by category (a node pack's types under the pack's name); drag an item onto the canvas (or double-click it). */
 export function Palette() {
+  const { documentStore, panelStore } = useServices();
   const entries = useCatalog((state) => state.entries);
   const status = useCatalog((state) => state.status);
   const error = useCatalog((state) => state.error);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, controller, useDoc, useRun } from '../app/instance';
+import { useDoc, useRun, useServices } from '../app/context';
 import type { RunSummary } from '../api/protocol';
 import { STATUS_LABELS } from '../canvas/theme';
 
@@ -21,6 +21,7 @@ function duration(run: RunSummary): string {
 
 /** Past runs of this pipeline (all runs for an unsaved one); clicking one shows its node states on the canvas. */
 export function RunsPanel() {
+  const { api, controller } = useServices();
   const path = useDoc((state) => state.path);
   const shownRun = useRun((state) => state.runId);
   const phase = useRun((state) => state.phase);

@@ -6,7 +6,8 @@
 import { useEffect, useId, useState } from 'react';
 import type { ApiIssue } from '../api/protocol';
 import { desktopBridge } from '../api/desktop';
-import { documentStore, uiStore } from '../app/instance';
+import { useServices } from '../app/context';
+import type { AppServices } from '../app/services';
 import { relativeToPipeline } from '../model/data-files';
 import { issuesForField } from '../model/issues';
 import { withoutNodePrefix } from '../model/messages';
@@ -80,6 +81,7 @@ function ParamRow(props: {
   onChange: (value: unknown) => void;
   fileExtensions?: readonly string[] | undefined;
 }) {
+  const services = useServices();
   const id = useId();
   const { field, value } = props;
   const local = localProblem(field, value) ?? (props.required && value === undefined && !field.hasDefault ? 'required' : null);
@@ -107,7 +109,7 @@ function ParamRow(props: {
       {props.fileExtensions ? (
         <div className="field__with-button">
           <ValueEditor id={id} field={field} value={value} onChange={props.onChange} root={props.root} testId={`param-${props.name}`} />
-          <button type="button" className="btn btn--small" onClick={() => browseForFile(props.fileExtensions!, props.onChange)} data-testid={`browse-${props.name}`} aria-label={`Browse for the ${props.name} file`}>
+          <button type="button" className="btn btn--small" onClick={() => browseForFile(services, props.fileExtensions!, props.onChange)} data-testid={`browse-${props.name}`} aria-label={`Browse for the ${props.name} file`}>
             Browse…
           </button>
         </div>
@@ -135,14 +137,14 @@ function ParamRow(props: {
 }
 
 /** The desktop shell's native dialog, else the workspace file browser; the param gets the path as the pipeline's folder sees it. */
-function browseForFile(extensions: readonly string[], onChange: (value: unknown) => void): void {
-  const pick = (workspacePath: string) => onChange(relativeToPipeline(documentStore.getState().path, workspacePath));
+function browseForFile(services: Pick<AppServices, 'documentStore' | 'uiStore'>, extensions: readonly string[], onChange: (value: unknown) => void): void {
+  const pick = (workspacePath: string) => onChange(relativeToPipeline(services.documentStore.getState().path, workspacePath));
   const native = desktopBridge()?.openDataFileDialog;
   if (native) {
     void native([...extensions]).then((path) => path && pick(path));
     return;
   }
-  uiStore.getState().setDialog({ kind: 'files', extensions, onPick: pick });
+  services.uiStore.getState().setDialog({ kind: 'files', extensions, onPick: pick });
 }
 
 export function ValueEditor(props: EditorProps) {
