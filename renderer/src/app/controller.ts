@@ -36,8 +36,14 @@ import { isRunActive, mergeRecord, type RunStore } from '../stores/run-store';
 import type { UiStore } from '../stores/ui-store';
 import type { SessionMemory } from './session';
 
+/** What the controller asks of the server: the API client, or a fake in tests. */
+export type ControllerApi = Pick<
+  ApiClient,
+  'nodes' | 'packs' | 'backend' | 'eventsUrl' | 'readPipeline' | 'savePipeline' | 'validate' | 'startRun' | 'cancelRun' | 'runs' | 'run' | 'copyFileIn'
+>;
+
 export interface ControllerDeps {
-  api: ApiClient;
+  api: ControllerApi;
   doc: DocumentStore;
   run: RunStore;
   ui: UiStore;
