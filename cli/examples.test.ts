@@ -43,6 +43,8 @@ describe('examples', () => {
     }
     const bar = BARS[name]!;
     expect(run.metrics.evaluate?.[bar.metric]).toBeGreaterThanOrEqual(bar.atLeast);
+    // cars-mpg registers its model (gate r2 >= 0.7, first champion) in the copy's registry.
+    if (name === 'cars-mpg') expect(run.metrics.register).toEqual({ registered: 1, version: 1 });
     if (name === 'seattle-weather') {
       const written = readFileSync(join(dir, 'out/seattle-weather-predictions.csv'), 'utf8').split('\n');
       expect(written[0]).toContain('prediction');

@@ -91,10 +91,10 @@ describe('tensorloom export', () => {
   });
 
   it.each([
-    [['export', 'penguins@production', '--tag', 'p:1'], "model 'penguins@production': registry references (name@alias, name@version) need the model registry, which is not there yet; pass a model bundle folder or a sha256: model id from 'tensorloom show <run>'"],
+    [['export', 'penguins@production', '--tag', 'p:1'], /no model 'penguins' in the registry/],
     [['export', `sha256:${'0'.repeat(64)}`, '--tag', 'p:1'], /no such artifact in the workspace .*; model ids are the train node's 'model' output/],
     [['export', 'sha256:abc', '--tag', 'p:1'], "model 'sha256:abc': not a model id (expected sha256: and 64 lowercase hex digits)"],
-    [['export', 'no-such-folder', '--tag', 'p:1'], "model 'no-such-folder': no such folder; pass a model bundle folder or a sha256: model id from 'tensorloom show <run>'"],
+    [['export', 'no-such-folder', '--tag', 'p:1'], "model 'no-such-folder': no such folder; pass a model bundle folder, a sha256: model id from 'tensorloom show <run>', or a registered model as name@alias or name@version"],
     [['export', 'data', '--tag', 'p:1'], /model 'data': .*data is not a model bundle folder \(no bundle.json in it\)/],
     [['export', 'penguins.pipeline.json', '--tag', 'p:1'], "model 'penguins.pipeline.json': a file; pass the model bundle folder (the one holding bundle.json)"],
     [['export', 'MODEL'], "'tensorloom export' needs --tag NAME[:TAG], the image to build (e.g. --tag my-model:1)"],

@@ -8,38 +8,58 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRegistry } from './catalog.js';
 import { gcCommand } from './commands/gc.js';
 import { migrateCommand } from './commands/migrate.js';
+import { modelsCommand } from './commands/models.js';
 import { nodesCommand } from './commands/nodes.js';
 import { packsCommand } from './commands/packs.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, showCommand } from './commands/runs.js';
+import { compareCommand } from './commands/compare.js';
+import { exportMlflowCommand } from './commands/export-mlflow.js';
+import { noteCommand, tagCommand } from './commands/tag.js';
 import { stateCommand } from './commands/state.js';
 import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { red, UsageError } from './output.js';
-import { workspaceFor } from './workspace.js';
+import { findWorkspace, workspaceFor } from './workspace.js';
 
 const HELP = `tensorloom: build, run and track machine-learning pipelines
 
 Usage:
-  tensorloom run <pipeline.json> [--until NODE] [--set node.param=value]... [--json] [--workspace DIR] [--disk-budget B]
+  tensorloom run <pipeline.json> [--until NODE] [--set node.param=value]... [--experiment E] [--json] [--workspace DIR] [--disk-budget B]
   tensorloom validate <pipeline.json> [--json] [--workspace DIR]
   tensorloom migrate <pipeline.json> [--check]
   tensorloom nodes [--json] [--workspace DIR]
   tensorloom packs [--json] [--workspace DIR]
-  tensorloom runs [--json] [--workspace DIR] [--limit N]
+  tensorloom runs [--experiment E] [--where FILTER] [--sort FIELDS] [--limit N] [--children] [--json] [--workspace DIR]
   tensorloom show <runId> [--json] [--workspace DIR]
+  tensorloom compare <runId> <runId>... [--json] [--workspace DIR]
+  tensorloom reproduce <runId> [--json] [--workspace DIR]
+  tensorloom tag <runId> key=value... [--json] [--workspace DIR]      (key= removes a tag)
+  tensorloom note <runId> ["text"] [--json] [--workspace DIR]         ("" removes the note; no text prints it)
+  tensorloom export-mlflow --out DIR [--experiment E] [--json] [--workspace DIR]
   tensorloom gc [--workspace DIR] [--dry-run] [--json]
   tensorloom state [list | delete <node type> <key>] [--workspace DIR] [--json]
+  tensorloom models [--json] [--workspace DIR]
+  tensorloom models show <name>[@version|@alias] [--json] [--workspace DIR]
+  tensorloom models alias <name> <alias> <version> [--json] [--workspace DIR]   (--delete instead of <version> removes it)
+  tensorloom models archive <name>@<version> [--json] [--workspace DIR]
   tensorloom ui [pipeline.json] [--workspace DIR] [--port N] [--no-open]
   tensorloom export <model> --tag IMAGE [--name N] [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--workspace DIR] [--json]
   tensorloom export-pipeline <pipeline.json> --tag IMAGE [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--json]
   tensorloom ci-workflow <pipeline.json> [--out FILE] [--model-node NODE] [--tag IMAGE]
-  tensorloom serve <model folder | sha256:id> [--port N] [--host H] [--name NAME] [--workspace DIR]
+  tensorloom serve <model folder | sha256:id | name@alias | name@version> [--port N] [--host H] [--name NAME] [--workspace DIR]
 
 Options:
   --until NODE         run only NODE and the nodes it depends on
   --set node.param=v   override a param for this run (v is JSON, or else a string); repeatable
   --json               print one JSON document on stdout
+  --experiment E       run: the experiment to record the run under (default: the pipeline's name);
+                       runs, export-mlflow: only that experiment's runs
+  --where FILTER       runs: e.g. "metrics.accuracy > 0.9 and params.train.epochs = 50"; fields: metrics.<metric>,
+                       metrics.<node>.<metric>, params.<node>.<param>, tags.<key>, status, experiment, pipeline,
+                       backend, trigger, started, duration (s); operators = != < <= > >=, and, or, not, ( )
+  --sort FIELDS        runs: comma-separated fields, '-' for descending (default -started), e.g. --sort -metrics.accuracy
+  --children           runs: also list child runs (a tune node's trials)
   --workspace DIR      where runs, cache and artifacts live (default: the pipeline's folder; ui, nodes, packs: this folder);
                        its package.json's dependencies with the keyword tensorloom-pack are node packs
   --concurrency N      nodes run at once on independent branches (default 4)
@@ -49,20 +69,23 @@ Options:
   --check              migrate: write nothing; exit 1 when some node was saved by an older version of its type
   --port N             ui: the local port (default 4317, or a free one when it is taken; 0: any free one)
   --no-open            ui: print the link without opening a browser
-  <model>              export: a model bundle folder, or a model id (sha256:…) from 'tensorloom show <run>'
+  <model>              serve, export: a model bundle folder, a model id (sha256:…) from 'tensorloom show <run>', or a
+                       registered version: name@alias (penguins@champion), name@version (penguins@3) or name@latest
+  --delete             models alias: remove the alias instead of moving it
   --tag IMAGE          export: the image to build, name[:tag] (e.g. my-model:1); ci-workflow: default <pipeline>:\${{ github.sha }}
   --base-image IMG     export: the image to build on (default node:20-bookworm-slim; a local one builds offline)
-  --out DIR            export: where the build context goes (default ./<name>-image; export-pipeline: ./<pipeline>-batch-image);
+  --out DIR            export-mlflow: the MLflow store to write (mlruns; re-exporting replaces the same runs);
+                       export: where the build context goes (default ./<name>-image; export-pipeline: ./<pipeline>-batch-image);
                        ci-workflow: the workflow file (default .github/workflows/tensorloom.yml)
   --no-build           export: only write the build context and manifests (no Docker needed)
   --save FILE.tar      export: also write the image as a tarball for docker load
   --model-node NODE    ci-workflow: the node whose 'model' output to export (default: the train.* node)
-  --name NAME          serve, export: the model name in URLs (default 'model')
+  --name NAME          serve, export: the model name in URLs (default: the registered name, else 'model')
   --host H             serve: the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --max-body-bytes N   serve: largest request body (default 8 MiB)
   --max-batch-rows N   serve: most rows per request (default 10000)
 
-Exit codes: 0 success, 1 a node failed (export: no Docker engine, or the build failed; migrate --check: nodes to migrate; packs: a pack did not load), 2 invalid pipeline or usage, 130 cancelled.
+Exit codes: 0 success, 1 a node failed (reproduce: the results differ; export: no Docker engine, or the build failed; migrate --check: nodes to migrate; packs: a pack did not load), 2 invalid pipeline or usage, 130 cancelled.
 A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.
 Node packs add node types: the workspace's package.json dependencies with the keyword tensorloom-pack
 (npm install ./my-pack.tgz in the workspace), and the modules or pack folders in TENSORLOOM_PLUGINS.`;
@@ -75,8 +98,13 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   'disk-budget': { type: 'string' },
   'dry-run': { type: 'boolean' },
+  delete: { type: 'boolean' },
   check: { type: 'boolean' },
   limit: { type: 'string' },
+  experiment: { type: 'string' },
+  where: { type: 'string' },
+  sort: { type: 'string' },
+  children: { type: 'boolean' },
   port: { type: 'string' },
   'no-open': { type: 'boolean' },
   tag: { type: 'string' },
@@ -94,15 +122,21 @@ const OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['until', 'set', 'json', 'workspace', 'concurrency', 'disk-budget'],
+  run: ['until', 'set', 'json', 'workspace', 'concurrency', 'disk-budget', 'experiment'],
   validate: ['json', 'workspace'],
   migrate: ['check'],
   nodes: ['json', 'workspace'],
   packs: ['json', 'workspace'],
-  runs: ['json', 'workspace', 'limit'],
+  runs: ['json', 'workspace', 'limit', 'experiment', 'where', 'sort', 'children'],
   show: ['json', 'workspace'],
+  compare: ['json', 'workspace'],
+  reproduce: ['json', 'workspace'],
+  tag: ['json', 'workspace'],
+  note: ['json', 'workspace'],
+  'export-mlflow': ['out', 'experiment', 'json', 'workspace'],
   gc: ['workspace', 'dry-run', 'json'],
   state: ['workspace', 'json'],
+  models: ['workspace', 'json', 'delete'],
   ui: ['workspace', 'port', 'no-open'],
   serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows'],
   export: ['tag', 'name', 'base-image', 'out', 'no-build', 'save', 'workspace', 'json'],
@@ -120,7 +154,7 @@ function positiveInt(flag: string, value: string | undefined): number | undefine
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}; see 'tensorloom --help'`);
   }
@@ -158,6 +192,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
         ...(concurrency === undefined ? {} : { concurrency }),
         ...(values['disk-budget'] === undefined ? {} : { diskBudget: values['disk-budget'] }),
+        ...(values.experiment === undefined ? {} : { experiment: experimentName(values.experiment) }),
       });
     }
     case 'validate':
@@ -176,8 +211,39 @@ export async function main(argv: string[]): Promise<number> {
     case 'runs': {
       expectArgs(0, 'no arguments');
       const limit = positiveInt('limit', values.limit);
-      return runsCommand({ json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }), ...(limit === undefined ? {} : { limit }) });
+      return runsCommand({
+        json,
+        children: values.children === true,
+        ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
+        ...(limit === undefined ? {} : { limit }),
+        ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
+        ...(values.where === undefined ? {} : { where: values.where }),
+        ...(values.sort === undefined ? {} : { sort: values.sort }),
+      });
     }
+    case 'compare':
+      if (rest.length < 2) expectArgs(2, 'two or more run ids (see: tensorloom runs)');
+      return compareCommand({ runIds: rest, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'reproduce': {
+      expectArgs(1, 'one run id (see: tensorloom runs)');
+      const root = findWorkspace(values.workspace);
+      // Loaded on use: re-running needs the engine and the node catalog.
+      return (await import('./commands/reproduce.js')).reproduceCommand(await createRegistry({ workspace: root }), { runId: rest[0]!, json, root });
+    }
+    case 'tag':
+      if (rest.length < 2) expectArgs(2, 'a run id and key=value pairs');
+      return tagCommand({ runId: rest[0]!, pairs: rest.slice(1), json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'note':
+      if (rest.length < 1 || rest.length > 2) expectArgs(2, 'a run id and, to set it, the note in quotes');
+      return noteCommand({ runId: rest[0]!, text: rest[1], json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'export-mlflow':
+      expectArgs(0, 'no arguments (the store to write is --out DIR)');
+      return exportMlflowCommand({
+        out: values.out,
+        json,
+        ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
+        ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
+      });
     case 'show':
       expectArgs(1, 'a run id (see: tensorloom runs)');
       return showCommand({ runId: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
@@ -186,6 +252,8 @@ export async function main(argv: string[]): Promise<number> {
       return gcCommand({ dryRun: values['dry-run'] === true, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'state':
       return stateCommand(rest, { json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'models':
+      return modelsCommand(rest, { json, delete: values.delete === true, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'ui': {
       if (rest.length > 1) expectArgs(1, 'at most one pipeline file to open (the workspace is --workspace DIR, default: this folder)');
       const port = portNumber(values.port);
@@ -197,7 +265,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     case 'serve': {
-      expectArgs(1, 'one model: a model bundle folder or a sha256: model id from a run');
+      expectArgs(1, 'one model: a model bundle folder, a sha256: model id from a run, or name@alias / name@version');
       const port = portNumber(values.port);
       const maxBodyBytes = positiveInt('max-body-bytes', values['max-body-bytes']);
       const maxBatchRows = positiveInt('max-batch-rows', values['max-batch-rows']);
@@ -214,7 +282,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // The export commands load on use: they pull in the deploy code no other command needs.
     case 'export':
-      expectArgs(1, "one model: a model bundle folder or a sha256: model id from 'tensorloom show <run>'");
+      expectArgs(1, "one model: a model bundle folder, a sha256: model id from 'tensorloom show <run>', or name@alias / name@version");
       return (await import('./commands/export.js')).exportCommand({
         model: rest[0]!,
         tag: values.tag,
@@ -247,6 +315,29 @@ export async function main(argv: string[]): Promise<number> {
       });
   }
   return 2;
+}
+
+/**
+ * `--sort -metrics.accuracy`: parseArgs takes a value starting with '-' for an option and
+ * refuses it, so the value is joined to its flag (`--sort=-metrics.accuracy`) first.
+ */
+function joinDashValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if ((arg === '--sort' || arg === '--where') && next !== undefined && next.startsWith('-') && !next.startsWith('--')) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
+function experimentName(value: string): string {
+  const name = value.trim();
+  if (name === '' || name.length > 200) throw new UsageError(`--experiment must be a name of 1 to 200 characters (got '${value}')`);
+  return name;
 }
 
 function portNumber(value: string | undefined): number | undefined {

@@ -1,13 +1,14 @@
 /**
- * What `tensorloom export <model>` accepts: a model bundle folder, or a model artifact id
- * (`sha256:…` from a run's outputs) in the workspace store. `name@alias` / `name@version`
- * are registry references, which need the model registry (not built yet).
+ * What `tensorloom serve|export <model>` accept: a model bundle folder, a model artifact id
+ * (`sha256:…` from a run's outputs) in the workspace store, or a registry reference
+ * (`name@alias`, `name@version`, `name@latest`) into the workspace's model registry.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { modelDigest, readModelBundle, type Lineage } from '../core/deploy/index.js';
 import { isNodeError } from '../core/base/errors.js';
 import { isArtifactHash } from '../core/store/index.js';
+import { isRegistryError, looksLikeModelRef, MODEL_NAME_PATTERN, ModelRegistry } from '../core/registry/index.js';
 import { UsageError } from './output.js';
 import { findWorkspace, openStore, STORE_DIR } from './workspace.js';
 
@@ -20,9 +21,9 @@ export interface ResolvedModel {
   readonly lineage: Lineage & { readonly nodeId?: string };
   /** The workspace whose store was consulted, if any. */
   readonly workspace: string | undefined;
+  /** For a registry reference: the model's name and the version it resolved to. */
+  readonly registry?: { readonly name: string; readonly version: number; readonly alias?: string; readonly archived: boolean };
 }
-
-const REGISTRY_REF = /^[A-Za-z0-9][\w.-]*@[\w.-]+$/;
 
 function checkBundle(dir: string, ref: string): void {
   try {
@@ -82,11 +83,64 @@ export async function resolveModelRef(ref: string, workspaceFlag?: string): Prom
     const workspace = lineageWorkspace(workspaceFlag, dir);
     return { dir, digest, lineage: lineageIn(workspace, digest), workspace };
   }
-  if (REGISTRY_REF.test(ref)) {
-    throw new UsageError(
-      `model '${ref}': registry references (name@alias, name@version) need the model registry, which is not there yet; pass a model bundle folder or a sha256: model id from 'tensorloom show <run>'`,
-    );
-  }
+  if (looksLikeModelRef(ref)) return resolveRegistryRef(ref, workspaceFlag);
   if (/^sha256:/i.test(ref)) throw new UsageError(`model '${ref}': not a model id (expected sha256: and 64 lowercase hex digits)`);
-  throw new UsageError(`model '${ref}': no such folder; pass a model bundle folder or a sha256: model id from 'tensorloom show <run>'`);
+  if (MODEL_NAME_PATTERN.test(ref) && registeredName(ref, workspaceFlag)) {
+    throw new UsageError(`model '${ref}': no such folder, but a registered model of that name; name a version: ${ref}@<version>, ${ref}@<alias> or ${ref}@latest (see: tensorloom models show ${ref})`);
+  }
+  throw new UsageError(`model '${ref}': no such folder; pass a model bundle folder, a sha256: model id from 'tensorloom show <run>', or a registered model as name@alias or name@version`);
+}
+
+/** `name@alias`, `name@3`, `name@latest`: the version's bundle in the workspace's store. */
+function resolveRegistryRef(ref: string, workspaceFlag: string | undefined): ResolvedModel {
+  const workspace = findWorkspace(workspaceFlag);
+  const store = openStore(workspace, { cleanTemp: false });
+  try {
+    let found;
+    try {
+      found = new ModelRegistry(store).resolve(ref);
+    } catch (error) {
+      if (isRegistryError(error)) throw new UsageError(error.message);
+      throw error;
+    }
+    const { record } = found;
+    if (store.artifacts.kindOf(record.artifact) !== 'dir') throw new UsageError(`model '${ref}': version ${record.version}'s bundle ${record.artifact} is missing from the workspace store`, 1);
+    const dir = store.artifacts.pathOf(record.artifact);
+    checkBundle(dir, ref);
+    const trained = record.lineage;
+    const lineage: ResolvedModel['lineage'] =
+      trained.runId === null
+        ? {}
+        : {
+            runId: trained.runId,
+            dataHashes: [...trained.dataHashes],
+            ...(trained.nodeId === null ? {} : { nodeId: trained.nodeId }),
+            ...(trained.pipelineHash === null ? {} : { pipelineHash: trained.pipelineHash }),
+          };
+    return {
+      dir,
+      digest: record.artifact,
+      lineage,
+      workspace,
+      registry: { name: record.name, version: record.version, ...(found.alias === undefined ? {} : { alias: found.alias }), archived: record.archivedAt !== null },
+    };
+  } finally {
+    store.close();
+  }
+}
+
+/** Whether the workspace (if there is one) has a registered model called `name`. */
+function registeredName(name: string, workspaceFlag: string | undefined): boolean {
+  let workspace: string;
+  try {
+    workspace = findWorkspace(workspaceFlag);
+  } catch {
+    return false;
+  }
+  const store = openStore(workspace, { cleanTemp: false });
+  try {
+    return new ModelRegistry(store).list().some((model) => model.name === name);
+  } finally {
+    store.close();
+  }
 }

@@ -44,8 +44,9 @@ describe('tensorloom serve', () => {
     const notBundle = tensorloom(['serve', example.workspace]);
     expect(notBundle.status).toBe(2);
     expect(notBundle.stderr).toContain(`model '${example.workspace}': `);
-    const registry = tensorloom(['serve', 'penguins@production']);
-    expect(registry.stderr).toContain('registry references (name@alias, name@version) need the model registry');
+    const registry = tensorloom(['serve', 'penguins@production', '--workspace', example.workspace]);
+    expect(registry.status).toBe(2);
+    expect(registry.stderr).toContain("no model 'penguins' in the registry: it is empty");
     const unknownId = tensorloom(['serve', `sha256:${'0'.repeat(64)}`, '--workspace', example.workspace]);
     expect(unknownId.status).toBe(2);
     expect(unknownId.stderr).toContain('no such artifact in the workspace');
@@ -69,7 +70,7 @@ describe('tensorloom serve', () => {
     const foreignAddress = tensorloom(['serve', example.modelDir, '--port', '0', '--host', '192.0.2.1']);
     expect(foreignAddress.status).toBe(2);
     expect(foreignAddress.stderr).toContain('--host 192.0.2.1: not an address of this machine');
-    for (const result of [missing, notBundle, unknownId, badName, unknownHost, foreignAddress]) expect(result.stderr).not.toMatch(/\n\s+at /);
+    for (const result of [missing, notBundle, registry, unknownId, badName, unknownHost, foreignAddress]) expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
 });
 

@@ -12,6 +12,7 @@ import write from './data/write.js';
 import split from './data/split.js';
 import validate from './data/validate.js';
 import predictBatch from './deploy/predict.js';
+import registryRegister from './registry/register.js';
 import deployContainer from './deploy/container.js';
 import evalModel from './eval/model.js';
 import featureEncode from './feature/encode.js';
@@ -20,5 +21,6 @@ import featureImpute from './feature/impute.js';
 import featureScale from './feature/scale.js';
 import featureSelect from './feature/select.js';
 import trainDense from './train/dense.js';
+import trainTune from './train/tune.js';
 
-export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, evalModel, predictBatch, deployContainer];
+export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, trainTune, evalModel, registryRegister, predictBatch, deployContainer];

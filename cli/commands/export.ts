@@ -96,7 +96,9 @@ export async function exportCommand(options: ExportOptions): Promise<number> {
   const model = await resolveModelRef(options.model, options.workspace);
   // The image bundles the code of the node packs whose step kinds the model's recipe uses.
   await createRegistry({ workspace: resolve(options.workspace ?? model.workspace ?? '.') });
-  const name = options.name ?? 'model';
+  // A registry reference exports that version, named after the model unless --name says otherwise.
+  const registered = model.registry;
+  const name = options.name ?? registered?.name ?? 'model';
   const outDir = options.out ?? `${name}-image`;
   const context = await asUsageErrors(() =>
     writeBuildContext({
@@ -105,16 +107,26 @@ export async function exportCommand(options: ExportOptions): Promise<number> {
       tag,
       name,
       lineage: model.lineage,
+      ...(registered === undefined ? {} : { version: String(registered.version) }),
       ...(options.baseImage === undefined ? {} : { baseImage: options.baseImage }),
     }),
   );
   const shown = displayPath(context.dir);
   const say = (line: string) => process.stderr.write(line + '\n');
   say(`${green('✓', process.stderr)} build context for model ${context.modelDigest.slice(0, 19)}… written to ${bold(shown, process.stderr)}`);
+  if (registered) say(dim(`  registry: ${registered.name} version ${registered.version}${registered.alias === undefined ? '' : ` (${registered.alias})`}${registered.archived ? ', archived' : ''}`, process.stderr));
   if (model.lineage.runId === undefined) say(dim('  lineage: no run in this workspace produced this model; run, pipeline and data labels say unknown', process.stderr));
   else say(dim(`  lineage: run ${model.lineage.runId}, node ${model.lineage.nodeId ?? '?'}`, process.stderr));
   const manifests = [context.manifests.deployment, context.manifests.inferenceService].map(displayPath);
-  const result: Record<string, unknown> = { context: context.dir, tag, modelDigest: context.modelDigest, baseImage: context.baseImage, labels: context.labels, manifests };
+  const result: Record<string, unknown> = {
+    context: context.dir,
+    tag,
+    modelDigest: context.modelDigest,
+    ...(registered === undefined ? {} : { model: { name: registered.name, version: registered.version, ...(registered.alias === undefined ? {} : { alias: registered.alias }) } }),
+    baseImage: context.baseImage,
+    labels: context.labels,
+    manifests,
+  };
   if (!options.build) {
     say(`not built (--no-build); build it with: docker build -t ${tag} ${shown}`);
     say(`Kubernetes manifests: ${manifests.join(', ')}`);

@@ -15,6 +15,8 @@ export interface RunOptions {
   concurrency?: number;
   /** The --disk-budget value; else TENSORLOOM_DISK_BUDGET, else the default. */
   diskBudget?: string;
+  /** The --experiment to record the run under; default: the pipeline's name. */
+  experiment?: string;
 }
 
 /** Exit codes: 0 succeeded, 1 a node failed, 2 invalid pipeline or usage, 130 cancelled (Ctrl-C). */
@@ -63,6 +65,8 @@ export async function runCommand(registry: NodeRegistry, options: RunOptions): P
       pipelineDir: dirname(loaded.path),
       ...(options.until === undefined ? {} : { until: options.until }),
       overrides: loaded.overrides,
+      trigger: 'cli',
+      ...(options.experiment === undefined ? {} : { experiment: options.experiment }),
       signal: controller.signal,
       ...(printer ? { onEvent: (event: EngineEvent) => printer.onEvent(event) } : {}),
     });
@@ -87,7 +91,7 @@ function diskBudgetSetting(flag: string | undefined): DiskBudgetSetting {
 }
 
 /** Live progress: one line per finished node, and a status line for running nodes on a TTY. */
-class ProgressPrinter {
+export class ProgressPrinter {
   private readonly out = process.stderr;
   private readonly live = this.out.isTTY === true;
   private readonly running = new Map<string, string>();

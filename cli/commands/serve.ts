@@ -28,12 +28,19 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const lineage: Record<string, string> = { digest: model.digest };
   if (model.lineage.runId) lineage.run_id = model.lineage.runId;
   if (model.lineage.pipelineHash) lineage.pipeline_hash = model.lineage.pipelineHash;
+  // A registry reference serves that version, under the model's name unless --name says otherwise.
+  const registered = model.registry;
+  if (registered) {
+    lineage.registered_model = registered.name;
+    if (registered.alias !== undefined) lineage.alias = registered.alias;
+    if (registered.archived) err.write(dim(`note: ${registered.name} version ${registered.version} is archived`, err) + '\n');
+  }
   let server;
   try {
     server = await startModelServer({
       modelDir: model.dir,
-      name: checkModelName(options.name ?? 'model', '--name'),
-      version: '1',
+      name: checkModelName(options.name ?? registered?.name ?? 'model', '--name'),
+      version: registered === undefined ? '1' : String(registered.version),
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8080,
       limits: { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes, maxBatchRows: options.maxBatchRows ?? DEFAULT_LIMITS.maxBatchRows },

@@ -25,6 +25,88 @@ export interface ModelLineage {
   readonly dataHashes: readonly string[];
 }
 
+/** What a node asks the model registry to register (ctx.registry.register). */
+export interface RegisterRequest {
+  /** The registered model's name; versions are numbered per name. */
+  readonly name: string;
+  /** Point this alias (e.g. `champion`) at the version once registered. */
+  readonly alias?: string;
+  /** A condition over `metrics` (core/registry/gate.ts); nothing is registered when it does not hold. */
+  readonly gate?: string;
+  readonly description?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** The evaluation's numbers (a metrics input's top-level finite numbers); undefined without one. */
+  readonly metrics?: Readonly<Record<string, number>>;
+}
+
+/** How a model's input schema differs from the latest version registered before it. */
+export interface SchemaChange {
+  readonly fromVersion: number;
+  readonly added: readonly { readonly name: string; readonly type: string }[];
+  readonly removed: readonly { readonly name: string; readonly type: string }[];
+  readonly retyped: readonly { readonly name: string; readonly from: string; readonly to: string }[];
+  /** Other differences, one phrase each: the task, the target, the class labels. */
+  readonly other: readonly string[];
+  /** All of it on one line, for a log. */
+  readonly summary: string;
+}
+
+/** What the registry did with a register request. */
+export interface RegisterOutcome {
+  readonly name: string;
+  /** True when the model is a version of `name` now (newly, or already before: see `created`). */
+  readonly registered: boolean;
+  /** The version it is, or null when the gate kept it out. */
+  readonly version: number | null;
+  /** False when these exact model bytes already were that version (nothing new was written). */
+  readonly created: boolean;
+  /** The gate's checks with their numbers (absent without a gate). */
+  readonly gate?: { readonly holds: boolean; readonly checks: readonly { readonly text: string; readonly holds: boolean; readonly detail: string }[] };
+  /** Why nothing was registered, when it was not. */
+  readonly reason?: string;
+  /** The alias move this registration made (`from` null: the alias is new; equal: it already pointed here). */
+  readonly alias?: { readonly name: string; readonly from: number | null; readonly to: number };
+  /** Set when the input schema differs from the latest earlier version's. */
+  readonly schemaChange?: SchemaChange;
+}
+
+/** The workspace's model registry, as a node reaches it. */
+export interface ModelRegistryAccess {
+  /**
+   * Registers `model` (an input of this node) under `request.name` as its next version,
+   * linked to this run and node, the model's input schema, backend and lineage; checks the
+   * gate first and records the outcome in the registry's audit trail either way.
+   */
+  register(model: ModelValue, request: RegisterRequest): Promise<RegisterOutcome>;
+}
+
+/**
+ * One trial of a search node (train.tune), kept as a child run of the running run: the
+ * params it trained with, its scores, how it ended.
+ */
+export interface TrialRecord {
+  /** 1-based, in the order the search drew the trials. */
+  readonly trial: number;
+  readonly status: 'succeeded' | 'failed' | 'cancelled';
+  /** The node type the trial trained as (train.dense), and its full params. */
+  readonly nodeType: string;
+  readonly params: { readonly [name: string]: Json };
+  /** The params the search varied (they also go into the child run's overrides). */
+  readonly searched: readonly string[];
+  /** Final values: the search metric and the others computed with it. */
+  readonly metrics: { readonly [name: string]: number };
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly backend?: string;
+  readonly error?: string;
+}
+
+/** The child runs of a search node (see TrialRecord). */
+export interface TrialRecorder {
+  /** Records a finished trial; resolves with the child run's id (undefined where there is no run record, as in unit tests). */
+  record(trial: TrialRecord): Promise<string | undefined>;
+}
+
 /** An extra file a node attached to its execution (a plot, a log, an exported file). */
 export interface AttachedArtifact {
   readonly name: string;
@@ -65,6 +147,10 @@ export interface RunContext {
    * workspace trained it (a model copied in from elsewhere).
    */
   lineage(model: ModelValue): Promise<ModelLineage | undefined>;
+  /** The workspace's model registry (versions, aliases, gates): see ModelRegistryAccess. */
+  readonly registry: ModelRegistryAccess;
+  /** A search node's trials, each recorded as a child run of this run: see TrialRecord. */
+  readonly trials: TrialRecorder;
   readonly workspace: {
     /** The workspace folder: paths outside it are refused. */
     readonly root: string;

@@ -17,6 +17,14 @@ export interface SourceFile {
   readonly path: string;
 }
 
+/** What a node reads from one input, for validation (see NodeDefinition.inputKeys). */
+export interface InputKeys {
+  readonly port: string;
+  /** The param the names come from. */
+  readonly field: string;
+  readonly keys: readonly string[];
+}
+
 /** One step of a node type's params migration: params of version `from` → version `from + 1`. */
 export interface NodeMigration {
   readonly from: number;
@@ -67,6 +75,12 @@ export interface NodeDefinition<
    * neither reuses nor stores a cached result. Leave it out for pure nodes.
    */
   cacheable?(params: z.output<P>): boolean;
+  /**
+   * Names this node reads from an input (a gate's metrics), so validation can check them
+   * against the `keys` the connected output declares, naming `field`, and refuse them when
+   * the input is not connected at all.
+   */
+  inputKeys?(params: z.output<P>): readonly InputKeys[];
   run(args: { inputs: InputValues<I>; params: z.output<P> }, ctx: RunContext): Promise<OutputValues<O>>;
 }
 

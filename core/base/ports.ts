@@ -11,11 +11,17 @@ export interface PortSpec<T extends PortType = PortType> {
   readonly description?: string;
   /** An optional input may stay unconnected; outputs are never optional. */
   readonly optional?: boolean;
+  /**
+   * A metrics output: the names of every number it may carry (for any input), so validation
+   * can refuse a name a node downstream reads that this output never has (a gate's
+   * `acuracy`). Leave it out when the names are not known before the run.
+   */
+  readonly keys?: readonly string[];
 }
 
 export function port<T extends PortType>(
   type: T,
-  options: { description?: string; optional?: boolean } = {},
+  options: { description?: string; optional?: boolean; keys?: readonly string[] } = {},
 ): PortSpec<T> {
   return { type, ...options };
 }

@@ -2,7 +2,7 @@
  * The Docker build context of a batch image: `tensorloom run` on one pipeline. The CLI is
  * bundled with esbuild like the model server, with three differences forced by how the
  * engine works:
- * - Worker threads load `core/engine/worker-main.js` and each node's own module by URL
+ * - Worker threads load `core/engine/worker-main.js` (and train.tune's `core/ml/tune/trial-worker.js`) and each node's own module by URL
  *   (`module: import.meta.url`), so those files are entry points of their own, laid out
  *   as in the sources, with shared code split into chunks (one copy per thread), and
  *   every `import.meta.url` in the project's sources is rewritten to the file's place in
@@ -137,7 +137,8 @@ export async function writePipelineContext(options: PipelineContextOptions): Pro
     const sources = sourcesOf(root);
     const built = await bundle({
       root,
-      entryPoints: [projectEntry(root, 'cli/entry.ts'), projectEntry(root, 'core/engine/worker-main.ts'), ...workerEntries(sources)],
+      // train.tune's parallel folds run in threads of their own, loaded by URL like the engine's.
+      entryPoints: [projectEntry(root, 'cli/entry.ts'), projectEntry(root, 'core/engine/worker-main.ts'), projectEntry(root, 'core/ml/tune/trial-worker.ts'), ...workerEntries(sources)],
       outdir: app,
       outbase: sources,
       external: [...OPTIONAL_BACKENDS, ...UNUSED_IN_IMAGE, ...Object.keys(COPIED_PACKAGES)],

@@ -1,9 +1,11 @@
-import type { ModelLineage } from '../base/context.js';
+import type { ModelLineage, RegisterOutcome } from '../base/context.js';
+import { NodeError } from '../base/errors.js';
+import { isRegistryError, ModelRegistry } from '../registry/index.js';
 import type { WorkspaceStore } from '../store/index.js';
 import type { ContextCall } from './run-node.js';
 
 /**
- * Answers what a running node asks of the store (ctx.state, ctx.lineage), on the thread
+ * Answers what a running node asks of the store (ctx.state, ctx.lineage, ctx.registry, ctx.trials), on the thread
  * that holds the database. State is scoped by node type; the writer is recorded.
  */
 export function answerContextCall(
@@ -31,5 +33,19 @@ export function answerContextCall(
       };
       return lineage;
     }
+    case 'registry.register':
+      return registerModel(store, call, caller);
+    case 'trial.record':
+      return store.recordChildRun(caller.runId, caller.nodeId, call.trial);
+  }
+}
+
+/** ctx.registry.register: the registry's own mistakes (a bad name, a gate naming a missing metric) are the user's to fix. */
+async function registerModel(store: WorkspaceStore, call: Extract<ContextCall, { op: 'registry.register' }>, caller: { runId: string; nodeId: string }): Promise<RegisterOutcome> {
+  try {
+    return await new ModelRegistry(store).register(call.hash, call.request, { runId: caller.runId, nodeId: caller.nodeId });
+  } catch (error) {
+    if (isRegistryError(error)) throw new NodeError(error.message, error.field === undefined ? {} : { field: error.field });
+    throw error;
   }
 }

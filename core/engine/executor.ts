@@ -7,8 +7,11 @@ import type { ResolvedNode, ResolvedPipeline } from '../graph/types.js';
 import type { AttachedArtifact, LogLevel } from '../base/context.js';
 import { NodeError, isNodeError } from '../base/errors.js';
 import { resolveInside } from '../base/paths.js';
+import { workspaceRelative } from './workspace-relative.js';
 import { diskFullError, diskSpace, isStoreError, isWriteFailure, type WorkspaceStore } from '../store/index.js';
 import { cacheKey } from './cache-key.js';
+import { runEnvironment, withBackend, type RunEnvironment } from './environment.js';
+import { defaultExperiment } from './experiment.js';
 import { budgetLimit, formatBytePair, resolveDiskBudget, type DiskBudgetSetting } from './disk-budget.js';
 import { hasOutputs, isFinalState, type EngineEvent, type EngineEventListener, type NodeState, type RunOutcome } from './events.js';
 import { answerContextCall } from './context-calls.js';
@@ -43,6 +46,17 @@ export interface RunRequest {
   readonly until?: string;
   /** The `--set` overrides, recorded with the run. */
   readonly overrides?: Record<string, unknown>;
+  /** The experiment to record the run under; default: the pipeline's name (see defaultExperiment). */
+  readonly experiment?: string;
+  /** What started the run ('cli', 'ui', …), recorded with it. */
+  readonly trigger?: string;
+  /** Tags to record with the run from its start. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * false: compute every node, neither reading nor writing the cache (`tensorloom
+   * reproduce`); the run's results do not replace cached ones. Default true.
+   */
+  readonly useCache?: boolean;
   readonly signal?: AbortSignal;
   readonly onEvent?: EngineEventListener;
 }
@@ -130,6 +144,7 @@ class RunExecution {
     const pipeline = request.pipeline;
     const startedAt = Date.now();
     this.limit = budgetLimit(this.budget.budget, diskSpace(store.dir));
+    const environment = await runEnvironment(this.options.workspaceRoot);
     this.runId = store.createRun({
       pipelineName: pipeline.doc.name,
       pipelineHash: pipeline.hash,
@@ -137,7 +152,11 @@ class RunExecution {
       pipelineJson: JSON.stringify(pipeline.doc),
       until: request.until ?? null,
       overrides: request.overrides ?? {},
+      experiment: request.experiment ?? defaultExperiment(pipeline.doc.name, request.pipelinePath),
+      ...(request.trigger === undefined ? {} : { trigger: request.trigger }),
+      environment,
     });
+    if (request.tags !== undefined && Object.keys(request.tags).length > 0) store.setRunTags(this.runId, request.tags);
     this.emit({ type: 'run.started', runId: this.runId, pipeline: pipeline.doc.name, nodes: this.selected, until: request.until ?? null, at: startedAt });
 
     try {
@@ -161,6 +180,7 @@ class RunExecution {
       external?.removeEventListener('abort', onExternalAbort);
     }
 
+    await this.recordBackend(environment);
     const status = this.outcome();
     const failed = this.selected.filter((id) => this.states.get(id) === 'failed');
     const error = this.stopped?.message ?? (failed.length > 0 ? `node${failed.length > 1 ? 's' : ''} failed: ${failed.join(', ')}` : undefined);
@@ -186,6 +206,15 @@ class RunExecution {
       outputs,
       ...(this.stopped === undefined ? {} : { error: this.stopped.message }),
     };
+  }
+
+  /** The environment, completed with the backend the run used; best effort (it only describes the run). */
+  private async recordBackend(environment: RunEnvironment): Promise<void> {
+    try {
+      this.options.store.setRunEnvironment(this.runId, await withBackend(environment, this.backend));
+    } catch {
+      // A full disk: the run's end matters more, and the backend is also in runs.backend.
+    }
   }
 
   private outcome(): RunOutcome {
@@ -293,12 +322,13 @@ class RunExecution {
     const inputRefs: Record<string, OutputRef> = {};
     for (const [port, ref] of Object.entries(node.inputs)) inputRefs[port] = this.outputs.get(ref.node)![ref.port]!;
     const files = await this.hashSourceFiles(node);
+    store.recordRunSources(this.runId, node.id, files.sources);
     const key = cacheKey(node.definition, node.params, Object.fromEntries(Object.entries(inputRefs).map(([port, ref]) => [port, ref.hash])), files.hashes);
     const inputBytes = files.bytes + Object.values(inputRefs).reduce((sum, ref) => sum + ref.size, 0);
     if (this.abort.signal.aborted) return this.endStopped(node.id, 0);
 
     // A node that reads state saved by earlier runs is never served from (or saved to) the cache.
-    const cacheable = node.definition.cacheable?.(node.params as never) !== false;
+    const cacheable = node.definition.cacheable?.(node.params as never) !== false && this.request.useCache !== false;
     const hit = cacheable ? store.lookupCache(key) : undefined;
     if (hit) {
       store.recordOutputs(this.runId, node.id, hit);
@@ -389,8 +419,10 @@ class RunExecution {
     return Promise.race([work, abandoned]).finally(() => signal.removeEventListener('abort', onAbort));
   }
 
-  private async hashSourceFiles(node: ResolvedNode): Promise<{ hashes: Record<string, string>; bytes: number }> {
+  /** The content hash of each file the node reads: for its cache key, and recorded with the run (paths relative to the workspace). */
+  private async hashSourceFiles(node: ResolvedNode): Promise<{ hashes: Record<string, string>; bytes: number; sources: { path: string; hash: string; size: number }[] }> {
     const hashes: Record<string, string> = {};
+    const sources: { path: string; hash: string; size: number }[] = [];
     let bytes = 0;
     for (const source of node.definition.sourceFiles?.(node.params as never) ?? []) {
       const absolute = resolveInside(this.options.workspaceRoot, this.request.pipelineDir, source.path, source.param);
@@ -399,8 +431,9 @@ class RunExecution {
       if (!stats.isFile()) throw new NodeError(`param '${source.param}': ${source.path} is not a file`, { field: source.param });
       hashes[source.param] = await this.options.store.fileHash(absolute);
       bytes += stats.size;
+      sources.push({ path: workspaceRelative(this.options.workspaceRoot, absolute), hash: hashes[source.param]!, size: stats.size });
     }
-    return { hashes, bytes };
+    return { hashes, bytes, sources };
   }
 
   private fail(nodeId: string, started: number, error: unknown): void {
@@ -449,6 +482,8 @@ class RunExecution {
       nodeType: node.type,
       status,
       cached: status === 'cached',
+      // Every node's params (defaults filled) are tracked from the start, whether it then runs, hits the cache or is skipped.
+      ...(status === 'queued' ? { params: node.params } : {}),
       ...(final ? { finishedAt: Date.now(), ms: ms ?? 0, error: error ?? null } : {}),
     });
   }

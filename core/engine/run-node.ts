@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { AttachedArtifact, LogLevel, ModelLineage, RunContext } from '../base/context.js';
+import type { AttachedArtifact, LogLevel, ModelLineage, RegisterOutcome, RegisterRequest, RunContext, TrialRecord } from '../base/context.js';
 import type { AnyNodeDefinition } from '../base/define-node.js';
 import { isNodeError, NodeError } from '../base/errors.js';
 import type { Json } from '../base/values.js';
@@ -40,7 +40,11 @@ export type ContextCall =
   | { op: 'state.get'; key: string }
   | { op: 'state.set'; key: string; valueJson: string }
   | { op: 'state.delete'; key: string }
-  | { op: 'lineage'; hash: string };
+  | { op: 'lineage'; hash: string }
+  /** ctx.registry.register: the model input's artifact and what to register it as; answers a RegisterOutcome. */
+  | { op: 'registry.register'; hash: string; request: RegisterRequest }
+  /** A search node's finished trial, recorded as a child run; answers the child run's id. */
+  | { op: 'trial.record'; trial: TrialRecord };
 
 /** The largest value ctx.state keeps under one key (JSON text). */
 export const MAX_STATE_BYTES = 1024 * 1024;
@@ -169,6 +173,11 @@ function inputHashes(values: Record<string, unknown>, refs: Record<string, Outpu
   return hashes;
 }
 
+/** The request as plain data (it may cross to the main thread), without undefined fields. */
+function plainRequest(request: RegisterRequest): RegisterRequest {
+  return JSON.parse(JSON.stringify(request)) as RegisterRequest;
+}
+
 function checkStateKey(key: unknown): string {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_STATE_KEY) {
     throw new NodeError(`ctx.state: a key is a string of 1 to ${MAX_STATE_KEY} characters (got ${typeof key === 'string' ? `${key.length} characters` : typeof key})`);
@@ -232,6 +241,16 @@ function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobR
       const hash = hashes.get(model);
       if (hash === undefined) throw new NodeError('ctx.lineage takes a model this node received as an input');
       return (await reporter.request({ op: 'lineage', hash })) as ModelLineage | undefined;
+    },
+    registry: {
+      async register(model, request) {
+        const hash = hashes.get(model);
+        if (hash === undefined) throw new NodeError('ctx.registry.register takes a model this node received as an input');
+        return (await reporter.request({ op: 'registry.register', hash, request: plainRequest(request) })) as RegisterOutcome;
+      },
+    },
+    trials: {
+      record: async (trial) => (await reporter.request({ op: 'trial.record', trial })) as string | undefined,
     },
     workspace: {
       root: job.workspaceRoot,

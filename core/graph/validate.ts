@@ -136,6 +136,8 @@ export function validatePipeline(input: PipelineDoc, registry: NodeRegistry): Va
     }
   }
 
+  for (const entry of entries.values()) checkInputKeys(entry, entries, issues);
+
   const nodeIds = [...entries.keys()];
   for (const cycle of findCycles({ nodes: nodeIds, edges: graphEdges })) {
     const first = cycle[0]!;
@@ -165,6 +167,45 @@ export function validatePipeline(input: PipelineDoc, registry: NodeRegistry): Va
   const { order } = topologicalOrder({ nodes: nodeIds, edges: graphEdges });
   const hash = sha256(canonicalJson(canonicalFromParts(resolved.values(), doc.edges)));
   return { ok: true, pipeline: { doc, nodes: resolved, edges: resolvedEdges, order, hash }, warnings, migrated: migration.migrated };
+}
+
+/**
+ * Names a node reads from an input (NodeDefinition.inputKeys: a gate's metrics) must be
+ * among the `keys` the connected output declares; an input they come from must be connected.
+ */
+function checkInputKeys(entry: Entry, entries: Map<string, Entry>, issues: ValidationIssue[]): void {
+  if (!entry.definition?.inputKeys || entry.params === undefined) return;
+  let wanted: ReturnType<NonNullable<AnyNodeDefinition['inputKeys']>>;
+  try {
+    wanted = entry.definition.inputKeys(entry.params as never);
+  } catch {
+    return; // the params check has said what is wrong with them
+  }
+  const id = entry.node.id;
+  for (const { port, field, keys } of wanted) {
+    if (keys.length === 0) continue;
+    const path = pathJoin(pathJoin(pathJoin('nodes', entry.index), 'params'), field);
+    const names = quoteList(keys);
+    const from = entry.inputs[port];
+    if (from === undefined) {
+      if (entry.definition.inputs[port]?.optional) {
+        issues.push({ code: 'invalid-param', message: `node '${id}': '${field}' reads ${names} from input '${port}', which is not connected; connect it (or leave '${field}' out)`, nodeId: id, field, path });
+      }
+      continue;
+    }
+    const known = entries.get(from.node)?.definition?.outputs[from.port]?.keys;
+    if (known === undefined) continue;
+    for (const key of keys) {
+      if (known.includes(key)) continue;
+      issues.push({
+        code: 'invalid-param',
+        message: `node '${id}': '${field}' reads '${key}', which '${formatPortRef(from)}' never has${didYouMean(key, known)}; it has ${quoteList(known)}`,
+        nodeId: id,
+        field,
+        path,
+      });
+    }
+  }
 }
 
 function withArticle(type: PortType): string {

@@ -10,6 +10,7 @@ import type { LoadedBackend } from './backend.js';
 import type { LoadedModel, ModelBundle, Predictions } from './bundle.js';
 import type { DataTable } from '../base/table.js';
 import type { DenseOptions, DenseResult, TrainingHooks } from './trainer.js';
+import type { TuneHooks, TuneOptions, TuneResult } from './tune/search.js';
 
 /** Loads the fastest TensorFlow.js backend that works (once per thread); see core/ml/backend.ts. */
 export async function loadBackend(forced?: string): Promise<LoadedBackend> {
@@ -25,6 +26,11 @@ export async function backendForWork(stepFlops: number): Promise<string> {
 /** Trains a dense network on the table's train rows and writes its bundle into `dir`. */
 export async function trainDense(input: DataTable, options: DenseOptions, hooks: TrainingHooks, dir: string): Promise<DenseResult> {
   return (await import('./trainer.js')).trainDense(input, options, hooks, dir);
+}
+
+/** Searches train.dense's params and trains the best into `dir` (the train.tune node; core/ml/tune/search.ts). */
+export async function tuneDense(input: DataTable, options: TuneOptions, hooks: TuneHooks, dir: string): Promise<TuneResult> {
+  return (await import('./tune/search.js')).tuneDense(input, options, hooks, dir);
 }
 
 /** Loads a model bundle folder (through TF.js's LayersModel loader). */

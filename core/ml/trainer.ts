@@ -43,6 +43,8 @@ export interface DenseResult {
   readonly bundle: ModelBundle;
   readonly summary: Record<string, number | string | boolean>;
   readonly history: EpochStats[];
+  /** The kept weights, layer by layer (what the bundle's weights.bin holds). */
+  readonly weights: Float32Array[];
 }
 
 /** Classification needs at most this many classes; more usually means a numeric target. */
@@ -78,7 +80,7 @@ const MAX_AUTO_INTEGER_CLASSES = 20;
  * distinct values (0/1 flags, codes like 3/4/5, as scikit-learn's classifiers read them);
  * other numbers are values to regress.
  */
-function chooseTask(requested: DenseOptions['task'], info: TargetInfo, labels: readonly (string | null)[], trainRows: readonly number[], log: TrainingHooks['log']): Task {
+export function chooseTask(requested: DenseOptions['task'], info: TargetInfo, labels: readonly (string | null)[], trainRows: readonly number[], log: TrainingHooks['log']): Task {
   if (requested !== 'auto') return requested;
   if (info.valueType !== 'number' || info.source.kind !== 'column') return 'classification';
   const distinct = new Set<string>();
@@ -93,8 +95,11 @@ function chooseTask(requested: DenseOptions['task'], info: TargetInfo, labels: r
   return 'classification';
 }
 
-/** Trains a dense network on the table's train rows and writes its bundle into `dir`. */
-export async function trainDense(input: DataTable, options: DenseOptions, hooks: TrainingHooks, dir: string): Promise<DenseResult> {
+/**
+ * Trains a dense network on the table's train rows and writes its bundle into `dir` (null:
+ * nothing is written, for a search's trials that only need the weights and their scores).
+ */
+export async function trainDense(input: DataTable, options: DenseOptions, hooks: TrainingHooks, dir: string | null): Promise<DenseResult> {
   const { table, recipe } = input;
   if (table.numRows === 0) throw new NodeError('the input table has no rows; check the upstream nodes (an empty file, or every row dropped by validation?)');
   checkRecipe(recipe);
@@ -259,8 +264,8 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     training: { options, epochs: result.history.length, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly, trainRows: trainRows.length, validationRows: validationRows.length },
     lineage: { nodeId: hooks.nodeId, nodeType: hooks.nodeType, nodeVersion: hooks.nodeVersion, backend, tfjs: tfVersion },
   };
-  await saveBundle(dir, bundle, result.weights);
-  return { bundle, summary, history: result.history };
+  if (dir !== null) await saveBundle(dir, bundle, result.weights);
+  return { bundle, summary, history: result.history, weights: result.weights };
 }
 
 /** bundle.json's `packs`, only when the recipe uses a pack's step kinds (built-in-only bundles keep their bytes). */

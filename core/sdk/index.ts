@@ -12,7 +12,7 @@ export type { ShowWhen, ShowWhenValue } from '../base/show-when.js';
 export { port, PORT_TYPES, isPortType } from '../base/ports.js';
 export type { PortSpec, PortType } from '../base/ports.js';
 export { NodeError, isNodeError } from '../base/errors.js';
-export type { RunContext, LogLevel, AttachedArtifact, NodeState, ModelLineage } from '../base/context.js';
+export type { RunContext, LogLevel, AttachedArtifact, NodeState, ModelLineage, ModelRegistryAccess, RegisterRequest, RegisterOutcome, SchemaChange } from '../base/context.js';
 export type { Json, MetricsValue, ReportValue, ModelValue, ImageValue, PortValues, PortValue, InputValues, OutputValues } from '../base/values.js';
 export { SPLIT_COLUMN, SPLIT_ROLES } from '../base/table.js';
 export type { DataTable, RecipeStep, SplitRole } from '../base/table.js';
@@ -142,7 +142,18 @@ export type { ClassificationReport, RegressionReport } from '../ml/metrics.js';
 export { withPredictions, probabilityColumn, PREDICTION_COLUMN } from '../ml/predictions.js';
 export { originalValues } from '../ml/original-values.js';
 export type { OriginalValues } from '../ml/original-values.js';
-export { loadBackend, backendForWork, trainDense, loadBundle, backendForPrediction, predictTable } from '../ml/on-demand.js';
+export { loadBackend, backendForWork, trainDense, loadBundle, backendForPrediction, predictTable, tuneDense } from '../ml/on-demand.js';
+
+// Hyperparameter search (core/ml/tune): the space and its checks load without TF.js
+export { TUNE_STRATEGIES, TUNE_METRICS, CLASSIFICATION_METRICS, REGRESSION_METRICS, SEARCHABLE_PARAMS, spaceProblems, metricDirection, metricTask, isRange } from '../ml/tune/space.js';
+export type { TuneStrategy, TuneMetric, ScoreName, SearchSpace, SpaceSpec, RangeSpec, SpaceProblem, TrialParams } from '../ml/tune/space.js';
+export type { TuneOptions, TuneHooks, TuneResult, TrialSummary } from '../ml/tune/search.js';
+export type { TrialRecord, TrialRecorder } from '../base/context.js';
+
+// The model registry's gates and names (core/registry)
+export { parseGate, gateMetrics, gateAliases, GateSyntaxError, LOWER_IS_BETTER } from '../registry/gate.js';
+export type { Gate, GateCheckSpec } from '../registry/gate.js';
+export { modelNameProblem, aliasProblem } from '../registry/refs.js';
 
 // Container export (core/deploy)
 export { exportModelImage } from '../deploy/model-image.js';

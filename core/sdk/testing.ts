@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AttachedArtifact, LogLevel, ModelLineage, RunContext } from '../base/context.js';
+import type { AttachedArtifact, LogLevel, ModelLineage, ModelRegistryAccess, RunContext, TrialRecord } from '../base/context.js';
 import { isNodeError, NodeError } from '../base/errors.js';
 import { resolveInside } from '../base/paths.js';
 import type { Json, ModelValue } from '../base/values.js';
@@ -20,6 +20,8 @@ export interface TestContext extends RunContext {
   readonly abort: AbortController;
   /** What the node kept with ctx.state, as JSON text by key (shared by contexts given the same map). */
   readonly stateEntries: Map<string, string>;
+  /** The trials a search node recorded with ctx.trials.record, in order. */
+  readonly trialRecords: TrialRecord[];
 }
 
 export interface TestContextOptions {
@@ -31,6 +33,8 @@ export interface TestContextOptions {
   state?: Map<string, string>;
   /** What ctx.lineage answers (default: undefined, a model no run here trained). */
   lineage?: (model: ModelValue) => ModelLineage | undefined;
+  /** What ctx.registry does (default: every call fails with a NodeError saying there is no registry here). */
+  registry?: ModelRegistryAccess;
 }
 
 export function createTestContext(options: TestContextOptions = {}): TestContext {
@@ -44,6 +48,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
   const progressReports: number[] = [];
   const backends: string[] = [];
   const stateEntries = options.state ?? new Map<string, string>();
+  const trialRecords: TrialRecord[] = [];
   let counter = 0;
   return {
     nodeId: options.nodeId ?? 'node',
@@ -89,6 +94,18 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       delete: async (key) => stateEntries.delete(key),
     },
     lineage: async (model) => options.lineage?.(model),
+    registry: options.registry ?? {
+      register: async () => {
+        throw new NodeError('this test context has no model registry; pass createTestContext({ registry }) (or run the pipeline through the CLI)');
+      },
+    },
+    trialRecords,
+    trials: {
+      record: async (trial) => {
+        trialRecords.push(trial);
+        return undefined;
+      },
+    },
     workspace: {
       root,
       pipelineDir,

@@ -12,7 +12,9 @@ import type { BackendInfo } from './backend.js';
 import { copyDataFileIn, listDataFiles } from './data-files.js';
 import { documentOf, HttpError, MAX_BODY_BYTES, readJsonBody } from './http.js';
 import { DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, PREVIEW_KINDS, previewArtifact, type PreviewKind } from './preview.js';
+import { getModel, getModelVersion, listModels, setModelAlias } from './models.js';
 import type { RunManager } from './runs.js';
+import { listRuns, TRACKING_ROUTES } from './tracking-api.js';
 import { fileError, listPipelines, pipelineFile, workspacePath, writeFileAtomic } from './workspace-files.js';
 
 export interface ApiContext {
@@ -43,8 +45,6 @@ export interface ApiIssue extends ValidationIssue {
   text: string;
 }
 
-const DEFAULT_RUN_LIMIT = 50;
-const MAX_RUN_LIMIT = 1000;
 
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/api\/health$/, handler: (ctx) => ({ body: { ok: true, version: ctx.version, workspace: ctx.root } }) },
@@ -58,11 +58,16 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/api\/examples$/, handler: examples },
   { method: 'GET', pattern: /^\/api\/files$/, handler: async (ctx) => ({ body: await listDataFiles(ctx.root) }) },
   { method: 'PUT', pattern: /^\/api\/files$/, handler: async (ctx, req, url) => ({ body: await copyDataFileIn(ctx.root, req, url.searchParams.get('path')) }) },
+  ...TRACKING_ROUTES,
   { method: 'POST', pattern: /^\/api\/runs$/, handler: startRun },
   { method: 'GET', pattern: /^\/api\/runs$/, handler: listRuns },
   { method: 'POST', pattern: /^\/api\/runs\/([^/]+)\/cancel$/, handler: cancelRun },
   { method: 'GET', pattern: /^\/api\/runs\/([^/]+)$/, handler: getRun },
   { method: 'GET', pattern: /^\/api\/artifacts\/([^/]+)\/preview$/, handler: preview },
+  { method: 'GET', pattern: /^\/api\/models$/, handler: listModels },
+  { method: 'GET', pattern: /^\/api\/models\/([^/]+)$/, handler: getModel },
+  { method: 'GET', pattern: /^\/api\/models\/([^/]+)\/versions\/([^/]+)$/, handler: getModelVersion },
+  { method: 'POST', pattern: /^\/api\/models\/([^/]+)\/aliases$/, handler: setModelAlias },
 ];
 
 /** Finds the route for a request: the handler, or a 404 / 405 HttpError. */
@@ -181,9 +186,12 @@ async function examples(ctx: ApiContext): Promise<ApiAnswer> {
 async function startRun(ctx: ApiContext, req: IncomingMessage): Promise<ApiAnswer> {
   const body = await readJsonBody(req);
   const document = documentOf(body);
-  const { path, until } = body as { path?: unknown; until?: unknown };
+  const { path, until, experiment } = body as { path?: unknown; until?: unknown; experiment?: unknown };
   const pipelinePath = path === undefined || path === null ? null : pipelineFile(ctx.root, path);
   if (until !== undefined && until !== null && typeof until !== 'string') throw new HttpError(400, "'until' must be a node id");
+  if (experiment !== undefined && experiment !== null && (typeof experiment !== 'string' || experiment.trim() === '' || experiment.length > 200)) {
+    throw new HttpError(400, "'experiment' must be a name of 1 to 200 characters");
+  }
   const validated = validatePipeline(document as unknown as PipelineDoc, ctx.registry);
   if (!validated.ok) {
     const count = validated.issues.length;
@@ -194,34 +202,13 @@ async function startRun(ctx: ApiContext, req: IncomingMessage): Promise<ApiAnswe
   if (typeof until === 'string' && !validated.pipeline.nodes.has(until)) {
     throw new HttpError(400, `cannot run until '${until}': no such node; nodes are: ${[...validated.pipeline.nodes.keys()].join(', ')}`);
   }
-  const runId = await ctx.runs.start({ pipeline: validated.pipeline, pipelinePath, ...(typeof until === 'string' ? { until } : {}) });
+  const runId = await ctx.runs.start({
+    pipeline: validated.pipeline,
+    pipelinePath,
+    ...(typeof until === 'string' ? { until } : {}),
+    ...(typeof experiment === 'string' ? { experiment: experiment.trim() } : {}),
+  });
   return { status: 202, body: { runId } };
-}
-
-function listRuns(ctx: ApiContext, _req: IncomingMessage, url: URL): ApiAnswer {
-  const limitText = url.searchParams.get('limit');
-  const limit = limitText === null ? DEFAULT_RUN_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUN_LIMIT) throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_RUN_LIMIT}`);
-  const pathParam = url.searchParams.get('path');
-  const file = pathParam === null ? undefined : pipelineFile(ctx.root, pathParam);
-  // Filtering by file happens after the query, so look further back when filtering.
-  const runs = ctx.store.listRuns({ limit: file === undefined ? limit : 20 * MAX_RUN_LIMIT });
-  const body = runs
-    .filter((run) => file === undefined || run.pipelinePath === file)
-    .slice(0, limit)
-    .map((run) => ({
-      runId: run.id,
-      status: run.status,
-      pipeline: run.pipelineName,
-      pipelinePath: workspacePath(ctx.root, run.pipelinePath),
-      startedAt: run.startedAt,
-      finishedAt: run.finishedAt,
-      backend: run.backend,
-      until: run.until,
-      error: run.error,
-      nodeCounts: run.nodeCounts,
-    }));
-  return { body };
 }
 
 function getRun(ctx: ApiContext, _req: IncomingMessage, _url: URL, [runId]: string[]): ApiAnswer {
@@ -251,6 +238,14 @@ function getRun(ctx: ApiContext, _req: IncomingMessage, _url: URL, [runId]: stri
       finishedAt: run.finishedAt,
       until: run.until,
       error: run.error,
+      experiment: run.experiment,
+      trigger: run.trigger,
+      parentRunId: run.parentRunId,
+      parentNodeId: run.parentNodeId,
+      tags: run.tags,
+      note: run.note,
+      environment: run.environment,
+      sources: run.sources,
       nodes,
       metrics: run.metrics,
       series: run.series,

@@ -14,6 +14,8 @@ export interface StartRunRequest {
   /** Absolute path of the pipeline file, when the document has one. */
   pipelinePath: string | null;
   until?: string;
+  /** The experiment to record the run under; default: the pipeline's name. */
+  experiment?: string;
 }
 
 /** How long close() waits for cancelled runs to wind down before closing the store anyway. */
@@ -47,6 +49,8 @@ export class RunManager {
       pipelinePath: request.pipelinePath,
       pipelineDir: request.pipelinePath === null ? this.workspaceRoot : dirname(request.pipelinePath),
       ...(request.until === undefined ? {} : { until: request.until }),
+      ...(request.experiment === undefined ? {} : { experiment: request.experiment }),
+      trigger: 'ui',
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'run.started') {

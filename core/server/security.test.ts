@@ -22,6 +22,11 @@ const API_ROUTES: [string, string][] = [
   ['GET', '/api/runs'],
   ['POST', '/api/runs/some-run/cancel'],
   ['GET', '/api/runs/some-run'],
+  ['GET', '/api/runs/table'],
+  ['GET', '/api/runs/compare?ids=a,b'],
+  ['GET', '/api/experiments'],
+  ['POST', '/api/runs/some-run/tags'],
+  ['PUT', '/api/runs/some-run/note'],
   ['GET', `/api/artifacts/sha256:${'0'.repeat(64)}/preview`],
   ['GET', '/api/no-such-route'],
 ];

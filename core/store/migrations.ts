@@ -163,6 +163,104 @@ export const MIGRATIONS: readonly Migration[] = [
       importLegacySchemas(db);
     },
   },
+  {
+    version: 4,
+    description: 'experiment tracking: experiments, environment, trigger, tags, notes, source files, child runs',
+    up(db) {
+      // Runs recorded before this step keep NULL here: readers fall back to the pipeline name
+      // for the experiment and show the environment as unknown.
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN experiment TEXT;
+        ALTER TABLE runs ADD COLUMN trigger TEXT;
+        ALTER TABLE runs ADD COLUMN environment_json TEXT CHECK (environment_json IS NULL OR json_valid(environment_json));
+        ALTER TABLE runs ADD COLUMN note TEXT;
+        ALTER TABLE runs ADD COLUMN parent_run_id TEXT REFERENCES runs (id) ON DELETE CASCADE;
+        ALTER TABLE runs ADD COLUMN parent_node_id TEXT;
+        CREATE INDEX runs_by_experiment ON runs (experiment, started_at DESC);
+        CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+        CREATE TABLE run_tags (
+          run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          key    TEXT NOT NULL,
+          value  TEXT NOT NULL,
+          time   INTEGER NOT NULL,
+          PRIMARY KEY (run_id, key)
+        ) STRICT, WITHOUT ROWID;
+
+        -- The content hash of every source file a node read (data.csv's path, …).
+        CREATE TABLE run_sources (
+          run_id  TEXT NOT NULL,
+          node_id TEXT NOT NULL,
+          path    TEXT NOT NULL, -- relative to the workspace
+          hash    TEXT NOT NULL,
+          size    INTEGER NOT NULL,
+          PRIMARY KEY (run_id, node_id, path),
+          FOREIGN KEY (run_id, node_id) REFERENCES node_executions (run_id, node_id) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 5,
+    description: 'model registry: models, immutable versions, aliases and their audit trail',
+    up(db) {
+      // Run ids are kept without a foreign key: a version outlives the run records behind it.
+      db.exec(`
+        CREATE TABLE models (
+          name       TEXT PRIMARY KEY,
+          created_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+
+        -- Immutable once written, but for archived_at.
+        CREATE TABLE model_versions (
+          name             TEXT NOT NULL REFERENCES models (name),
+          version          INTEGER NOT NULL,
+          artifact_hash    TEXT NOT NULL REFERENCES artifacts (hash),
+          run_id           TEXT,    -- the run and node that registered it
+          node_id          TEXT,
+          trained_run_id   TEXT,    -- lineage: the run and node that trained it
+          trained_node_id  TEXT,
+          pipeline_hash    TEXT,
+          data_hashes_json TEXT NOT NULL CHECK (json_valid(data_hashes_json)),
+          metrics_json     TEXT NOT NULL CHECK (json_valid(metrics_json)),
+          schema_json      TEXT NOT NULL CHECK (json_valid(schema_json)),
+          backend          TEXT,
+          description      TEXT,
+          tags_json        TEXT NOT NULL CHECK (json_valid(tags_json)),
+          created_at       INTEGER NOT NULL,
+          archived_at      INTEGER,
+          PRIMARY KEY (name, version)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX model_versions_by_hash ON model_versions (artifact_hash);
+
+        CREATE TABLE model_aliases (
+          name       TEXT NOT NULL REFERENCES models (name),
+          alias      TEXT NOT NULL,
+          version    INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (name, alias),
+          FOREIGN KEY (name, version) REFERENCES model_versions (name, version)
+        ) STRICT, WITHOUT ROWID;
+
+        -- Append-only: registrations, gate decisions, schema changes, alias moves, archiving.
+        CREATE TABLE registry_events (
+          id           INTEGER PRIMARY KEY,
+          name         TEXT NOT NULL,
+          kind         TEXT NOT NULL, -- 'register' | 'gate-failed' | 'schema-changed' | 'alias' | 'archive'
+          version      INTEGER,
+          alias        TEXT,
+          from_version INTEGER,       -- alias moves: where it pointed before (NULL: nowhere)
+          to_version   INTEGER,       -- and where it points now (NULL: removed)
+          run_id       TEXT,          -- by a run's node …
+          node_id      TEXT,
+          command      TEXT,          -- … or by a command (the CLI, the local API)
+          detail_json  TEXT CHECK (detail_json IS NULL OR json_valid(detail_json)),
+          time         INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX registry_events_by_name ON registry_events (name, id);
+      `);
+    },
+  },
 ];
 
 /**

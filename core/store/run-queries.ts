@@ -20,6 +20,16 @@ interface RunRow {
   finished_at: number | null;
   pid: number;
   host: string;
+  experiment: string;
+  trigger: string | null;
+  parent_run_id: string | null;
+}
+
+/** The columns only a run's detail reads. */
+interface DetailRow extends RunRow {
+  parent_node_id: string | null;
+  environment_json: string | null;
+  note: string | null;
 }
 
 interface NodeRow {
@@ -35,7 +45,9 @@ interface NodeRow {
   error: string | null;
 }
 
-const SUMMARY_COLUMNS = 'id, pipeline_name, pipeline_hash, pipeline_path, until_node, status, backend, error, started_at, finished_at, pid, host';
+// Runs recorded before experiments existed (schema 3) have none: theirs is the pipeline's name.
+const SUMMARY_COLUMNS =
+  'id, pipeline_name, pipeline_hash, pipeline_path, until_node, status, backend, error, started_at, finished_at, pid, host, coalesce(experiment, pipeline_name) AS experiment, trigger, parent_run_id';
 
 export const DEFAULT_RUN_LIMIT = 100;
 
@@ -55,7 +67,11 @@ export class RunQueries {
         SELECT run_id, status, count(*) AS count FROM node_executions
         WHERE run_id IN (SELECT id FROM runs ORDER BY started_at DESC, id DESC LIMIT ?)
         GROUP BY run_id, status`),
-      run: db.prepare<[string], RunRow>(`SELECT ${SUMMARY_COLUMNS}, pipeline_json, overrides_json FROM runs WHERE id = ?`),
+      run: db.prepare<[string], DetailRow>(`SELECT ${SUMMARY_COLUMNS}, pipeline_json, overrides_json, parent_node_id, environment_json, note FROM runs WHERE id = ?`),
+      tags: db.prepare<[string], { key: string; value: string }>('SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key'),
+      sources: db.prepare<[string], { node_id: string; path: string; hash: string; size: number }>(
+        'SELECT node_id, path, hash, size FROM run_sources WHERE run_id = ? ORDER BY node_id, path',
+      ),
       nodes: db.prepare<[string], NodeRow>('SELECT * FROM node_executions WHERE run_id = ? ORDER BY seq'),
       outputs: db.prepare<[string], { node_id: string; port: string; hash: string; type: string; size: number }>(`
         SELECT o.node_id, o.port, o.hash, o.type, a.size FROM run_outputs o JOIN artifacts a ON a.hash = o.hash
@@ -153,6 +169,11 @@ export class RunQueries {
       metrics,
       series,
       logs,
+      parentNodeId: row.parent_node_id,
+      environment: row.environment_json === null ? null : (JSON.parse(row.environment_json) as Record<string, unknown>),
+      tags: Object.fromEntries(this.statements.tags.all(runId).map((tag) => [tag.key, tag.value])),
+      note: row.note,
+      sources: this.statements.sources.all(runId).map((source) => ({ nodeId: source.node_id, path: source.path, hash: source.hash, size: source.size })),
     };
   }
 
@@ -221,5 +242,8 @@ function summaryOf(row: Omit<RunRow, 'pipeline_json' | 'overrides_json'>, nodeCo
     host: row.host,
     pid: row.pid,
     nodeCounts,
+    experiment: row.experiment,
+    trigger: row.trigger,
+    parentRunId: row.parent_run_id,
   };
 }

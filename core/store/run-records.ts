@@ -22,11 +22,17 @@ export class RunRecords {
     this.statements = {
       insertRun: db.prepare<[Record<string, unknown>]>(`
         INSERT INTO runs (id, pipeline_name, pipeline_hash, pipeline_path, pipeline_json, until_node, overrides_json,
-                          status, started_at, pid, host, boot_id, process_start)
+                          status, started_at, pid, host, boot_id, process_start,
+                          experiment, trigger, environment_json, parent_run_id, parent_node_id)
         VALUES (@id, @pipelineName, @pipelineHash, @pipelinePath, @pipelineJson, @until, @overrides,
-                'running', @startedAt, @pid, @host, @bootId, @processStart)`),
+                'running', @startedAt, @pid, @host, @bootId, @processStart,
+                @experiment, @trigger, @environment, @parentRunId, @parentNodeId)`),
       setBackend: db.prepare<[string, string]>('UPDATE runs SET backend = ? WHERE id = ?'),
-      linkToPipeline: db.prepare<[string, string, string]>('UPDATE runs SET pipeline_path = ?, pipeline_name = ? WHERE id = ? AND pipeline_path IS NULL'),
+      // An experiment that only followed the old name (the default) follows the new one; one chosen by the user stays.
+      linkToPipeline: db.prepare<[{ path: string; name: string; id: string }]>(`
+        UPDATE runs SET pipeline_path = @path, pipeline_name = @name,
+          experiment = CASE WHEN experiment IS NULL OR experiment = pipeline_name THEN @name ELSE experiment END
+        WHERE id = @id AND pipeline_path IS NULL`),
       finishRun: db.prepare<[string, number, string | null, string]>('UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?'),
       // Nodes whose final state could not be written (a full disk) must not stay 'running' in a finished run.
       settleNodes: db.prepare<[number, string]>(
@@ -87,6 +93,11 @@ export class RunRecords {
           host: owner.host,
           bootId: owner.bootId,
           processStart: owner.processStart,
+          experiment: input.experiment ?? input.pipelineName,
+          trigger: input.trigger ?? null,
+          environment: input.environment === undefined ? null : JSON.stringify(input.environment),
+          parentRunId: input.parentRunId ?? null,
+          parentNodeId: input.parentNodeId ?? null,
         });
         return id;
       } catch (error) {
@@ -103,7 +114,7 @@ export class RunRecords {
 
   /** Files runs of a pipeline that had no file yet under the file it was first saved as; returns how many changed. */
   linkRunsToPipeline(runIds: readonly string[], pipelinePath: string, pipelineName: string): number {
-    return this.db.transaction(() => runIds.reduce((count, id) => count + this.statements.linkToPipeline.run(pipelinePath, pipelineName, id).changes, 0))();
+    return this.db.transaction(() => runIds.reduce((count, id) => count + this.statements.linkToPipeline.run({ path: pipelinePath, name: pipelineName, id }).changes, 0))();
   }
 
   finishRun(runId: string, status: Exclude<RunStatus, 'running'>, error?: string): void {

@@ -35,6 +35,27 @@ export interface CreateRunInput {
   /** The node given to "run up to here", or null for the whole pipeline. */
   until: string | null;
   overrides: Record<string, unknown>;
+  /** The experiment the run groups under; default: the pipeline's name. */
+  experiment?: string;
+  /** What started the run: 'cli', 'ui', later 'scheduler' (see RunTrigger). */
+  trigger?: RunTrigger;
+  /** Versions, OS, hardware and git state at the start (core/engine/environment.ts). */
+  environment?: Record<string, unknown>;
+  /** A child run (a tune trial): the run and node that started it. */
+  parentRunId?: string;
+  parentNodeId?: string;
+}
+
+/** What started a run. Free text in the store, so later triggers need no migration. */
+export type RunTrigger = 'cli' | 'ui' | 'scheduler' | (string & {});
+
+/** The content hash of a file a node read (its `sourceFiles`), recorded per run. */
+export interface RunSource {
+  nodeId: string;
+  /** Relative to the workspace folder, `/`-separated. */
+  path: string;
+  hash: string;
+  size: number;
 }
 
 /** The fields of a node execution to set; a field left out keeps its stored value. */
@@ -75,6 +96,12 @@ export interface RunSummary {
   pid: number;
   /** How many of the run's nodes are in each state (zero for the others). */
   nodeCounts: Record<NodeStatus, number>;
+  /** The experiment it groups under (runs recorded before experiments existed: the pipeline's name). */
+  experiment: string;
+  /** What started it; null for runs recorded before triggers were. */
+  trigger: RunTrigger | null;
+  /** The run that started this one (a tune trial's search), or null. */
+  parentRunId: string | null;
 }
 
 export interface NodeExecutionDetail {
@@ -113,6 +140,15 @@ export interface RunDetail extends RunSummary {
   /** Metrics recorded with a step, in step order. */
   series: Record<string, Record<string, SeriesPoint[]>>;
   logs: LogEntry[];
+  /** The node of the parent run that started this one, or null. */
+  parentNodeId: string | null;
+  /** The environment at the start (versions, OS, CPU, git, backend); null for older runs. */
+  environment: Record<string, unknown> | null;
+  /** User tags, key → value. */
+  tags: Record<string, string>;
+  note: string | null;
+  /** The files the nodes read, with their content hashes. */
+  sources: RunSource[];
 }
 
 /** Where an artifact came from: the run and node that computed it, for model lineage and image labels. */

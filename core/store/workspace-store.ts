@@ -1,10 +1,11 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { LogLevel } from '../base/context.js';
+import type { LogLevel, TrialRecord } from '../base/context.js';
 import type { Json } from '../base/values.js';
 import { ArtifactIndex } from './artifact-index.js';
 import { ArtifactStore } from './artifact-store.js';
+import { ChildRuns, type ChildRun } from './child-runs.js';
 import { openDatabase } from './database.js';
 import { diskLooksFull } from './durable-fs.js';
 import { describeWriteFailure, errnoCode, fsError, isWriteFailure, StoreError } from './errors.js';
@@ -14,6 +15,7 @@ import { NodeStateTable, type NodeStateEntry } from './node-state.js';
 import { OutputCache } from './output-cache.js';
 import { RunQueries } from './run-queries.js';
 import { RunRecords } from './run-records.js';
+import { RunTracking, type MetricPoint, type TrackedRunFilter, type TrackedRunRow } from './run-tracking.js';
 import type {
   ArtifactLineage,
   ArtifactRef,
@@ -22,11 +24,18 @@ import type {
   NodeExecutionFields,
   OutputRecords,
   RunDetail,
+  RunSource,
   RunStatus,
   RunSummary,
 } from './types.js';
 
 export const DATABASE_FILE = 'tensorloom.db';
+
+/** The store's database for modules with tables of their own (see WorkspaceStore.tables). */
+export interface StoreTables {
+  read<T>(reads: (db: Database.Database) => T): T;
+  write<T>(what: string, writes: (db: Database.Database) => T): T;
+}
 
 /**
  * A workspace's `.tensorloom/` folder: the SQLite database (runs, node executions, metrics,
@@ -51,9 +60,11 @@ export class WorkspaceStore {
   private readonly db: Database.Database;
   private readonly records: RunRecords;
   private readonly queries: RunQueries;
+  private readonly tracking: RunTracking;
   private readonly cache: OutputCache;
   private readonly fileHashes: FileHashes;
   private readonly nodeState: NodeStateTable;
+  private readonly childRuns: ChildRuns;
   private closed = false;
   private lastWriteProblem: string | undefined;
   /** Runs of dead processes that could not be marked interrupted (no room): shown as interrupted, recorded when there is room. */
@@ -69,9 +80,11 @@ export class WorkspaceStore {
     const index = new ArtifactIndex(db, artifacts);
     this.records = new RunRecords(db, index);
     this.queries = new RunQueries(db, artifacts);
+    this.tracking = new RunTracking(db);
     this.cache = new OutputCache(db, artifacts, index);
     this.fileHashes = new FileHashes(db);
     this.nodeState = new NodeStateTable(db);
+    this.childRuns = new ChildRuns(db);
     // Opening must not need a write to succeed: on a full disk the store opens for reading.
     this.interruptedOnOpen = this.markInterruptedRuns();
   }
@@ -216,6 +229,51 @@ export class WorkspaceStore {
     return this.queries.artifactLineage(hash);
   }
 
+  // Tracking (experiments, tags, notes, environment, source files) ---------------------
+
+  /** Sets (a value) and removes (null) user tags of a run; answers all its tags. Bad keys are refused, naming the run. */
+  setRunTags(runId: string, tags: Readonly<Record<string, string | null>>): Record<string, string> {
+    return this.write(`could not tag run ${runId}`, () => this.tracking.setTags(runId, tags));
+  }
+
+  /** Sets the run's note (null or blank removes it); answers the note kept. */
+  setRunNote(runId: string, note: string | null): string | null {
+    return this.write(`could not save the note of run ${runId}`, () => this.tracking.setNote(runId, note));
+  }
+
+  /** Replaces the run's environment record (versions, OS, hardware, git, backend). */
+  setRunEnvironment(runId: string, environment: Record<string, unknown>): void {
+    this.write(`could not record the environment of run ${runId}`, () => this.tracking.setEnvironment(runId, environment));
+  }
+
+  /** The content hashes of the files a node read in a run. */
+  recordRunSources(runId: string, nodeId: string, sources: readonly Omit<RunSource, 'nodeId'>[]): void {
+    this.write(`could not record the source files of node '${nodeId}'`, () => this.tracking.recordSources(runId, nodeId, sources));
+  }
+
+  /** Run ids newest first: one experiment or all, top-level runs unless `children`. */
+  trackedRunIds(filter?: TrackedRunFilter): string[] {
+    return this.tracking.runIds(filter);
+  }
+
+  /** Runs with their tags, node params, final metrics and outputs, in the order of `ids` (unknown ids left out). */
+  trackedRuns(ids: readonly string[]): TrackedRunRow[] {
+    return this.tracking.trackedRuns(ids).map((run) => {
+      const why = this.unmarked.get(run.id);
+      return why === undefined || run.status !== 'running' ? run : { ...run, status: 'interrupted' as const };
+    });
+  }
+
+  /** Experiments (of top-level runs) with their run counts, most recently used first. */
+  experiments(): { name: string; runs: number; lastStartedAt: number }[] {
+    return this.tracking.experiments();
+  }
+
+  /** Every metric point of a run, with the time it was recorded. */
+  metricPoints(runId: string): MetricPoint[] {
+    return this.tracking.metricPoints(runId);
+  }
+
   // Cache -------------------------------------------------------------------------------
 
   /** The outputs cached under `cacheKey`; undefined on a miss or when any artifact file is gone. */
@@ -254,6 +312,18 @@ export class WorkspaceStore {
     return this.nodeState.list();
   }
 
+  // Child runs (a search node's trials) ----------------------------------------------------
+
+  /** Records a search node's finished trial as a child run of `parentRunId`, whole or not at all; returns its id. */
+  recordChildRun(parentRunId: string, nodeId: string, trial: TrialRecord): string {
+    return this.write(`could not record trial ${trial.trial} of node '${nodeId}'`, () => this.childRuns.record(parentRunId, nodeId, trial));
+  }
+
+  /** The child runs of a run (of one of its nodes, when given), by trial number. */
+  listChildRuns(parentRunId: string, nodeId?: string): ChildRun[] {
+    return this.childRuns.list(parentRunId, nodeId);
+  }
+
   // Source files ------------------------------------------------------------------------
 
   /** `sha256:<hex>` of a file's content; free for a file unchanged since it was last hashed. */
@@ -269,6 +339,21 @@ export class WorkspaceStore {
    */
   collectGarbage(options?: GcOptions): GcReport {
     return new GarbageCollector(this.db, this.artifacts).collect(options);
+  }
+
+  // Tables kept by other modules ----------------------------------------------------------
+
+  /**
+   * The database, for a module that keeps its own tables in it (core/registry: the model
+   * registry). `read` runs queries as they are; `write` runs `writes` in one immediate
+   * transaction and turns a full or failing disk into the StoreError every write here
+   * raises, saying `what` could not be recorded.
+   */
+  tables(): StoreTables {
+    return {
+      read: (reads) => reads(this.db),
+      write: (what, writes) => this.write(what, () => this.db.transaction(() => writes(this.db)).immediate()),
+    };
   }
 
   // Internals ---------------------------------------------------------------------------

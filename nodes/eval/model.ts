@@ -35,7 +35,8 @@ export default defineNode({
     table: port('table', { description: 'The same feature nodes’ output, or raw rows (the model applies its recipe).' }),
   },
   outputs: {
-    metrics: port('metrics'),
+    // Every number it may report, for classifiers and regressors: gates downstream are checked against them.
+    metrics: port('metrics', { keys: ['accuracy', 'precisionMacro', 'recallMacro', 'f1Macro', 'rocAuc', 'logLoss', 'rmse', 'mae', 'r2', 'rows'] }),
     predictions: port('table', {
       description: 'The evaluated rows with their original values (scaling and encoding undone), the label, and prediction (and probability) columns; no recipe.',
     }),

@@ -1,6 +1,9 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect, type CSSProperties } from 'react';
-import { usePanels, useServices } from './app/context';
+import { usePanels, useServices, useUi } from './app/context';
+import { CompareView } from './pages/CompareView';
+import { ModelsPage } from './pages/ModelsPage';
+import { RunsPage } from './pages/RunsPage';
 import { Canvas } from './canvas/Canvas';
 import { Dialogs } from './chrome/Dialogs';
 import { Toasts } from './chrome/Toasts';
@@ -62,6 +65,7 @@ export function App() {
   useShortcuts();
   useUnsavedGuard();
   const sizes = usePanels((state) => state.sizes);
+  const view = useUi((state) => state.view);
   const panelVars = {
     '--sidebar-width': `${sizes.sidebar}px`,
     '--inspector-width': `${sizes.inspector}px`,
@@ -71,21 +75,31 @@ export function App() {
     <ReactFlowProvider>
       <div className="app" style={panelVars}>
         <Toolbar />
-        <aside className="sidebar">
-          <Palette />
-          <ResizeHandle panel="palette" grows="down" label="Resize the node palette" className="sidebar__split" />
-          <RunsPanel />
-        </aside>
-        {/* The side panels' splitters sit on the workspace's edges, which never scroll. */}
-        <main className="workspace">
-          <ResizeHandle panel="sidebar" grows="right" label="Resize the sidebar" className="workspace__left-edge" />
-          <Canvas />
-          <OutputsPanel />
-          <ResizeHandle panel="inspector" grows="left" label="Resize the inspector" className="workspace__right-edge" />
-        </main>
-        <aside className="side-right">
-          <Inspector />
-        </aside>
+        {view.kind === 'builder' ? (
+          <>
+            <aside className="sidebar">
+              <Palette />
+              <ResizeHandle panel="palette" grows="down" label="Resize the node palette" className="sidebar__split" />
+              <RunsPanel />
+            </aside>
+            {/* The side panels' splitters sit on the workspace's edges, which never scroll. */}
+            <main className="workspace">
+              <ResizeHandle panel="sidebar" grows="right" label="Resize the sidebar" className="workspace__left-edge" />
+              <Canvas />
+              <OutputsPanel />
+              <ResizeHandle panel="inspector" grows="left" label="Resize the inspector" className="workspace__right-edge" />
+            </main>
+            <aside className="side-right">
+              <Inspector />
+            </aside>
+          </>
+        ) : (
+          <main className="app__page">
+            {view.kind === 'runs' && <RunsPage />}
+            {view.kind === 'compare' && <CompareView runIds={view.runIds} />}
+            {view.kind === 'models' && <ModelsPage name={view.name} />}
+          </main>
+        )}
       </div>
       <Dialogs />
       <Toasts />

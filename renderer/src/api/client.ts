@@ -9,6 +9,11 @@ import type {
   PipelineDoc,
   PipelineFile,
   DataFileItem,
+  ModelDetailItem,
+  ModelSummaryItem,
+  ModelVersionDetail,
+  RunComparison,
+  RunTableAnswer,
   PipelineListItem,
   RunRecord,
   RunSummary,
@@ -21,6 +26,8 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly issues: ApiIssue[] = [],
+    /** Other fields of the error answer, such as `field` and `column` for a filter that does not parse. */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -105,6 +112,45 @@ export class ApiClient {
     return this.request('GET', `/api/runs/${encodeURIComponent(runId)}`);
   }
 
+  /** The runs page: runs with their params and metrics, the columns to show, and the experiments. */
+  runTable(query: { experiment?: string; where?: string; sort?: string; limit?: number; children?: boolean } = {}): Promise<RunTableAnswer> {
+    const params = new URLSearchParams();
+    if (query.experiment) params.set('experiment', query.experiment);
+    if (query.where) params.set('where', query.where);
+    if (query.sort) params.set('sort', query.sort);
+    if (query.limit) params.set('limit', String(query.limit));
+    if (query.children) params.set('children', 'true');
+    const search = params.toString();
+    return this.request('GET', `/api/runs/table${search ? `?${search}` : ''}`);
+  }
+
+  compareRuns(ids: readonly string[]): Promise<RunComparison> {
+    return this.request('GET', `/api/runs/compare?ids=${ids.map(encodeURIComponent).join(',')}`);
+  }
+
+  /** Child runs of a run (a tune node's trials), newest first. */
+  childRuns(parentRunId: string): Promise<RunTableAnswer> {
+    return this.request('GET', `/api/runs/table?children=true&where=${encodeURIComponent(`parent = '${parentRunId}'`)}&limit=1000`);
+  }
+
+  models(): Promise<ModelSummaryItem[]> {
+    return this.request('GET', '/api/models');
+  }
+
+  model(name: string): Promise<ModelDetailItem> {
+    return this.request('GET', `/api/models/${encodeURIComponent(name)}`);
+  }
+
+  /** One version with its provenance; `ref` is a number, an alias or `latest`. */
+  modelVersion(name: string, ref: string | number): Promise<ModelVersionDetail> {
+    return this.request('GET', `/api/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(ref))}`);
+  }
+
+  /** Points `alias` at `version` (null removes it); answers the move. */
+  setAlias(name: string, alias: string, version: number | null): Promise<unknown> {
+    return this.request('POST', `/api/models/${encodeURIComponent(name)}/aliases`, { alias, version });
+  }
+
   preview(artifactId: string, type: string, rows = 500): Promise<ArtifactPreview> {
     const query = new URLSearchParams({ type, rows: String(rows) });
     return this.request('GET', `/api/artifacts/${encodeURIComponent(artifactId)}/preview?${query}`);
@@ -150,7 +196,7 @@ export class ApiClient {
     if (!response.ok) {
       const answer = (payload ?? {}) as { error?: unknown; issues?: unknown };
       const message = typeof answer.error === 'string' ? answer.error : `${method} ${path} failed with HTTP ${response.status}`;
-      throw new ApiError(message, response.status, Array.isArray(answer.issues) ? (answer.issues as ApiIssue[]) : []);
+      throw new ApiError(message, response.status, Array.isArray(answer.issues) ? (answer.issues as ApiIssue[]) : [], answer as Record<string, unknown>);
     }
     return payload as T;
   }

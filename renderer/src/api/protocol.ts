@@ -123,3 +123,117 @@ export type ArtifactPreview = TablePreview | ValuePreview;
 export function isTablePreview(preview: ArtifactPreview): preview is TablePreview {
   return preview.kind === 'table' && Array.isArray((preview as TablePreview).columns);
 }
+
+// --- tracking (API.md, Tracking) -------------------------------------------------------------
+
+export interface TrackedRunItem {
+  runId: string;
+  status: string;
+  pipeline: string;
+  pipelinePath: string | null;
+  experiment: string;
+  trigger: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  durationMs: number | null;
+  backend: string | null;
+  until: string | null;
+  error: string | null;
+  parentRunId: string | null;
+  tags: Record<string, string>;
+  note: string | null;
+  params: Record<string, Record<string, unknown>>;
+  metrics: Record<string, Record<string, number | null>>;
+}
+
+export interface ExperimentItem {
+  name: string;
+  runs: number;
+  lastStartedAt: number;
+}
+
+export interface RunTableAnswer {
+  runs: TrackedRunItem[];
+  columns: { metrics: string[]; params: string[] };
+  experiments: ExperimentItem[];
+}
+
+export interface RunComparison {
+  runs: { id: string; experiment: string; pipelineName: string; status: string; startedAt: number; finishedAt: number | null; durationMs: number | null; backend: string | null; tags: Record<string, string>; note: string | null }[];
+  params: Record<string, Record<string, unknown[]>>;
+  metrics: Record<string, Record<string, (number | null)[]>>;
+  best: Record<string, Record<string, string[]>>;
+  series: Record<string, Record<string, Record<string, SeriesPoint[]>>>;
+}
+
+// --- model registry (API.md, Model registry) ---------------------------------------------------
+
+export interface ModelSummaryItem {
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  versionCount: number;
+  archivedCount: number;
+  latestVersion: number | null;
+  aliases: Record<string, number>;
+}
+
+export interface ModelVersionItem {
+  name: string;
+  version: number;
+  artifact: string;
+  createdAt: number;
+  archivedAt: number | null;
+  registeredBy: { runId: string | null; nodeId: string | null };
+  lineage: { runId: string | null; nodeId: string | null; pipelineHash: string | null; dataHashes: string[] };
+  metrics: Record<string, number>;
+  schema: { task?: string; target?: string; classes?: string[]; inputs?: { name: string; type: string }[] };
+  backend: string | null;
+  description: string | null;
+  tags: Record<string, string>;
+  aliases: string[];
+}
+
+export interface RegistryEventItem {
+  id: number;
+  name: string;
+  kind: 'register' | 'gate-failed' | 'schema-changed' | 'alias' | 'archive';
+  version: number | null;
+  alias: string | null;
+  fromVersion: number | null;
+  toVersion: number | null;
+  runId: string | null;
+  nodeId: string | null;
+  command: string | null;
+  detail: unknown;
+  time: number;
+}
+
+export interface ModelDetailItem {
+  name: string;
+  createdAt: number;
+  versions: ModelVersionItem[];
+  aliases: { alias: string; version: number; updatedAt: number; history: RegistryEventItem[] }[];
+  events: RegistryEventItem[];
+}
+
+export interface RunFactsItem {
+  runId: string;
+  nodeId: string;
+  found: boolean;
+  status?: string;
+  pipelineName?: string;
+  pipelinePath?: string | null;
+  pipelineHash?: string;
+  startedAt?: number;
+}
+
+export interface ModelVersionDetail extends ModelVersionItem {
+  provenance: {
+    registeredBy: RunFactsItem | null;
+    trainedBy: RunFactsItem | null;
+    pipelineHash: string | null;
+    sources: { nodeId: string; type: string; path: string | null; hash: string }[];
+    dataHashes: string[];
+  };
+}

@@ -3,7 +3,7 @@ import { useStore } from 'zustand';
 import { useCatalog, useDoc, useRun, useServices } from '../app/context';
 import { ResizeHandle } from '../layout/ResizeHandle';
 import type { ApiClient } from '../api/client';
-import { isTablePreview, type ArtifactPreview } from '../api/protocol';
+import { isTablePreview, type ArtifactPreview, type CatalogEntry } from '../api/protocol';
 import { ConfusionMatrix } from '../charts/ConfusionMatrix';
 import { LineChart } from '../charts/LineChart';
 import { RocChart } from '../charts/RocChart';
@@ -12,6 +12,7 @@ import { STATUS_LABELS } from '../canvas/theme';
 import { findConfusionMatrices, findContainerImage, findRocCurves, findValidationReport, groupSeries, scalarEntries } from '../model/report-values';
 import { ContainerImageCard } from './ContainerImageCard';
 import { TablePreview } from './TablePreview';
+import { TrialsView } from './TrialsView';
 import { ValidationReport } from './ValidationReport';
 
 const PREVIEW_ROWS = 1000;
@@ -32,6 +33,11 @@ function loadPreview(api: ApiClient, artifactId: string, type: string): Promise<
 }
 
 const EMPTY: Record<string, never> = {};
+
+/** A param's default from the node type's schema. */
+function defaultOf(entry: CatalogEntry | undefined, param: string): unknown {
+  return (entry?.params as { properties?: Record<string, { default?: unknown }> } | undefined)?.properties?.[param]?.default;
+}
 
 /** Below the canvas: what the selected node produced in the run being shown. */
 export function OutputsPanel() {
@@ -80,6 +86,9 @@ const NodeOutputs = memo(function NodeOutputs({ nodeId }: { nodeId: string }) {
   const logs = useRun((state) => state.logs[nodeId]);
   const groups = groupSeries(series);
   const status = run?.status ?? 'idle';
+  const runId = useRun((state) => state.runId);
+  const nodeParams = useDoc((state) => state.content.nodes.find((node) => node.id === nodeId)?.params);
+  const searches = entry?.type === 'train.tune';
 
   return (
     <div className="node-outputs" data-testid={`outputs-${nodeId}`}>
@@ -121,6 +130,16 @@ const NodeOutputs = memo(function NodeOutputs({ nodeId }: { nodeId: string }) {
           </div>
         ))}
       </div>
+
+      {searches && runId && (status === 'succeeded' || status === 'cancelled' || status === 'running' || status === 'cached') && (
+        <TrialsView
+          runId={runId}
+          nodeId={nodeId}
+          metric={String(nodeParams?.metric ?? defaultOf(entry, 'metric') ?? 'accuracy')}
+          direction={(nodeParams?.direction ?? defaultOf(entry, 'direction')) === 'min' ? 'min' : 'max'}
+          finished={status !== 'running'}
+        />
+      )}
 
       {Object.entries(entry?.outputs ?? {}).map(([port, spec]) => {
         const artifactId = outputs[port];

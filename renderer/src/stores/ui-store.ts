@@ -17,7 +17,11 @@ export type Dialog =
   | { kind: 'files'; extensions: readonly string[]; onPick: (workspacePath: string) => void }
   | { kind: 'confirm'; title: string; message: string; confirmLabel: string; resolve: (ok: boolean) => void };
 
+/** The page the window shows: the builder, the runs table, a comparison of runs, or the model registry. */
+export type View = { kind: 'builder' } | { kind: 'runs' } | { kind: 'compare'; runIds: readonly string[] } | { kind: 'models'; name?: string };
+
 export interface UiState {
+  view: View;
   toasts: Toast[];
   dialog: Dialog | null;
   issues: ApiIssue[];
@@ -34,6 +38,7 @@ export interface UiState {
   setDialog(dialog: Dialog | null): void;
   requestFit(): void;
   setOutdated(nodeIds: readonly string[]): void;
+  setView(view: View): void;
 }
 
 export type UiStore = StoreApi<UiState>;
@@ -43,6 +48,7 @@ const TOAST_MS = 5000;
 export function createUiStore(): UiStore {
   let nextToast = 1;
   return createStore<UiState>()((set, get) => ({
+    view: { kind: 'builder' },
     toasts: [],
     dialog: null,
     issues: [],
@@ -74,6 +80,9 @@ export function createUiStore(): UiStore {
       const current = get().outdated;
       const same = nodeIds.length === Object.keys(current).length && nodeIds.every((id) => current[id]);
       if (!same) set({ outdated: Object.fromEntries(nodeIds.map((id) => [id, true as const])) });
+    },
+    setView(view) {
+      set({ view });
     },
   }));
 }

@@ -1,0 +1,22 @@
+/** Experiment tracking on top of the store: finding, comparing, reproducing and exporting runs. See README.md. */
+export { compareRuns, compareStoredRuns, comparedSeries, MAX_COMPARED_RUNS } from './compare.js';
+export type { RunComparison } from './compare.js';
+export { matchesWhere, sortRuns } from './evaluate.js';
+export type { SortKey } from './evaluate.js';
+export { lowerIsBetter, isTimingMetric } from './metric-names.js';
+export { exportMlflow, mlflowRunId, MLFLOW_RUN_STATUS } from './mlflow-export.js';
+export type { MlflowExportOptions, MlflowExportReport } from './mlflow-export.js';
+export { differingParams, mainMetrics, metricColumnValue, queryRuns } from './query-runs.js';
+export type { RunQuery, RunTable } from './query-runs.js';
+export { reproduceRun } from './reproduce.js';
+export type { MetricDifference, OutputDifference, ReproduceOptions, ReproduceReport } from './reproduce.js';
+export { checkField, fieldText, fieldValue, FIELD_HELP, metricSource } from './run-fields.js';
+export type { FieldPath } from './run-fields.js';
+export { parseSort } from './sort-spec.js';
+export { toTrackedRun } from './tracked-run.js';
+export type { TrackedRun } from './tracked-run.js';
+export { isTrackingError, TrackingError } from './tracking-error.js';
+export type { TrackingErrorCode } from './tracking-error.js';
+export { canonicalText, formatCell, sameValue } from './values.js';
+export { fieldSegments, isQuerySyntaxError, parseWhere, QuerySyntaxError } from './where.js';
+export type { Literal, Operator, WhereExpr } from './where.js';
