@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL } from '../core/deploy/dockerfile.js';
+import { INSTALL_SCRIPT } from '../core/deploy/ci-workflow.js';
+import { validateYamlManifests } from '../core/deploy/test-support/k8s-schema.js';
 import { parseYaml } from '../core/deploy/test-support/yaml.js';
 import { ArtifactStore } from '../core/store/index.js';
-import { copyExamples as copyExamplesOnce, tensorloom } from './test-support/run-cli.js';
+import { copyExamples as copyExamplesOnce, REPO, tensorloom } from './test-support/run-cli.js';
 
 interface RunJson {
   runId: string;
@@ -211,27 +213,91 @@ describe('tensorloom export-pipeline', () => {
   });
 });
 
+describe('tensorloom export-pipeline --target argo', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Manifest = Record<string, any>;
+
+  it('writes a Workflow of the pipeline\'s steps that validates against the Argo schema, and says what to run next', () => {
+    const result = tensorloom(['export-pipeline', 'penguins.pipeline.json', '--target', 'argo', '--image', 'registry.example.com/penguins-batch:1', '--volume-claim', 'ml-store', '--gpu'], { cwd: dir });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain('wrote penguins.workflow.yaml: 7 steps of penguins.pipeline.json as an Argo Workflow');
+    expect(result.stdout).toContain('tensorloom export-pipeline penguins.pipeline.json --tag registry.example.com/penguins-batch:1');
+    expect(result.stdout).toContain('argo submit penguins.workflow.yaml --watch');
+    const text = readFileSync(join(dir, 'penguins.workflow.yaml'), 'utf8');
+    const [workflow] = validateYamlManifests(text) as Manifest[];
+    expect(parseYaml(text)).toEqual(workflow);
+    expect(workflow!.metadata.annotations['tensorloom.io/pipeline-hash']).toBe(pipelineHash);
+    const templates = Object.fromEntries((workflow!.spec.templates as Manifest[]).map((template) => [template.name, template]));
+    expect((templates.pipeline.dag.tasks as Manifest[]).map((task) => `${task.name}<${(task.dependencies ?? []).join(',')}`)).toEqual([
+      'load<', 'split<load', 'impute<split', 'encode<impute', 'scale<encode', 'train<scale', 'evaluate<scale,train',
+    ]);
+    expect(templates['node-train'].container.args).toEqual(['run', '/workspace/penguins.pipeline.json', '--workspace', '/workspace', '--only', 'train', '--results-dir', '/workspace/.tensorloom/results', '--run-id', '{{workflow.name}}', '--json']);
+    expect(templates['node-train'].container.resources.limits['nvidia.com/gpu']).toBe('1');
+    expect(templates['node-train'].nodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });
+    expect(templates['node-evaluate'].nodeSelector).toBeUndefined();
+
+    const cron = tensorloom(['export-pipeline', 'penguins.pipeline.json', '--target', 'argo', '--image', 'penguins-batch:1', '--s3-bucket', 'ml-runs', '--s3-endpoint', 'http://minio:9000', '--schedule', '30 2 * * *', '--out', 'argo/nightly.yaml', '--json'], { cwd: dir });
+    expect(cron.status, cron.stderr).toBe(0);
+    expect(JSON.parse(cron.stdout)).toMatchObject({ kind: 'CronWorkflow', name: 'penguins', storage: { kind: 's3', bucket: 'ml-runs', endpoint: 'minio:9000', insecure: true, secret: 'tensorloom-s3' } });
+    const [cronWorkflow] = validateYamlManifests(readFileSync(join(dir, 'argo', 'nightly.yaml'), 'utf8')) as Manifest[];
+    expect(cronWorkflow!.spec.schedules).toEqual(['30 2 * * *']);
+  });
+
+  it('refuses, in one line each, a pipeline reading a file outside its folder and incomplete flags', () => {
+    const work = copyExamples();
+    const outside = temp('tensorloom-outside-');
+    cpSync(join(work, 'data', 'penguins.csv'), join(outside, 'p.csv'));
+    const pipeline = JSON.parse(readFileSync(join(work, 'penguins.pipeline.json'), 'utf8')) as { nodes: { id: string; params: Record<string, unknown> }[] };
+    pipeline.nodes.find((node) => node.id === 'load')!.params.path = join(outside, 'p.csv');
+    writeFileSync(join(work, 'outside.pipeline.json'), JSON.stringify(pipeline));
+    pipeline.nodes.find((node) => node.id === 'load')!.params.path = '../penguins.csv';
+    mkdirSync(join(work, 'sub'));
+    writeFileSync(join(work, 'sub', 'up.pipeline.json'), JSON.stringify(pipeline));
+    const argo = ['--target', 'argo', '--image', 'penguins-batch:1', '--volume-claim', 'store'];
+    const cases: [string[], string][] = [
+      [['outside.pipeline.json', ...argo], `cannot export outside.pipeline.json as a workflow: its steps read only files inside the pipeline's folder, which the image holds: node 'load' param 'path' reads ${join(outside, 'p.csv')}, outside the pipeline's folder`],
+      [['sub/up.pipeline.json', ...argo], "node 'load' param 'path' reads ../penguins.csv, outside the pipeline's folder"],
+      [['penguins.pipeline.json', '--target', 'argo', '--volume-claim', 'store'], "'--target argo' needs --image IMG"],
+      [['penguins.pipeline.json', '--target', 'argo', '--image', 'x:1'], "'--target argo' needs the shared artifact store: --volume-claim NAME"],
+      [['penguins.pipeline.json', ...argo, '--s3-bucket', 'b'], '--volume-claim and --s3-bucket do not go together'],
+      [['penguins.pipeline.json', ...argo, '--schedule', 'nightly'], "--schedule 'nightly': a schedule is five cron fields"],
+      [['penguins.pipeline.json', ...argo, '--tag', 'x:1'], "'--target argo' writes a workflow, no image"],
+      [['penguins.pipeline.json', '--target', 'k8s'], '--target k8s: the targets are image'],
+      [['penguins.pipeline.json', '--tag', 'x:1', '--image', 'y:1'], '--image goes with --target argo'],
+    ];
+    for (const [args, message] of cases) {
+      const result = tensorloom(['export-pipeline', ...args], { cwd: work });
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1);
+    }
+  });
+});
+
 describe('tensorloom ci-workflow', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type Workflow = Record<string, any>;
 
-  it('writes a GitHub Actions workflow that validates, runs, keeps the run JSON and exports the model on the default branch', () => {
-    const result = tensorloom(['ci-workflow', 'penguins.pipeline.json'], { cwd: dir });
+  it('writes a GitHub Actions workflow that installs Tensorloom, validates, runs, keeps the run JSON and exports the model on the default branch', () => {
+    const result = tensorloom(['ci-workflow', 'penguins.pipeline.json', '--install-from', 'https://git.example.com/tensorloom.git#v0.1.0'], { cwd: dir });
     expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain('the workflow installs Tensorloom from https://git.example.com/tensorloom.git#v0.1.0 (the repository needs nothing but its pipelines and data)');
     const file = join(dir, '.github', 'workflows', 'tensorloom.yml');
     const workflow = parseYaml(readFileSync(file, 'utf8')) as Workflow;
     expect(Object.keys(workflow.on)).toEqual(['push', 'pull_request', 'workflow_dispatch']);
+    expect(workflow.env).toEqual({ TENSORLOOM_SOURCE: 'https://git.example.com/tensorloom.git#v0.1.0' });
     const steps = workflow.jobs.pipeline.steps as Workflow[];
     expect(workflow.jobs.pipeline['runs-on']).toBe('ubuntu-latest');
     expect(steps[0]).toEqual({ uses: 'actions/checkout@v4' });
-    expect(steps[1]).toMatchObject({ uses: 'actions/setup-node@v4', with: { 'node-version': 20 } });
-    expect(steps[2]).toMatchObject({ run: 'npm ci' });
-    expect(steps[3]!.run).toBe("npx tensorloom validate 'penguins.pipeline.json'");
-    expect(steps[4]!.run).toBe("npx tensorloom run 'penguins.pipeline.json' --workspace '.' --json > tensorloom-run.json");
+    // No npm cache: the repository has no package-lock.json for setup-node to key it on.
+    expect(steps[1]).toEqual({ uses: 'actions/setup-node@v4', with: { 'node-version': 20 } });
+    expect(steps[2]).toMatchObject({ name: 'Install Tensorloom', run: expect.stringContaining('git clone --quiet "${source%%#*}" "$home"') });
+    expect(steps[3]!.run).toBe("tensorloom validate 'penguins.pipeline.json'");
+    expect(steps[4]!.run).toBe("tensorloom run 'penguins.pipeline.json' --workspace '.' --json > tensorloom-run.json");
     expect(steps[5]).toMatchObject({ uses: 'actions/upload-artifact@v4', if: 'always()', with: { path: 'tensorloom-run.json' } });
     const exportStep = steps[6]!;
     expect(exportStep.if).toBe("github.event_name != 'pull_request' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
-    expect(exportStep.run).toContain(`npx tensorloom export "$model" --workspace '.' --name 'penguins' --tag 'penguins:\${{ github.sha }}' --save model-image.tar`);
+    expect(exportStep.run).toContain(`tensorloom export "$model" --workspace '.' --name 'penguins' --tag 'penguins:\${{ github.sha }}' --save model-image.tar`);
     expect(steps[7]).toMatchObject({ uses: 'actions/upload-artifact@v4', with: { name: 'model-image' } });
 
     // The step's script finds the model id in a real run's JSON.
@@ -242,6 +308,100 @@ describe('tensorloom ci-workflow', () => {
     expect(found.stdout.trim()).toBe(run.outputs.train!.model);
     writeFileSync(join(scratch, 'tensorloom-run.json'), JSON.stringify({ ...run, outputs: {} }));
     expect(spawnSync(process.execPath, ['-e', script], { cwd: scratch, encoding: 'utf8' }).status).toBe(1);
+  });
+
+  it('runs its steps here, as the runner would, in a repository that holds only a pipeline and its data', () => {
+    // The repository: the pipeline and its data, no package.json.
+    const repository = temp('tensorloom-repo-');
+    cpSync(join(dir, 'penguins.pipeline.json'), join(repository, 'penguins.pipeline.json'));
+    cpSync(join(dir, 'data'), join(repository, 'data'), { recursive: true });
+    // Installed from a folder holding a checkout (this one); a URL would be cloned the same way.
+    const written = tensorloom(['ci-workflow', 'penguins.pipeline.json', '--install-from', REPO], { cwd: repository });
+    expect(written.status, written.stderr).toBe(0);
+    const workflow = parseYaml(readFileSync(join(repository, '.github', 'workflows', 'tensorloom.yml'), 'utf8')) as Workflow;
+    const runner = temp('tensorloom-runner-');
+    const githubPath = join(runner, 'github-path');
+    writeFileSync(githubPath, '');
+    const outcomes: { name: string; status: number | null; stderr: string }[] = [];
+    for (const step of workflow.jobs.pipeline.steps as Workflow[]) {
+      if (step.run === undefined) continue; // actions (checkout, setup-node, upload-artifact) are GitHub's own
+      const added = readFileSync(githubPath, 'utf8').split('\n').filter(Boolean);
+      // GitHub fills in its expressions before the shell runs: the commit id is the only one these steps use.
+      const script = (step.run as string).replaceAll('${{ github.sha }}', '4b825dc642cb6eb9a060e54bf8d69288fbee4904');
+      expect(script).not.toContain('${{');
+      const result = spawnSync('bash', ['-e', '-c', script], {
+        cwd: repository,
+        encoding: 'utf8',
+        timeout: 180_000,
+        env: {
+          ...process.env,
+          ...workflow.env,
+          ...WASM,
+          ...NO_ENGINE,
+          NO_COLOR: '1',
+          RUNNER_TEMP: runner,
+          GITHUB_PATH: githubPath,
+          PATH: [...added, process.env.PATH].join(':'),
+        },
+      });
+      outcomes.push({ name: step.name as string, status: result.status, stderr: result.stderr });
+    }
+    expect(outcomes.map((outcome) => outcome.name)).toEqual(['Install Tensorloom', 'Validate the pipeline', 'Run the pipeline', 'Export the model image']);
+    for (const outcome of outcomes.slice(0, 3)) expect(outcome.status, `${outcome.name}: ${outcome.stderr}`).toBe(0);
+    expect(readFileSync(githubPath, 'utf8')).toBe(`${join(runner, 'bin')}\n`);
+    const ran = JSON.parse(readFileSync(join(repository, 'tensorloom-run.json'), 'utf8')) as RunJson;
+    expect(ran.status).toBe('succeeded');
+    expect(ran.outputs.train!.model).toBe(run.outputs.train!.model);
+    // Export: the model id found, its build context written; no Docker engine here, so the build itself is refused in one line.
+    const exported = outcomes[3]!;
+    expect(exported.status, exported.stderr).toBe(1);
+    expect(exported.stderr).toMatch(/^tensorloom: no Docker engine is reachable at /m);
+    expect(existsSync(join(repository, 'model-image', 'Dockerfile'))).toBe(true);
+  }, 240_000);
+
+  it('installs from a git URL at a pinned ref, or from a source tarball: npm ci there, tensorloom on the PATH', () => {
+    // A stand-in for Tensorloom's repository (package.json, lock file, bin/tensorloom.mjs), in git with a tag, and as a tarball.
+    const origin = temp('tensorloom-origin-');
+    const version = (v: string) => {
+      writeFileSync(join(origin, 'package.json'), JSON.stringify({ name: 'tensorloom', version: v, private: true, type: 'module' }));
+      writeFileSync(join(origin, 'package-lock.json'), JSON.stringify({ name: 'tensorloom', version: v, lockfileVersion: 3, requires: true, packages: { '': { name: 'tensorloom', version: v } } }));
+    };
+    mkdirSync(join(origin, 'bin'));
+    writeFileSync(join(origin, 'bin', 'tensorloom.mjs'), "import { readFileSync } from 'node:fs';\nconsole.log(JSON.parse(readFileSync(new URL('../package.json', import.meta.url))).version, process.argv.slice(2).join(' '));\n");
+    const git = (...args: string[]) => expect(spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-C', origin, ...args], { encoding: 'utf8' }).status).toBe(0);
+    version('1.0.0');
+    git('init', '--quiet');
+    git('add', '.');
+    git('commit', '--quiet', '-m', 'one');
+    git('tag', 'v1');
+    version('2.0.0');
+    git('commit', '--quiet', '-am', 'two');
+    const tarball = join(temp('tensorloom-release-'), 'tensorloom-2.0.0.tar.gz');
+    expect(spawnSync('tar', ['-czf', tarball, '--exclude=.git', '-C', join(origin, '..'), origin.split('/').at(-1)!]).status).toBe(0);
+
+    for (const [source, expected] of [[`file://${origin}#v1`, '1.0.0'], [`file://${tarball}`, '2.0.0']] as const) {
+      const runner = temp('tensorloom-runner-');
+      const githubPath = join(runner, 'github-path');
+      const install = spawnSync('bash', ['-e', '-c', INSTALL_SCRIPT], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TENSORLOOM_SOURCE: source, RUNNER_TEMP: runner, GITHUB_PATH: githubPath } });
+      expect(install.status, install.stderr).toBe(0);
+      const lines = install.stdout.trim().split('\n');
+      expect(lines.at(-1), source).toBe(`${expected} --version`);
+      expect(install.stdout, 'npm ci ran').toMatch(/up to date|added \d+ package/);
+      const next = spawnSync('tensorloom', ['validate', 'x.json'], { encoding: 'utf8', env: { ...process.env, PATH: `${readFileSync(githubPath, 'utf8').trim()}:${process.env.PATH}` } });
+      expect(next.stdout.trim()).toBe(`${expected} validate x.json`);
+    }
+  }, 180_000);
+
+  it('without a source (no git remote here) installs from the repository variable, and says so', () => {
+    const work = copyExamples();
+    const result = tensorloom(['ci-workflow', 'penguins.pipeline.json'], { cwd: work });
+    expect(result.status, result.stderr).toBe(0);
+    const workflow = parseYaml(readFileSync(join(work, '.github', 'workflows', 'tensorloom.yml'), 'utf8')) as Workflow;
+    expect(workflow.env).toEqual({ TENSORLOOM_SOURCE: '${{ vars.TENSORLOOM_SOURCE }}' });
+    expect(result.stderr).toContain('the workflow installs Tensorloom from the repository variable TENSORLOOM_SOURCE');
+    const install = spawnSync('bash', ['-e', '-c', (workflow.jobs.pipeline.steps as Workflow[])[2]!.run as string], { cwd: work, encoding: 'utf8', env: { ...process.env, TENSORLOOM_SOURCE: '', RUNNER_TEMP: temp('tensorloom-runner-'), GITHUB_PATH: '/dev/null' } });
+    expect(install.status).toBe(1);
+    expect(install.stdout).toContain('::error::no Tensorloom to install: set the repository variable TENSORLOOM_SOURCE');
   });
 
   it('takes --model-node, --tag and --out, and refuses a node without a model', () => {

@@ -26,6 +26,8 @@ const HELP = `tensorloom: build, run and track machine-learning pipelines
 
 Usage:
   tensorloom run <pipeline.json> [--until NODE] [--set node.param=value]... [--experiment E] [--json] [--workspace DIR] [--disk-budget B]
+  tensorloom run <pipeline.json> --only NODE [--results-dir DIR --run-id ID [--merge-from DIR]] [--set …] [--json] [--workspace DIR]
+  tensorloom import-results <DIR> [--json] [--workspace DIR]
   tensorloom validate <pipeline.json> [--json] [--workspace DIR]
   tensorloom migrate <pipeline.json> [--check]
   tensorloom nodes [--json] [--workspace DIR]
@@ -46,11 +48,20 @@ Usage:
   tensorloom ui [pipeline.json] [--workspace DIR] [--port N] [--no-open]
   tensorloom export <model> --tag IMAGE [--name N] [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--workspace DIR] [--json]
   tensorloom export-pipeline <pipeline.json> --tag IMAGE [--base-image IMG] [--out DIR] [--no-build] [--save FILE.tar] [--json]
-  tensorloom ci-workflow <pipeline.json> [--out FILE] [--model-node NODE] [--tag IMAGE]
+  tensorloom export-pipeline <pipeline.json> --target argo --image IMAGE (--volume-claim NAME | --s3-bucket B [--s3-endpoint H] [--s3-secret S])
+                             [--schedule CRON] [--gpu [--gpu-selector label=value]] [--out FILE] [--json]
+  tensorloom export-web <model> --out DIR [--format static|esm] [--name N] [--workspace DIR] [--json]
+  tensorloom ci-workflow <pipeline.json> [--out FILE] [--model-node NODE] [--tag IMAGE] [--install-from SOURCE]
   tensorloom serve <model folder | sha256:id | name@alias | name@version> [--port N] [--host H] [--name NAME] [--workspace DIR]
+                   [--log-dir DIR] [--log-sample R] [--no-log] [--no-access-log] [--no-reload]
+  tensorloom watch <pipeline.json> [--on-files DIR] [--schedule "CRON"] [--on-drift NODE] [--set …] [--workspace DIR]
 
 Options:
   --until NODE         run only NODE and the nodes it depends on
+  --only NODE          run: exactly NODE, from its inputs' artifacts already in the store (same cache key as a full run)
+  --results-dir DIR    run --only: write the step's result to DIR/<run id>/<node>.json and never open the database
+                       (steps on several machines sharing one artifact folder); --run-id ID: the id the steps share;
+                       --merge-from DIR: first merge the store folders under DIR (a workflow's upstream steps)
   --set node.param=v   override a param for this run (v is JSON, or else a string); repeatable
   --json               print one JSON document on stdout
   --experiment E       run: the experiment to record the run under (default: the pipeline's name);
@@ -80,10 +91,25 @@ Options:
   --no-build           export: only write the build context and manifests (no Docker needed)
   --save FILE.tar      export: also write the image as a tarball for docker load
   --model-node NODE    ci-workflow: the node whose 'model' output to export (default: the train.* node)
+  --install-from SRC   ci-workflow: where the workflow installs Tensorloom: git URL#commit, a source tarball URL, a folder
+                       (default: this checkout's origin at its commit, else the repository variable TENSORLOOM_SOURCE)
+  --target argo        export-pipeline: an Argo Workflow of the steps (--image IMG: the batch image they run;
+                       --volume-claim NAME or --s3-bucket B [--s3-endpoint H] [--s3-secret S]: the shared store;
+                       --schedule CRON: a CronWorkflow; --gpu [--gpu-selector label=value]: a GPU per training step)
+  --format esm         export-web: an ES module package (index.js: predict(rows), index.d.ts) instead of the static page
   --name NAME          serve, export: the model name in URLs (default: the registered name, else 'model')
   --host H             serve: the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --max-body-bytes N   serve: largest request body (default 8 MiB)
   --max-batch-rows N   serve: most rows per request (default 10000)
+  --log-dir DIR        serve: the prediction log's folder (default .tensorloom/predictions/<name>/ in the workspace)
+  --log-sample R       serve: share of requests whose raw features are logged, 0–1 (default 1)
+  --no-log             serve: no prediction log (and no feedback endpoint)
+  --no-access-log      serve: no JSON access line per request on stderr
+  --no-reload          serve name@alias: keep the version it started with when the alias moves
+  --on-files DIR       watch: run when a new file settles in DIR (inside the workspace; hidden files are ignored)
+  --schedule CRON      watch: run on a 5-field cron schedule in UTC, e.g. "0 3 * * 1-5"; a missed firing runs once at start
+  --on-drift NODE      watch: files/schedule runs run only NODE (a monitor.drift) and its ancestors; its datasetDrift = 1
+                       starts a run of the whole pipeline (trigger 'drift'). One run at a time: a firing meanwhile queues one
 
 Exit codes: 0 success, 1 a node failed (reproduce: the results differ; export: no Docker engine, or the build failed; migrate --check: nodes to migrate; packs: a pack did not load), 2 invalid pipeline or usage, 130 cancelled.
 A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.
@@ -97,6 +123,21 @@ const OPTIONS = {
   workspace: { type: 'string' },
   concurrency: { type: 'string' },
   'disk-budget': { type: 'string' },
+  only: { type: 'string' },
+  'results-dir': { type: 'string' },
+  'run-id': { type: 'string' },
+  'merge-from': { type: 'string' },
+  target: { type: 'string' },
+  image: { type: 'string' },
+  'volume-claim': { type: 'string' },
+  's3-bucket': { type: 'string' },
+  's3-endpoint': { type: 'string' },
+  's3-secret': { type: 'string' },
+  schedule: { type: 'string' },
+  gpu: { type: 'boolean' },
+  'gpu-selector': { type: 'string' },
+  format: { type: 'string' },
+  'install-from': { type: 'string' },
   'dry-run': { type: 'boolean' },
   delete: { type: 'boolean' },
   check: { type: 'boolean' },
@@ -117,12 +158,20 @@ const OPTIONS = {
   host: { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'max-batch-rows': { type: 'string' },
+  'log-dir': { type: 'string' },
+  'log-sample': { type: 'string' },
+  'no-log': { type: 'boolean' },
+  'no-access-log': { type: 'boolean' },
+  'no-reload': { type: 'boolean' },
+  'on-files': { type: 'string' },
+  'on-drift': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
 
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['until', 'set', 'json', 'workspace', 'concurrency', 'disk-budget', 'experiment'],
+  run: ['until', 'set', 'json', 'workspace', 'concurrency', 'disk-budget', 'experiment', 'only', 'results-dir', 'run-id', 'merge-from'],
+  'import-results': ['json', 'workspace'],
   validate: ['json', 'workspace'],
   migrate: ['check'],
   nodes: ['json', 'workspace'],
@@ -138,10 +187,12 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   state: ['workspace', 'json'],
   models: ['workspace', 'json', 'delete'],
   ui: ['workspace', 'port', 'no-open'],
-  serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows'],
+  serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows', 'log-dir', 'log-sample', 'no-log', 'no-access-log', 'no-reload'],
   export: ['tag', 'name', 'base-image', 'out', 'no-build', 'save', 'workspace', 'json'],
-  'export-pipeline': ['tag', 'base-image', 'out', 'no-build', 'save', 'json'],
-  'ci-workflow': ['out', 'model-node', 'tag'],
+  'export-pipeline': ['tag', 'base-image', 'out', 'no-build', 'save', 'json', 'target', 'image', 'volume-claim', 's3-bucket', 's3-endpoint', 's3-secret', 'schedule', 'gpu', 'gpu-selector'],
+  'export-web': ['out', 'format', 'name', 'workspace', 'json'],
+  'ci-workflow': ['out', 'model-node', 'tag', 'install-from'],
+  watch: ['on-files', 'schedule', 'on-drift', 'set', 'workspace', 'concurrency'],
 };
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -193,8 +244,15 @@ export async function main(argv: string[]): Promise<number> {
         ...(concurrency === undefined ? {} : { concurrency }),
         ...(values['disk-budget'] === undefined ? {} : { diskBudget: values['disk-budget'] }),
         ...(values.experiment === undefined ? {} : { experiment: experimentName(values.experiment) }),
+        ...(values.only === undefined ? {} : { only: values.only }),
+        ...(values['results-dir'] === undefined ? {} : { resultsDir: values['results-dir'] }),
+        ...(values['run-id'] === undefined ? {} : { runId: values['run-id'] }),
+        ...(values['merge-from'] === undefined ? {} : { mergeFrom: values['merge-from'] }),
       });
     }
+    case 'import-results':
+      expectArgs(1, 'one folder of step results (what run --only --results-dir wrote)');
+      return (await import('./commands/import-results.js')).importResultsCommand({ dir: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'validate':
       expectArgs(1, 'one pipeline file');
       return await validateCommand(await createRegistry({ workspace: workspaceFor(resolve(rest[0]!), values.workspace) }), { pipeline: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
@@ -269,6 +327,8 @@ export async function main(argv: string[]): Promise<number> {
       const port = portNumber(values.port);
       const maxBodyBytes = positiveInt('max-body-bytes', values['max-body-bytes']);
       const maxBatchRows = positiveInt('max-batch-rows', values['max-batch-rows']);
+      const logSample = values['log-sample'] === undefined ? undefined : Number(values['log-sample']);
+      if (logSample !== undefined && !(logSample >= 0 && logSample <= 1)) throw new UsageError(`--log-sample must be a number from 0 to 1 (got '${values['log-sample']}')`);
       // Loaded only for this command: the model server brings TensorFlow.js.
       return (await import('./commands/serve.js')).serveCommand({
         model: rest[0]!,
@@ -278,6 +338,11 @@ export async function main(argv: string[]): Promise<number> {
         ...(port === undefined ? {} : { port }),
         ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
         ...(maxBatchRows === undefined ? {} : { maxBatchRows }),
+        ...(values['log-dir'] === undefined ? {} : { logDir: values['log-dir'] }),
+        ...(logSample === undefined ? {} : { logSample }),
+        log: values['no-log'] !== true,
+        accessLog: values['no-access-log'] !== true,
+        reload: values['no-reload'] !== true,
       });
     }
     // The export commands load on use: they pull in the deploy code no other command needs.
@@ -304,7 +369,32 @@ export async function main(argv: string[]): Promise<number> {
         ...(values['base-image'] === undefined ? {} : { baseImage: values['base-image'] }),
         ...(values.out === undefined ? {} : { out: values.out }),
         ...(values.save === undefined ? {} : { save: values.save }),
+        ...(values.target === undefined ? {} : { target: values.target }),
+        ...(argoOptions(values) === undefined ? {} : { argo: argoOptions(values)! }),
       });
+    case 'export-web':
+      expectArgs(1, "one model: a model bundle folder, a sha256: model id from 'tensorloom show <run>', or name@alias / name@version");
+      return (await import('./commands/export-web.js')).exportWebCommand({
+        model: rest[0]!,
+        json,
+        ...(values.out === undefined ? {} : { out: values.out }),
+        ...(values.format === undefined ? {} : { format: values.format }),
+        ...(values.name === undefined ? {} : { name: values.name }),
+        ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
+      });
+    case 'watch': {
+      expectArgs(1, 'one pipeline file');
+      const concurrency = positiveInt('concurrency', values.concurrency);
+      return (await import('./commands/watch.js')).watchCommand(await createRegistry({ workspace: workspaceFor(resolve(rest[0]!), values.workspace) }), {
+        pipeline: rest[0]!,
+        sets: values.set ?? [],
+        ...(values['on-files'] === undefined ? {} : { onFiles: values['on-files'] }),
+        ...(values.schedule === undefined ? {} : { schedule: values.schedule }),
+        ...(values['on-drift'] === undefined ? {} : { onDrift: values['on-drift'] }),
+        ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
+        ...(concurrency === undefined ? {} : { concurrency }),
+      });
+    }
     case 'ci-workflow':
       expectArgs(1, 'one pipeline file');
       return (await import('./commands/ci-workflow.js')).ciWorkflowCommand(await createRegistry({ workspace: dirname(resolve(rest[0]!)) }), {
@@ -312,6 +402,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(values.out === undefined ? {} : { out: values.out }),
         ...(values['model-node'] === undefined ? {} : { modelNode: values['model-node'] }),
         ...(values.tag === undefined ? {} : { tag: values.tag }),
+        ...(values['install-from'] === undefined ? {} : { installFrom: values['install-from'] }),
       });
   }
   return 2;
@@ -332,6 +423,25 @@ function joinDashValues(argv: readonly string[]): string[] {
     } else joined.push(arg);
   }
   return joined;
+}
+
+/** export-pipeline --target argo's own flags; undefined when none is given. */
+function argoOptions(values: Record<string, string | boolean | string[] | undefined>) {
+  const text = (flag: string) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+  const flags = ['image', 'volume-claim', 's3-bucket', 's3-endpoint', 's3-secret', 'schedule', 'gpu', 'gpu-selector'];
+  if (values.target !== 'argo' && !flags.some((flag) => values[flag] !== undefined)) return undefined;
+  const pick = (flag: string, key: string) => (text(flag) === undefined ? {} : { [key]: text(flag)! });
+  return {
+    gpu: values.gpu === true,
+    ...pick('image', 'image'),
+    ...pick('volume-claim', 'volumeClaim'),
+    ...pick('s3-bucket', 's3Bucket'),
+    ...pick('s3-endpoint', 's3Endpoint'),
+    ...pick('s3-secret', 's3Secret'),
+    ...pick('schedule', 'schedule'),
+    ...pick('gpu-selector', 'gpuSelector'),
+    ...pick('out', 'out'),
+  } as { gpu: boolean; image?: string; volumeClaim?: string; s3Bucket?: string; s3Endpoint?: string; s3Secret?: string; schedule?: string; gpuSelector?: string; out?: string };
 }
 
 function experimentName(value: string): string {

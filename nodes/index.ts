@@ -22,5 +22,8 @@ import featureScale from './feature/scale.js';
 import featureSelect from './feature/select.js';
 import trainDense from './train/dense.js';
 import trainTune from './train/tune.js';
+import monitorDrift from './monitor/drift.js';
+import predictionLog from './data/prediction-log.js';
+import monitorPerformance from './monitor/performance.js';
 
-export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, trainTune, evalModel, registryRegister, predictBatch, deployContainer];
+export const builtinNodes: readonly AnyNodeDefinition[] = [csv, jsonl, json, parquet, sqlite, write, split, validate, featureSelect, featureImpute, featureScale, featureEncode, featureExpression, trainDense, trainTune, evalModel, registryRegister, predictBatch, deployContainer, monitorDrift, predictionLog, monitorPerformance];

@@ -4,7 +4,13 @@
  * scikit-learn served by Flask under gunicorn (bench/serve/peer_app.py).
  *
  *   npm run bench:serve [-- --duration 10 --runs 3 --concurrency 1,16,64 --peers pandas,numpy
- *                          --peer-layout split|shared --only tensorloom|peer --model BUNDLE_DIR --json]
+ *                          --peer-layout split|shared --only tensorloom|peer --model BUNDLE_DIR --json
+ *                          --log off|on|both]
+ *
+ * `--log both` (the default) runs tensorloom serve twice: without its prediction log and access
+ * log (`tensorloom`, the one compared with the peer) and with both (`tensorloom-log`: every
+ * request's features, prediction and probabilities appended to JSON Lines, one JSON access line
+ * on stderr), and prints the throughput ratio (issue 13's target: at most 10% lower).
  *
  * The model is the penguins example, trained by the real CLI into a temp workspace; the peer
  * trains a Pipeline(ColumnTransformer, MLPClassifier) with the bundle's hidden layers and
@@ -45,6 +51,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     model: { type: 'string' },
     json: { type: 'boolean', default: false },
+    log: { type: 'string', default: 'both' },
   },
 });
 
@@ -65,6 +72,7 @@ const peerLayout = args['peer-layout'];
 if (peerLayout !== 'split' && peerLayout !== 'shared') throw new Error(`--peer-layout must be split or shared (got '${peerLayout}')`);
 for (const variant of peerVariants) if (variant !== 'pandas' && variant !== 'numpy') throw new Error(`--peers takes pandas and/or numpy (got '${variant}')`);
 if (args.only !== undefined && args.only !== 'tensorloom' && args.only !== 'peer') throw new Error(`--only takes tensorloom or peer (got '${args.only}')`);
+if (!['off', 'on', 'both'].includes(args.log)) throw new Error(`--log takes off, on or both (got '${args.log}')`);
 
 /** Progress goes to stderr, so `--json` leaves stdout to one JSON document. */
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -190,8 +198,9 @@ async function waitReady(url: string, child: ChildProcess, lines: string[], what
 
 const children = new Set<ChildProcess>();
 
-async function startTensorloom(bundleDir: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', bundleDir, '--port', '0', '--name', MODEL_NAME], {
+async function startTensorloom(bundleDir: string, logDir: string | undefined): Promise<Server> {
+  const logArgs = logDir === undefined ? ['--no-log', '--no-access-log'] : ['--log-dir', logDir];
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', bundleDir, '--port', '0', '--name', MODEL_NAME, ...logArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
@@ -210,7 +219,9 @@ async function startTensorloom(bundleDir: string): Promise<Server> {
     child.once('exit', (code) => fail(new Error(`tensorloom serve exited (code ${code}) before printing its URL:\n${lines.join('\n')}`)));
   });
   await waitReady(url, child, lines, 'tensorloom serve');
-  return { key: 'tensorloom', label: 'tensorloom serve (1 process)', urls: [url], pids: [child.pid!], stop: () => stopChild(child) };
+  const key = logDir === undefined ? 'tensorloom' : 'tensorloom-log';
+  const label = logDir === undefined ? 'tensorloom serve (1 process)' : 'tensorloom serve, prediction + access log';
+  return { key, label, urls: [url], pids: [child.pid!], stop: () => stopChild(child) };
 }
 
 /**
@@ -378,7 +389,8 @@ async function main(): Promise<void> {
     say(`model: ${bundleDir}`);
     say(`  hidden layers ${bundle.network.hiddenLayers.join('/')}, ${bundle.network.activation}, inputs ${bundle.inputs.map((input) => input.name).join(', ')}; ${bodies.length} distinct request bodies`);
 
-    if (args.only !== 'peer') servers.push(await startTensorloom(bundleDir));
+    if (args.only !== 'peer' && args.log !== 'on') servers.push(await startTensorloom(bundleDir, undefined));
+    if (args.only !== 'peer' && args.log !== 'off') servers.push(await startTensorloom(bundleDir, join(workspace, 'prediction-log')));
     if (args.only !== 'tensorloom') for (const variant of peerVariants) servers.push(await startPeer(bundle, variant));
     for (const server of servers) say(`started ${server.label} at ${server.urls.join(', ')}`);
     const agree = servers.length > 1 ? await agreement(servers, bodies) : new Map<string, number>();
@@ -447,11 +459,21 @@ async function main(): Promise<void> {
       print('ratio tensorloom / peer      conc.   req/s ratio   p99 ratio   target vs the pandas peer: ≥ 3× req/s at a lower p99');
       for (const ratio of ratios) print(`${ratio.peer.padEnd(28)} ${String(ratio.concurrency).padStart(5)} ${ratio.rps.toFixed(2).padStart(12)}× ${ratio.p99.toFixed(2).padStart(10)}×   ${ratio.peer === 'peer-pandas' ? (ratio.targetMet ? 'met' : 'not met') : '(reference)'}`);
     }
+    const logRatios = concurrencies.flatMap((connections) => {
+      const off = find('tensorloom', connections);
+      const on = find('tensorloom-log', connections);
+      return off && on ? [{ concurrency: connections, rps: on.rps / off.rps, p99: on.p99 / off.p99, targetMet: on.rps / off.rps >= 0.9 }] : [];
+    });
+    if (logRatios.length > 0) {
+      print('');
+      print('ratio log on / log off       conc.   req/s ratio   p99 ratio   target: at most 10% fewer req/s');
+      for (const ratio of logRatios) print(`${'tensorloom-log'.padEnd(28)} ${String(ratio.concurrency).padStart(5)} ${ratio.rps.toFixed(2).padStart(12)}× ${ratio.p99.toFixed(2).padStart(10)}×   ${ratio.targetMet ? 'met' : 'not met'}`);
+    }
     const failures = summary.reduce((sum, row) => sum + row.failures, 0) + warmupFailures;
     if (args.json) {
       process.stdout.write(
         JSON.stringify(
-          { date: new Date().toISOString(), machine: { cores, cpu: cpus()[0]?.model.trim() }, versions: versions(), settings: { duration, warmup, runs, concurrencies, peer: peerConfig }, loadAverage: { before: loadBefore, after: loadAfter }, agreement: Object.fromEntries(agree), summary, ratios, failures },
+          { date: new Date().toISOString(), machine: { cores, cpu: cpus()[0]?.model.trim() }, versions: versions(), settings: { duration, warmup, runs, concurrencies, peer: peerConfig }, loadAverage: { before: loadBefore, after: loadAfter }, agreement: Object.fromEntries(agree), summary, ratios, logRatios, failures },
           null,
           2,
         ) + '\n',

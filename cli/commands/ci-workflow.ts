@@ -5,7 +5,9 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { githubWorkflow } from '../../core/deploy/ci-workflow.js';
+import { spawnSync } from 'node:child_process';
+import { projectRoot } from '../../core/deploy/bundle.js';
+import { githubWorkflow, SOURCE_VARIABLE } from '../../core/deploy/ci-workflow.js';
 import type { NodeRegistry } from '../../core/graph/registry.js';
 import { formatIssue } from '../../core/graph/index.js';
 import { displayPath, loadPipeline } from '../load.js';
@@ -17,6 +19,24 @@ export interface CiWorkflowOptions {
   out?: string;
   modelNode?: string;
   tag?: string;
+  /** --install-from: where the workflow installs Tensorloom from (git URL#ref, a source tarball URL, or a folder). */
+  installFrom?: string;
+}
+
+/**
+ * The Tensorloom this command runs from, as the workflow can install it: its git checkout's
+ * origin at the current commit. Undefined when it is not a checkout with a remote.
+ */
+export function installSourceOfThisTensorloom(): string | undefined {
+  const root = projectRoot();
+  const git = (args: string[]) => {
+    const result = spawnSync('git', ['-C', root, ...args], { encoding: 'utf8', timeout: 5000 });
+    return result.status === 0 ? result.stdout.trim() : '';
+  };
+  const remote = git(['remote', 'get-url', 'origin']);
+  const commit = git(['rev-parse', 'HEAD']);
+  if (remote === '' || !/^[0-9a-f]{40}$/.test(commit)) return undefined;
+  return `${remote}#${commit}`;
 }
 
 export const DEFAULT_WORKFLOW = '.github/workflows/tensorloom.yml';
@@ -62,13 +82,19 @@ export async function ciWorkflowCommand(registry: NodeRegistry, options: CiWorkf
   const root = repositoryRoot(out);
   const fromRoot = (path: string) => relative(root, path).split(sep).join('/') || '.';
   if (fromRoot(loaded.path).startsWith('../')) throw new UsageError(`${loaded.shown} is outside the repository at ${root}; write the workflow inside the pipeline's repository (--out)`);
-  const text = githubWorkflow({ pipeline: fromRoot(loaded.path), workspace: fromRoot(dirname(loaded.path)), modelNode, tag, name });
+  if (options.installFrom !== undefined && options.installFrom.trim() === '') throw new UsageError('--install-from needs a git URL#commit, a source tarball URL (.tar.gz) or a folder holding a Tensorloom checkout');
+  const source = options.installFrom ?? installSourceOfThisTensorloom();
+  const text = githubWorkflow({ pipeline: fromRoot(loaded.path), workspace: fromRoot(dirname(loaded.path)), modelNode, tag, name, ...(source === undefined ? {} : { source }) });
   mkdirSync(dirname(out), { recursive: true });
   const existed = existsSync(out);
   const temp = `${out}.${process.pid}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, out);
   process.stderr.write(`${green('✓', process.stderr)} ${existed ? 'replaced' : 'wrote'} ${displayPath(out)}: validate and run ${fromRoot(loaded.path)} on every push; on the default branch, export the model of node '${modelNode}' as ${tag}\n`);
-  process.stderr.write(`the repository's package.json must list tensorloom (npm ci installs it; npx runs it)\n`);
+  process.stderr.write(
+    source === undefined
+      ? `the workflow installs Tensorloom from the repository variable ${SOURCE_VARIABLE}: set it to Tensorloom's git URL#commit or a source tarball URL (or write the workflow again with --install-from)\n`
+      : `the workflow installs Tensorloom from ${source} (the repository needs nothing but its pipelines and data)\n`,
+  );
   return 0;
 }

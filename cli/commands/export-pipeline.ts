@@ -9,6 +9,7 @@ import { formatIssue } from '../../core/graph/index.js';
 import { displayPath, loadPipeline } from '../load.js';
 import { bold, green, UsageError, yellow } from '../output.js';
 import { asUsageErrors, buildCommandImage, requireTag } from './export.js';
+import { exportArgoCommand, type ExportArgoOptions } from './export-argo.js';
 
 export interface ExportPipelineOptions {
   pipeline: string;
@@ -18,10 +19,19 @@ export interface ExportPipelineOptions {
   build: boolean;
   save?: string;
   json: boolean;
+  /** 'image' (default): the batch image; 'argo': an Argo workflow of the pipeline's steps (export-argo.ts). */
+  target?: string;
+  argo?: Omit<ExportArgoOptions, 'json'>;
 }
 
 export async function exportPipelineCommand(registry: NodeRegistry, options: ExportPipelineOptions): Promise<number> {
-  const tag = await requireTag(options.tag, 'export-pipeline');
+  const target = options.target ?? 'image';
+  if (target !== 'image' && target !== 'argo') throw new UsageError(`--target ${target}: the targets are image (the batch image, the default) and argo (an Argo Workflows workflow)`);
+  if (target === 'argo' && (options.tag !== undefined || options.baseImage !== undefined || options.save !== undefined || !options.build)) {
+    throw new UsageError("'--target argo' writes a workflow, no image: build the image with a separate 'tensorloom export-pipeline --tag IMG' and pass it as --image IMG");
+  }
+  if (target === 'image' && options.argo !== undefined) throw new UsageError(`${options.argo.image !== undefined ? '--image' : 'that option'} goes with --target argo`);
+  const tag = target === 'image' ? await requireTag(options.tag, 'export-pipeline') : '';
   const loaded = await loadPipeline(options.pipeline, registry);
   if (!loaded.ok) {
     process.stderr.write(`${loaded.shown} is not a valid pipeline (${loaded.issues.length} problem${loaded.issues.length === 1 ? '' : 's'}):\n`);
@@ -34,6 +44,8 @@ export async function exportPipelineCommand(registry: NodeRegistry, options: Exp
     const listed = fromPacks.map((node) => `'${node.id}' (${node.type}, pack '${registry.packOf(node.type)}')`).join(', ');
     throw new UsageError(`export-pipeline cannot bundle node packs yet, and node${fromPacks.length === 1 ? '' : 's'} ${listed} come${fromPacks.length === 1 ? 's' : ''} from one; run the pipeline with the CLI and export its model with 'tensorloom export' (model images do bundle the packs their recipe needs)`);
   }
+  // The workflow's steps run the batch image, so the same limits hold.
+  if (target === 'argo') return exportArgoCommand(loaded, { ...(options.argo ?? { gpu: false }), json: options.json });
   const pipelineDir = dirname(loaded.path);
   // The files source nodes read: those beside the pipeline go into the image.
   const dataFiles: string[] = [];

@@ -5,6 +5,7 @@ import { describeMigrations, formatIssue } from '../../core/graph/index.js';
 import { displayPath, loadPipeline } from '../load.js';
 import { bold, cyan, dim, formatMs, green, red, table, UsageError, yellow } from '../output.js';
 import { openStore, workspaceFor } from '../workspace.js';
+import { checkOnlyFlags } from './only-flags.js';
 
 export interface RunOptions {
   pipeline: string;
@@ -17,10 +18,18 @@ export interface RunOptions {
   diskBudget?: string;
   /** The --experiment to record the run under; default: the pipeline's name. */
   experiment?: string;
+  /** --only NODE: run exactly that node from its inputs' stored artifacts (run-only.ts). */
+  only?: string;
+  /** --results-dir DIR and --run-id ID (with --only): write a step result record, never the database. */
+  resultsDir?: string;
+  runId?: string;
+  /** --merge-from DIR (with --results-dir): upstream store folders merged in first. */
+  mergeFrom?: string;
 }
 
 /** Exit codes: 0 succeeded, 1 a node failed, 2 invalid pipeline or usage, 130 cancelled (Ctrl-C). */
 export async function runCommand(registry: NodeRegistry, options: RunOptions): Promise<number> {
+  checkOnlyFlags(options);
   const loaded = await loadPipeline(options.pipeline, registry, { sets: options.sets, workspace: options.workspace ?? null });
   const { shown } = loaded;
   if (!loaded.ok) {
@@ -45,6 +54,22 @@ export async function runCommand(registry: NodeRegistry, options: RunOptions): P
 
   const diskBudget = diskBudgetSetting(options.diskBudget);
   const root = workspaceFor(loaded.path, options.workspace);
+  if (options.only !== undefined) {
+    const { runOnlyCommand } = await import('./run-only.js');
+    return runOnlyCommand({
+      pipeline,
+      path: loaded.path,
+      root,
+      only: options.only,
+      overrides: loaded.overrides,
+      json: options.json,
+      diskBudget,
+      ...(options.experiment === undefined ? {} : { experiment: options.experiment }),
+      ...(options.resultsDir === undefined ? {} : { resultsDir: options.resultsDir }),
+      ...(options.runId === undefined ? {} : { runId: options.runId }),
+      ...(options.mergeFrom === undefined ? {} : { mergeFrom: options.mergeFrom }),
+    });
+  }
   const store = openStore(root);
   const engine = new Engine({ registry, store, workspaceRoot: root, diskBudget, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
   const controller = new AbortController();

@@ -1,10 +1,11 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startModelServer } from '../../core/serve/model-server.js';
 import { createRegistry } from '../catalog.js';
 import { checkModelName, DEFAULT_LIMITS, DEFAULT_SHUTDOWN_GRACE_MS, ServeSettingsError } from '../../core/serve/settings.js';
 import { bold, dim, UsageError } from '../output.js';
 import { resolveModelRef } from '../model-ref.js';
 import { untilStopSignal, whileStopping } from '../stop-signal.js';
+import { watchAlias } from '../serve-reload.js';
 
 export interface ServeOptions {
   model: string;
@@ -14,6 +15,16 @@ export interface ServeOptions {
   workspace?: string;
   maxBodyBytes?: number;
   maxBatchRows?: number;
+  /** The prediction log's folder (default .tensorloom/predictions/<name>/ in the workspace). */
+  logDir?: string;
+  /** Share of requests whose raw features are logged (default 1). */
+  logSample?: number;
+  /** false: no prediction log. */
+  log?: boolean;
+  /** false: no JSON access line per request on stderr. */
+  accessLog?: boolean;
+  /** false: `name@alias` keeps its starting version when the alias moves. */
+  reload?: boolean;
 }
 
 /**
@@ -24,7 +35,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const err = process.stderr;
   const model = await resolveModelRef(options.model, options.workspace);
   // The workspace's node packs register their recipe step kinds, so the model's steps replay.
-  await createRegistry({ workspace: resolve(options.workspace ?? model.workspace ?? '.') });
+  const workspace = resolve(options.workspace ?? model.workspace ?? '.');
+  await createRegistry({ workspace });
   const lineage: Record<string, string> = { digest: model.digest };
   if (model.lineage.runId) lineage.run_id = model.lineage.runId;
   if (model.lineage.pipelineHash) lineage.pipeline_hash = model.lineage.pipelineHash;
@@ -35,11 +47,17 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     if (registered.alias !== undefined) lineage.alias = registered.alias;
     if (registered.archived) err.write(dim(`note: ${registered.name} version ${registered.version} is archived`, err) + '\n');
   }
+  let name: string;
+  try {
+    name = checkModelName(options.name ?? registered?.name ?? 'model', '--name');
+  } catch (error) {
+    throw error instanceof ServeSettingsError ? new UsageError(error.message) : error;
+  }
   let server;
   try {
     server = await startModelServer({
       modelDir: model.dir,
-      name: checkModelName(options.name ?? registered?.name ?? 'model', '--name'),
+      name,
       version: registered === undefined ? '1' : String(registered.version),
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8080,
@@ -47,6 +65,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
       lineage,
       log: (line) => err.write(dim(line, err) + '\n'),
+      ...(options.log === false ? {} : { predictionLog: { dir: resolve(options.logDir ?? join(workspace, '.tensorloom', 'predictions', name)), sample: options.logSample ?? 1 } }),
+      ...(options.accessLog === false ? {} : { accessLog: (text: string) => err.write(text) }),
     });
   } catch (error) {
     if (error instanceof ServeSettingsError || (error instanceof Error && error.name === 'NodeError')) throw new UsageError(error.message);
@@ -65,12 +85,20 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     }
     throw error;
   }
+  // name@alias follows the alias: a promotion reaches this server within about a second.
+  const watch =
+    registered?.alias !== undefined && options.reload !== false && model.workspace !== undefined
+      ? watchAlias({ workspace: model.workspace, name: registered.name, alias: registered.alias, server, servedVersion: registered.version, lineage, log: (line) => err.write(dim(line, err) + '\n') })
+      : undefined;
   const stopped = untilStopSignal();
   // stdout carries only the URL line, so scripts (and tests) can read it.
   process.stdout.write(`Model server: ${server.url}\n`);
   err.write(dim(`POST ${server.url}/v1/models/${server.name}:predict · POST ${server.url}/v2/models/${server.name}/infer · GET ${server.url}/metrics · Ctrl-C to stop`, err) + '\n');
   const signal = await stopped;
   err.write(bold(`tensorloom: ${signal}: finishing in-flight requests…`, err) + '\n');
-  await whileStopping(() => server.close());
+  await whileStopping(async () => {
+    await watch?.stop();
+    await server.close();
+  });
   return 0;
 }

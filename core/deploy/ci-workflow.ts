@@ -1,6 +1,9 @@
 /**
- * A GitHub Actions workflow for a pipeline kept in git: validate and run it on every push
- * and pull request (the run's JSON kept as an artifact), and on the default branch export
+ * A GitHub Actions workflow for a repository that holds pipelines and data, and nothing of
+ * Tensorloom: the workflow installs Tensorloom itself, the way the README does (a clone of
+ * its repository at a pinned commit, or a source tarball, then `npm ci`, which builds it),
+ * and puts `tensorloom` on the PATH. Then it validates and runs the pipeline on every push
+ * and pull request (the run's JSON kept as an artifact), and on the default branch exports
  * the trained model as an image. The model is found in the run JSON: `outputs.<node>.model`
  * is the model's artifact id, which `tensorloom export` takes.
  */
@@ -16,15 +19,53 @@ export interface WorkflowOptions {
   /** The image tag; may use expressions such as ${{ github.sha }}. */
   readonly tag: string;
   readonly name: string;
+  /**
+   * Where Tensorloom comes from: a git URL with `#<commit or tag>`, a source tarball URL
+   * (.tar.gz / .tgz), or a folder holding a checkout; undefined: the repository variable
+   * TENSORLOOM_SOURCE.
+   */
+  readonly source?: string;
 }
 
 export const RUN_JSON = 'tensorloom-run.json';
 export const IMAGE_TAR = 'model-image.tar';
+/** Read when the workflow was written without a source: set it under the repository's Settings → Variables. */
+export const SOURCE_VARIABLE = 'TENSORLOOM_SOURCE';
 
 /** Shell-quotes for bash (single quotes; GitHub expressions are expanded before the shell runs). */
 function sh(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * The install step's script: fetch Tensorloom into $RUNNER_TEMP/tensorloom (a folder source
+ * is used where it is), `npm ci` there (installs and builds it, as in the README's quick
+ * start), and a `tensorloom` command on the PATH for the next steps.
+ */
+export const INSTALL_SCRIPT = [
+  'source="$TENSORLOOM_SOURCE"',
+  `if [ -z "$source" ]; then echo "::error::no Tensorloom to install: set the repository variable ${SOURCE_VARIABLE} to its git URL#commit or a source tarball URL (or write the workflow with tensorloom ci-workflow --install-from)"; exit 1; fi`,
+  'home="$RUNNER_TEMP/tensorloom"',
+  'if [ -d "$source" ]; then',
+  '  home="$source"   # a checkout on this runner: used where it is, installed once',
+  '  [ -d "$home/node_modules" ] || (cd "$home" && npm ci --no-audit --no-fund)',
+  'else',
+  '  case "$source" in',
+  '    *.tar.gz | *.tgz)',
+  '      mkdir -p "$home"',
+  '      curl -fsSL "$source" | tar -xz --strip-components=1 -C "$home" ;;',
+  '    *)',
+  '      git clone --quiet "${source%%#*}" "$home"',
+  '      case "$source" in *"#"*) git -C "$home" checkout --quiet "${source#*#}" ;; esac ;;',
+  '  esac',
+  '  (cd "$home" && npm ci --no-audit --no-fund)   # installs and builds it (prepare), as the README\'s quick start',
+  'fi',
+  'mkdir -p "$RUNNER_TEMP/bin"',
+  'printf \'#!/bin/sh\\nexec node "%s/bin/tensorloom.mjs" "$@"\\n\' "$home" > "$RUNNER_TEMP/bin/tensorloom"',
+  'chmod +x "$RUNNER_TEMP/bin/tensorloom"',
+  'echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"',
+  '"$RUNNER_TEMP/bin/tensorloom" --version',
+].join('\n');
 
 export function githubWorkflow(options: WorkflowOptions): string {
   // Node ids are letters, digits, '_' and '-': safe inside these quotes.
@@ -34,33 +75,36 @@ export function githubWorkflow(options: WorkflowOptions): string {
     `if (!id) { console.error("the run has no model output from node ${options.modelNode}"); process.exit(1); }`,
     'console.log(id);',
   ].join(' ');
+  const onDefaultBranch = "github.event_name != 'pull_request' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)";
   return toYaml({
     name: `tensorloom ${options.name}`,
     on: { push: {}, pull_request: {}, workflow_dispatch: {} },
     permissions: { contents: 'read' },
+    env: { [SOURCE_VARIABLE]: options.source ?? `\${{ vars.${SOURCE_VARIABLE} }}` },
     jobs: {
       pipeline: {
         'runs-on': 'ubuntu-latest',
         'timeout-minutes': 30,
         steps: [
           { uses: 'actions/checkout@v4' },
-          { uses: 'actions/setup-node@v4', with: { 'node-version': 20, cache: 'npm' } },
-          { name: 'Install', run: 'npm ci' },
-          { name: 'Validate the pipeline', run: `npx tensorloom validate ${sh(options.pipeline)}` },
-          { name: 'Run the pipeline', run: `npx tensorloom run ${sh(options.pipeline)} --workspace ${sh(options.workspace)} --json > ${RUN_JSON}` },
+          // No npm cache: a repository of pipelines has no package-lock.json for it to key on.
+          { uses: 'actions/setup-node@v4', with: { 'node-version': 20 } },
+          { name: 'Install Tensorloom', run: INSTALL_SCRIPT },
+          { name: 'Validate the pipeline', run: `tensorloom validate ${sh(options.pipeline)}` },
+          { name: 'Run the pipeline', run: `tensorloom run ${sh(options.pipeline)} --workspace ${sh(options.workspace)} --json > ${RUN_JSON}` },
           { name: 'Keep the run record', if: 'always()', uses: 'actions/upload-artifact@v4', with: { name: 'tensorloom-run', path: RUN_JSON, 'if-no-files-found': 'warn' } },
           {
             name: 'Export the model image',
-            if: "github.event_name != 'pull_request' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
+            if: onDefaultBranch,
             // The model id is the train node's `model` output in the run JSON (an artifact in the workspace store).
             run: [
               `model=$(node -e ${sh(read)})`,
-              `npx tensorloom export "$model" --workspace ${sh(options.workspace)} --name ${sh(options.name)} --tag ${sh(options.tag)} --save ${IMAGE_TAR} --out model-image`,
+              `tensorloom export "$model" --workspace ${sh(options.workspace)} --name ${sh(options.name)} --tag ${sh(options.tag)} --save ${IMAGE_TAR} --out model-image`,
             ].join('\n'),
           },
           {
             name: 'Keep the image and manifests',
-            if: "github.event_name != 'pull_request' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
+            if: onDefaultBranch,
             uses: 'actions/upload-artifact@v4',
             with: { name: 'model-image', path: `${IMAGE_TAR}\nmodel-image/k8s/`, 'retention-days': 7 },
           },

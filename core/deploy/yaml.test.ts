@@ -7,11 +7,11 @@ describe('toYaml', () => {
     const tricky = ['yes', 'No', 'on', 'OFF', 'y', 'null', '~', 'true', '1.5', '-2', '0x1F', '0o17', '.inf', '.nan', '1e3', '2026-01-01', '12:30', 'a: b', 'key:', 'x #y', '', ' lead', 'trail ', '-x', '- x', '@x', '`x', '*x', '&x', '!x', '%x', '|x', '>x', "'q", '"q', '[a]', '{a}', '?x', ',x', 'é', 'tab\there', 'node:20-bookworm-slim', 'sha256:ab', 'a,b', '${{ github.sha }}', 'back\\slash'];
     const value = {
       strings: tricky,
-      numbers: [0, 1, -2.5, 1e21, 0.1],
+      numbers: [0, 1, -2.5, 1e21, 0.1, 1e-7, -3e300],
       booleans: [true, false],
       nothing: null,
       empty: { list: [], map: {} },
-      blocks: ['line one\nline two', 'kept\n\nblank line\n', 'set -e\nnpx tensorloom run "a b.json"'],
+      blocks: ['line one\nline two', 'a\ttab\nin a block', 'crlf\r\nlines', 'kept\n\nblank line\n', 'set -e\nnpx tensorloom run "a b.json"'],
       nested: [{ a: 1, b: [{ c: 'd', e: [1, [2, 3]] }] }, [[]], { 'odd key: yes': 'v', on: 'off', '8080': 'port' }],
     };
     expect(parseYaml(toYaml(value))).toEqual(value);

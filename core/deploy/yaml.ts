@@ -1,91 +1,74 @@
 /**
- * A small YAML emitter for the manifests and workflows the export writes: plain JSON-like
- * values in block style. Strings that YAML could read as something else (numbers, booleans,
- * `null`, `yes`/`no`, text with `: ` or ` #`, leading indicators) are written as JSON
- * strings, which are valid YAML double-quoted scalars, so every value reads back exactly.
+ * YAML for the manifests and workflows the exports write, through the `yaml` package: plain
+ * JSON-like values in block style, emitted with the YAML 1.1 schema so that 1.1 readers
+ * (PyYAML, older Kubernetes tooling) and 1.2 readers (Argo, kubectl, GitHub) read every value
+ * back exactly: `yes`, `on`, `0777`, `12:30` and the like are quoted, multi-line text is a
+ * literal block (`|`), nothing is folded, and undefined fields are left out.
  */
+import { Document, isScalar, visit, type Scalar, type ScalarTag, type Tags } from 'yaml';
+
 export type YamlValue = string | number | boolean | null | readonly YamlValue[] | { readonly [key: string]: YamlValue | undefined };
 
-/** Words YAML 1.1 readers (PyYAML, older Kubernetes tooling) turn into booleans or null. */
-const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
-const PLAIN = /^[A-Za-z_/.][A-Za-z0-9_/.@+=,:() -]*$/;
-const NUMBER_LIKE = /^[-+.]?(?:\d|\.inf|\.nan)|^0x|^0o/i;
-
-function scalar(value: string | number | boolean | null): string {
-  if (value === null) return 'null';
-  if (typeof value === 'boolean') return String(value);
+/** Only finite numbers have a YAML form every reader agrees on. */
+function checkNumbers(value: unknown, path: string): void {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as YAML: only finite numbers`);
-    // YAML 1.1 readers (PyYAML) need a '.' in a float with an exponent: 1e+21 → 1.0e+21.
-    return String(value).replace(/^(-?\d+)e/, '$1.0e');
+    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as YAML (at ${path || 'the top'}): only finite numbers`);
+    return;
   }
-  const plain =
-    PLAIN.test(value) &&
-    !RESERVED.test(value) &&
-    !NUMBER_LIKE.test(value) &&
-    !value.endsWith(' ') &&
-    !value.endsWith(':') &&
-    !value.includes(': ') &&
-    !value.includes(' #');
-  return plain ? value : JSON.stringify(value);
+  if (Array.isArray(value)) value.forEach((item, k) => checkNumbers(item, `${path}[${k}]`));
+  else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) checkNumbers(item, path ? `${path}.${key}` : key);
 }
 
-/** Multi-line text as a literal block (`|-`): kept exactly, and readable (shell scripts in workflows). */
-function isBlock(value: YamlValue): value is string {
-  return typeof value === 'string' && value.includes('\n') && !/[\r\t]/.test(value) && !value.startsWith(' ') && !/ $/m.test(value);
+/** JSON's form of a number, with a '.' in an exponent's mantissa: PyYAML reads `1e+21` as text, `1.0e+21` as a number. */
+function numberText(node: Scalar): string {
+  return String(node.value).replace(/^(-?\d+)e/, '$1.0e');
 }
 
-function block(text: string, indent: string): string[] {
-  return ['|' + (text.endsWith('\n') ? '' : '-'), ...text.replace(/\n$/, '').split('\n').map((line) => (line === '' ? '' : `${indent}${line}`))];
+/** The package's int and float tags for plain numbers, writing numberText. */
+function numbersFor11(tags: Tags): Tags {
+  return tags.map((tag) => {
+    const scalar = tag as ScalarTag;
+    const numeric = scalar.tag === 'tag:yaml.org,2002:float' || scalar.tag === 'tag:yaml.org,2002:int';
+    if (!numeric || scalar.format !== undefined || typeof scalar.identify !== 'function') return tag;
+    return { ...scalar, stringify: numberText } satisfies ScalarTag;
+  });
 }
 
-const isMap = (value: YamlValue): value is { readonly [key: string]: YamlValue | undefined } => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function key(name: string): string {
-  return scalar(name);
-}
-
-function lines(value: YamlValue, indent: string): string[] {
-  if (Array.isArray(value)) {
-    if (value.length === 0) return [`${indent}[]`];
-    const out: string[] = [];
-    for (const item of value as readonly YamlValue[]) {
-      if ((isMap(item) && Object.keys(item).some((k) => item[k] !== undefined)) || (Array.isArray(item) && item.length > 0)) {
-        const inner = lines(item, `${indent}  `);
-        out.push(`${indent}- ${inner[0]!.slice(indent.length + 2)}`, ...inner.slice(1));
-      } else if (isBlock(item)) {
-        const [header, ...body] = block(item, `${indent}  `);
-        out.push(`${indent}- ${header}`, ...body);
-      } else out.push(`${indent}- ${inline(item)}`);
-    }
-    return out;
-  }
-  if (isMap(value)) {
-    const entries = Object.entries(value).filter((entry): entry is [string, YamlValue] => entry[1] !== undefined);
-    if (entries.length === 0) return [`${indent}{}`];
-    const out: string[] = [];
-    for (const [name, item] of entries) {
-      const nested = (isMap(item) && Object.values(item).some((v) => v !== undefined)) || (Array.isArray(item) && item.length > 0);
-      if (nested) out.push(`${indent}${key(name)}:`, ...lines(item, Array.isArray(item) ? indent : `${indent}  `));
-      else if (isBlock(item)) {
-        const [header, ...body] = block(item, `${indent}  `);
-        out.push(`${indent}${key(name)}: ${header}`, ...body);
-      } else out.push(`${indent}${key(name)}: ${inline(item)}`);
-    }
-    return out;
-  }
-  return [`${indent}${scalar(value as string | number | boolean | null)}`];
-}
-
-function inline(value: YamlValue): string {
-  if (Array.isArray(value)) return '[]';
-  if (isMap(value)) return '{}';
-  return scalar(value as string | number | boolean | null);
-}
+const OPTIONS = {
+  version: '1.1',
+  customTags: numbersFor11,
+  // Sequences under a key at the key's indentation, as kubectl and GitHub's docs write them.
+  indentSeq: false,
+  lineWidth: 0,
+  minContentWidth: 0,
+  aliasDuplicateObjects: false,
+} as const;
 
 /** One YAML document (a map or a list), ending in a newline. */
 export function toYaml(value: YamlValue): string {
-  return lines(value, '').join('\n') + '\n';
+  checkNumbers(value, '');
+  const document = new Document(value, OPTIONS);
+  visit(document, {
+    Scalar(_, node) {
+      // A plain scalar cannot hold tabs or other control characters for every reader (PyYAML refuses a tab): quote them.
+      if (isScalar(node) && typeof node.value === 'string' && hasControl(node.value) && !isLiteral(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return document.toString(OPTIONS);
+}
+
+/** Control characters other than the newline (which a literal block holds). */
+function hasControl(text: string): boolean {
+  for (let k = 0; k < text.length; k++) {
+    const code = text.charCodeAt(k);
+    if ((code < 0x20 && code !== 0x0a) || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Multi-line text without tabs or carriage returns becomes a literal block; a tab inside one would be kept as is. */
+function isLiteral(text: string): boolean {
+  return text.includes('\n') && !/[\r\t]/.test(text);
 }
 
 /** Several documents in one file, separated by `---`. */

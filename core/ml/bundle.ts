@@ -2,16 +2,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Table } from 'apache-arrow';
 import { NodeError } from '../base/errors.js';
-import { BUNDLE_FILE, BUNDLE_FORMAT, checkModelRecipe, MODEL_FILE, WEIGHTS_FILE, type ModelBundle, type Predictions } from './bundle-format.js';
+import { BUNDLE_FILE, BUNDLE_FORMAT, checkModelRecipe, MODEL_FILE, WEIGHTS_FILE, type ModelBundle } from './bundle-format.js';
 import { backendForWork, loadBackend, type BackendName } from './backend.js';
-import { encodeFeatures } from './features.js';
 import { createInference, stepFlops, toLayersModel, weightShapes } from './mlp.js';
+import { PREDICT_CHUNK } from './predict-table.js';
 import { isRecipeError } from './recipe/index.js';
 
 // The format half (types, recipe matching) lives apart so reading it never loads TF.js.
 export * from './bundle-format.js';
+// Prediction itself needs TF.js ops only (no files, no backend loading): the browser bundle uses it too.
+export { predictTable } from './predict-table.js';
 
 /** Writes model.json + weights.bin (a standard TF.js LayersModel) and bundle.json into `dir`. */
 export async function saveBundle(dir: string, bundle: ModelBundle, weights: readonly Float32Array[]): Promise<void> {
@@ -85,45 +86,8 @@ export async function loadBundle(dir: string): Promise<LoadedModel> {
   return { dir, bundle, weights: loaded, forward: createInference(bundle.network), dispose: () => tf.dispose(loaded) };
 }
 
-const PREDICT_CHUNK = 8192;
-
 /** Loads the backend and picks the one that suits predicting `rows` rows with this network. */
 export async function backendForPrediction(bundle: ModelBundle, rows: number): Promise<BackendName> {
   // A forward pass is a third of a training step's work.
   return backendForWork(stepFlops(bundle.network, Math.min(rows, PREDICT_CHUNK)) / 3);
-}
-
-/** Predictions for every row of a table in model-input form (see modelInputTable). */
-export async function predictTable(model: LoadedModel, table: Table): Promise<Predictions> {
-  const { bundle } = model;
-  const rows = table.numRows;
-  const x = encodeFeatures(bundle.features, table);
-  const width = bundle.features.width;
-  const units = bundle.network.outputUnits;
-  const out = new Float32Array(rows * units);
-  for (let start = 0; start < rows; start += PREDICT_CHUNK) {
-    const end = Math.min(rows, start + PREDICT_CHUNK);
-    const result = tf.tidy(() => {
-      const logits = model.forward(tf.tensor2d(x.subarray(start * width, end * width), [end - start, width]), model.weights);
-      return bundle.task === 'classification' ? tf.softmax(logits) : logits;
-    });
-    try {
-      out.set((await result.data()) as Float32Array, start * units);
-    } finally {
-      result.dispose();
-    }
-  }
-  if (bundle.task === 'regression') {
-    const { mean, std } = bundle.targetScaling ?? { mean: 0, std: 1 };
-    const values = new Float64Array(rows);
-    for (let row = 0; row < rows; row++) values[row] = out[row]! * std + mean;
-    return { probabilities: null, classIndex: null, values };
-  }
-  const classIndex = new Int32Array(rows);
-  for (let row = 0; row < rows; row++) {
-    let best = 0;
-    for (let k = 1; k < units; k++) if (out[row * units + k]! > out[row * units + best]!) best = k;
-    classIndex[row] = best;
-  }
-  return { probabilities: out, classIndex, values: null };
 }

@@ -159,3 +159,14 @@ export { modelNameProblem, aliasProblem } from '../registry/refs.js';
 export { exportModelImage } from '../deploy/model-image.js';
 export type { ModelImageRequest, ModelImageResult } from '../deploy/model-image.js';
 export { imageReferenceProblem } from '../deploy/names.js';
+
+// Drift statistics (core/monitor/drift)
+export { DRIFT_METHODS, DRIFT_TESTS, DEFAULT_THRESHOLDS, P_VALUE_TESTS, NUMERIC_ONLY_TESTS, REPORT_CATEGORIES, numericSample, categoricalSample, autoTest, runTest, sampleSize } from '../monitor/drift.js';
+export type { DriftMethod, DriftTest, ColumnSample, TestOutcome, Binned } from '../monitor/drift.js';
+
+// Prediction log and served-model performance (core/monitor)
+export { readPredictionLog, predictionLogTable, parseDuration, rowLabel } from '../monitor/prediction-log-read.js';
+export type { PredictionLogContents, LogWindow } from '../monitor/prediction-log-read.js';
+export type { PredictionRecord, FeedbackRecord } from '../monitor/prediction-log.js';
+export { performance, percentile } from '../monitor/performance.js';
+export type { PerformanceRow, PerformanceResult, PerformanceTask, WindowScores } from '../monitor/performance.js';

@@ -4,7 +4,10 @@
  * on Docker, Kubernetes and KServe without rebuilding:
  *   MODEL_DIR (default: ./model beside this file), MODEL_NAME (default 'model'),
  *   MODEL_VERSION (default '1'), PORT (default 8080), HOST (default 0.0.0.0),
- *   MAX_BODY_BYTES, MAX_BATCH_ROWS, SHUTDOWN_GRACE_MS.
+ *   MAX_BODY_BYTES, MAX_BATCH_ROWS, SHUTDOWN_GRACE_MS,
+ *   PREDICTION_LOG_DIR (default /tmp/tensorloom/predictions/<MODEL_NAME>), PREDICTION_LOG=off,
+ *   LOG_SAMPLE, LOG_FLUSH_MS, LOG_MAX_FILE_BYTES, ACCESS_LOG=off (JSON lines on stderr).
+ * The image serves its pinned version: no registry, no hot reload.
  * SIGTERM and SIGINT stop accepting connections, finish in-flight requests, then exit 0.
  */
 import { fileURLToPath } from 'node:url';

@@ -1,8 +1,10 @@
 /**
  * The server's Prometheus metrics in the text exposition format (version 0.0.4), kept by
  * hand: a handful of counters and histograms do not justify a client library. Labels are
- * bounded: routes are templates, classes come from the model.
+ * bounded: routes are templates, classes come from the model. The process and Node.js
+ * runtime metrics use prom-client's names, so dashboards made for prom-client read them.
  */
+import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import type { ModelBundle } from '../ml/bundle-format.js';
 import type { PredictionResult } from './predictor.js';
 
@@ -60,6 +62,81 @@ function valueBuckets(bundle: ModelBundle): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
+const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
+const GC_KINDS: Readonly<Record<number, string>> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+/**
+ * Process-wide runtime measurements, started once per process (a model swap keeps them):
+ * event-loop delay sampled by libuv every 10 ms, and garbage-collection pauses from the
+ * performance timeline. Nothing runs per request; the cost is paid at each scrape.
+ */
+class RuntimeMetrics {
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly gc = new Map<string, Histogram>(Object.values(GC_KINDS).map((kind) => [kind, new Histogram(GC_BUCKETS)]));
+  /** Start of the process, not of the server: a model swap does not restart the process. */
+  private readonly started = Date.now() / 1000 - process.uptime();
+
+  constructor() {
+    this.loopDelay.enable();
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? -1];
+        if (kind) this.gc.get(kind)!.observe(entry.duration / 1000);
+      }
+    });
+    observer.observe({ entryTypes: ['gc'] });
+  }
+
+  render(out: string[], head: (name: string, type: string, help: string) => void): void {
+    const cpu = process.cpuUsage();
+    head('process_cpu_user_seconds_total', 'counter', 'User CPU time spent in seconds.');
+    out.push(`process_cpu_user_seconds_total ${number(cpu.user / 1e6)}`);
+    head('process_cpu_system_seconds_total', 'counter', 'System CPU time spent in seconds.');
+    out.push(`process_cpu_system_seconds_total ${number(cpu.system / 1e6)}`);
+    head('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.');
+    out.push(`process_cpu_seconds_total ${number((cpu.user + cpu.system) / 1e6)}`);
+
+    const memory = process.memoryUsage();
+    head('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');
+    out.push(`process_resident_memory_bytes ${memory.rss}`);
+    head('nodejs_heap_size_total_bytes', 'gauge', 'Process heap size from Node.js in bytes.');
+    out.push(`nodejs_heap_size_total_bytes ${memory.heapTotal}`);
+    head('nodejs_heap_size_used_bytes', 'gauge', 'Process heap size used from Node.js in bytes.');
+    out.push(`nodejs_heap_size_used_bytes ${memory.heapUsed}`);
+    head('nodejs_external_memory_bytes', 'gauge', 'Node.js external memory size in bytes (includes TF.js tensors on the CPU and WASM backends).');
+    out.push(`nodejs_external_memory_bytes ${memory.external}`);
+    head('process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch in seconds.');
+    out.push(`process_start_time_seconds ${number(this.started)}`);
+
+    // Event-loop delay since the previous scrape (prom-client resets it the same way); 0 before any sample.
+    const delay = this.loopDelay;
+    const seconds = (nanoseconds: number) => (delay.count > 0 && Number.isFinite(nanoseconds) ? number(nanoseconds / 1e9) : '0');
+    const lag: [string, number, string][] = [
+      ['min', delay.min, 'The minimum'],
+      ['max', delay.max, 'The maximum'],
+      ['mean', delay.mean, 'The mean'],
+      ['p50', delay.percentile(50), 'The 50th percentile of the'],
+      ['p90', delay.percentile(90), 'The 90th percentile of the'],
+      ['p99', delay.percentile(99), 'The 99th percentile of the'],
+    ];
+    for (const [stat, value, help] of lag) {
+      head(`nodejs_eventloop_lag_${stat}_seconds`, 'gauge', `${help} event loop delay since the previous scrape, in seconds.`);
+      out.push(`nodejs_eventloop_lag_${stat}_seconds ${seconds(value)}`);
+    }
+    delay.reset();
+
+    head('nodejs_gc_duration_seconds', 'histogram', 'Garbage collection duration by kind, one of minor, major, incremental or weakcb.');
+    for (const [kind, histogram] of this.gc) histogram.render('nodejs_gc_duration_seconds', { kind }, out);
+  }
+}
+
+let runtime: RuntimeMetrics | null = null;
+
 export interface ModelInfo {
   readonly name: string;
   readonly version: string;
@@ -75,12 +152,13 @@ export class ServerMetrics {
   private readonly values: Histogram | null;
   private rows = 0;
   inFlight = 0;
-  private readonly started = Date.now() / 1000;
+  private readonly runtime: RuntimeMetrics;
 
   constructor(
     private readonly bundle: ModelBundle,
     private readonly info: ModelInfo,
   ) {
+    this.runtime = runtime ??= new RuntimeMetrics();
     this.classCounts = new Float64Array(bundle.classes?.length ?? 0);
     this.values = bundle.task === 'regression' ? new Histogram(valueBuckets(bundle)) : null;
   }
@@ -137,11 +215,7 @@ export class ServerMetrics {
     head('tensorloom_model_batch_rows', 'histogram', 'Rows per model call; requests arriving together are predicted in one call.');
     this.batchRows.render('tensorloom_model_batch_rows', { model }, out);
 
-    const memory = process.memoryUsage();
-    head('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');
-    out.push(`process_resident_memory_bytes ${memory.rss}`);
-    head('process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch in seconds.');
-    out.push(`process_start_time_seconds ${number(this.started)}`);
+    this.runtime.render(out, head);
     return out.join('\n') + '\n';
   }
 }

@@ -7,30 +7,115 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { backendForPrediction, loadBundle } from '../ml/bundle.js';
+import { backendForPrediction, loadBundle, type LoadedModel } from '../ml/bundle.js';
+import type { ModelBundle } from '../ml/bundle-format.js';
+import { PredictionLog, type PredictionRecord } from '../monitor/prediction-log.js';
+import { AccessLog, requestId } from './access-log.js';
 import { RequestError } from './errors.js';
 import { InputSchema } from './inputs.js';
 import { parseJsonBody, readBody } from './json-body.js';
 import { ServerMetrics } from './metrics.js';
-import { BatchingPredictor } from './predictor.js';
+import { BatchingPredictor, type PredictionResult } from './predictor.js';
 import { formatV1Predict, parseV1Predict, v1Metadata, v1Status } from './protocol-v1.js';
 import { formatV2Infer, parseV2Infer, v2Metadata, v2OutputNames } from './protocol-v2.js';
-import { checkModelName, SERVER_VERSION, type ServeSettings } from './settings.js';
+import { checkModelName, SERVER_VERSION, type ServeLimits, type ServeSettings } from './settings.js';
 
 export interface ModelServer {
   /** http://host:port, with 127.0.0.1 standing in for a wildcard host. */
   readonly url: string;
   readonly port: number;
   readonly name: string;
+  /** The version answering new requests (changes with `swap`). */
   readonly version: string;
   /** The TF.js backend predictions run on. */
   readonly backend: string;
+  /** The prediction log's folder, when the log is on. */
+  readonly logDir: string | undefined;
   log(line: string): void;
+  /**
+   * Loads another model bundle and makes it the served one atomically: requests already
+   * received finish on the old model (disposed after the last one), later ones use the new
+   * one, none fails. A bundle that does not load leaves the old model serving (and rejects).
+   */
+  swap(next: { modelDir: string; version: string; lineage?: Readonly<Record<string, string>> }): Promise<void>;
   /** Stops accepting connections, lets in-flight requests finish (up to the grace period), then closes. */
   close(): Promise<void>;
 }
 
-type Handler = (request: IncomingMessage, response: ServerResponse, match: RouteMatch) => Promise<unknown> | unknown;
+type Handler = (request: IncomingMessage, response: ServerResponse, match: RouteMatch, context: RequestContext) => Promise<unknown> | unknown;
+
+interface RequestContext {
+  readonly id: string;
+  readonly started: bigint;
+  readonly time: number;
+  rows?: number;
+}
+
+/** One loaded model with everything derived from it; replaced as a whole by a swap. */
+interface Live {
+  readonly model: LoadedModel;
+  readonly bundle: ModelBundle;
+  readonly version: string;
+  readonly lineage: Readonly<Record<string, string>>;
+  readonly backend: string;
+  readonly schema: InputSchema;
+  readonly predictor: BatchingPredictor;
+  readonly metrics: ServerMetrics;
+  readonly outputNames: ReturnType<typeof v2OutputNames>;
+  /** Predict requests using this model right now; a retired model is disposed when it reaches 0. */
+  active: number;
+  retired: boolean;
+}
+
+async function loadLive(name: string, modelDir: string, version: string, lineage: Readonly<Record<string, string>>, limits: ServeLimits, log: (line: string) => void): Promise<Live> {
+  // Checks every recipe step's kind before anything listens: a model needing a pack that is
+  // not installed stops the start (one line) instead of failing each request.
+  const model = await loadBundle(modelDir);
+  const { bundle } = model;
+  const backend = await backendForPrediction(bundle, 1);
+  const schema = new InputSchema(bundle, limits.maxBatchRows);
+  const metrics = new ServerMetrics(bundle, { name, version, backend, lineage });
+  const predictor = new BatchingPredictor(model, schema, (rows) => metrics.modelCall(rows));
+  // One prediction before answering: the first real request then pays no warm-up.
+  await predictor.predict({ rows: 1, columns: bundle.inputs.map(() => [null]) }).catch((error: unknown) => log(`warm-up prediction failed: ${(error as Error).message}`));
+  return { model, bundle, version, lineage, backend, schema, predictor, metrics, outputNames: v2OutputNames(bundle), active: 0, retired: false };
+}
+
+/** The prediction-log record of one answered request. */
+function predictionRecord(context: RequestContext, name: string, live: Live, columns: readonly (readonly unknown[])[] | undefined, result: PredictionResult): PredictionRecord {
+  const { bundle } = live;
+  let probabilities: number[][] | undefined;
+  if (result.probabilities) {
+    const width = bundle.classes!.length;
+    probabilities = new Array<number[]>(result.rows);
+    for (let row = 0; row < result.rows; row++) probabilities[row] = Array.from(result.probabilities.subarray(row * width, (row + 1) * width));
+  }
+  return {
+    id: context.id,
+    time: new Date(context.time).toISOString(),
+    model: name,
+    version: live.version,
+    latencyMs: Number(process.hrtime.bigint() - context.started) / 1e6,
+    rows: result.rows,
+    ...(columns ? { features: Object.fromEntries(live.schema.inputs.map((input, k) => [input.name, columns[k]!])) } : {}),
+    predictions: result.predictions,
+    ...(probabilities ? { probabilities, classes: bundle.classes!.map(String) } : {}),
+  };
+}
+
+/** `[{ "id": "…", "label": … }, …]`: ground truth for logged requests. */
+function parseFeedback(body: unknown): { id: string; label: unknown }[] {
+  if (!Array.isArray(body)) throw new RequestError(400, 'the body must be a JSON list of {"id": "<x-request-id of the prediction>", "label": <the true value>}');
+  return body.map((item: unknown, k) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new RequestError(400, `[${k}]: expected an object {"id", "label"}`);
+    const { id, label, ...rest } = item as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) throw new RequestError(400, `[${k}].${extra}: unknown field; send "id" and "label"`);
+    if (typeof id !== 'string' || id.length === 0 || id.length > 128) throw new RequestError(400, `[${k}].id: expected the request id (text, 1–128 characters) from the prediction's x-request-id header`);
+    if (label === undefined) throw new RequestError(400, `[${k}].label: missing; send the true value (a list of values for a request of several rows)`);
+    return { id, label };
+  });
+}
 
 interface RouteMatch {
   readonly template: string;
@@ -44,6 +129,7 @@ const ROUTES: readonly { template: string; method: 'GET' | 'POST'; pattern: RegE
   { template: '/v1/models/{m}', method: 'GET', pattern: /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?$/ },
   { template: '/v1/models/{m}/metadata', method: 'GET', pattern: /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?\/metadata$/ },
   { template: '/v1/models/{m}:predict', method: 'POST', pattern: /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?:predict$/ },
+  { template: '/v1/models/{m}/feedback', method: 'POST', pattern: /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?\/feedback$/ },
   { template: '/v2', method: 'GET', pattern: /^\/v2\/?$/ },
   { template: '/v2/health/live', method: 'GET', pattern: /^\/v2\/health\/live$/ },
   { template: '/v2/health/ready', method: 'GET', pattern: /^\/v2\/health\/ready$/ },
@@ -71,73 +157,99 @@ function decode(part: string | undefined): string | undefined {
 
 export async function startModelServer(settings: ServeSettings): Promise<ModelServer> {
   const name = checkModelName(settings.name);
-  const { version, limits } = settings;
-  const lineage = settings.lineage ?? {};
+  const { limits } = settings;
   const log = settings.log ?? (() => {});
-  // Checks every recipe step's kind before anything listens: a model needing a pack that is
-  // not installed stops the start (one line) instead of failing each request.
-  const model = await loadBundle(settings.modelDir);
-  const { bundle } = model;
-  const backend = await backendForPrediction(bundle, 1);
-  const schema = new InputSchema(bundle, limits.maxBatchRows);
-  const metrics = new ServerMetrics(bundle, { name, version, backend, lineage });
-  const predictor = new BatchingPredictor(model, schema, (rows) => metrics.modelCall(rows));
-  const outputNames = v2OutputNames(bundle);
-
-  // One prediction before answering ready: the first real request then pays no warm-up.
-  await predictor.predict({ rows: 1, columns: bundle.inputs.map(() => [null]) }).catch((error: unknown) => log(`warm-up prediction failed: ${(error as Error).message}`));
+  let live = await loadLive(name, settings.modelDir, settings.version, settings.lineage ?? {}, limits, log);
+  const accessLog = settings.accessLog ? new AccessLog(settings.accessLog) : undefined;
+  let predictionLog: PredictionLog | undefined;
+  if (settings.predictionLog) {
+    const { dir, sample, flushMs, maxFileBytes } = settings.predictionLog;
+    try {
+      predictionLog = new PredictionLog(dir, { sample, ...(flushMs === undefined ? {} : { flushMs }), ...(maxFileBytes === undefined ? {} : { maxFileBytes }), onError: (error) => log(`prediction log: ${error.message}`) });
+    } catch (error) {
+      log(`prediction log off: cannot write to ${dir}: ${(error as Error).message}`);
+    }
+  }
+  /** Runs a predict on the live model of the moment; a swap meanwhile lets it finish on that one. */
+  const usingLive = async <T>(work: (current: Live) => Promise<T>): Promise<T> => {
+    const current = live;
+    current.active++;
+    try {
+      return await work(current);
+    } finally {
+      if (--current.active === 0 && current.retired) current.model.dispose();
+    }
+  };
+  const logPrediction = (context: RequestContext, current: Live, columns: readonly (readonly unknown[])[], result: PredictionResult) => {
+    context.rows = result.rows;
+    if (predictionLog) predictionLog.logPrediction(predictionRecord(context, name, current, predictionLog.sampled() ? columns : undefined, result));
+  };
 
   let draining = false;
   const requireModel = (match: RouteMatch) => {
     if (match.model !== name) throw new RequestError(404, `model '${match.model}' is not served here; this server serves '${name}'`);
-    if (match.version !== undefined && match.version !== version) throw new RequestError(404, `model '${name}' has no version '${match.version}'; the served version is '${version}'`);
+    if (match.version !== undefined && match.version !== live.version) throw new RequestError(404, `model '${name}' has no version '${match.version}'; the served version is '${live.version}'`);
   };
   const ready = () => !draining;
 
   const handlers: Record<string, Handler> = {
     '/v1/models/{m}': (_request, response, match) => {
       requireModel(match);
-      json(response, 200, v1Status(version, ready()));
+      json(response, 200, v1Status(live.version, ready()));
     },
     '/v1/models/{m}/metadata': (_request, response, match) => {
       requireModel(match);
-      json(response, 200, v1Metadata(name, version, bundle, lineage));
+      json(response, 200, v1Metadata(name, live.version, live.bundle, live.lineage));
     },
-    '/v1/models/{m}:predict': async (request, response, match) => {
+    '/v1/models/{m}:predict': async (request, response, match, context) => {
       requireModel(match);
-      const { format, batch } = parseV1Predict(parseJsonBody(await readBody(request, limits.maxBodyBytes)), schema);
-      const result = await predictor.predict(batch);
-      metrics.predictions(result);
-      json(response, 200, formatV1Predict(format, result, bundle));
+      const body = parseJsonBody(await readBody(request, limits.maxBodyBytes));
+      await usingLive(async (current) => {
+        const { format, batch } = parseV1Predict(body, current.schema);
+        const result = await current.predictor.predict(batch);
+        current.metrics.predictions(result);
+        logPrediction(context, current, batch.columns, result);
+        json(response, 200, formatV1Predict(format, result, current.bundle), { 'x-model-version': current.version });
+      });
+    },
+    '/v1/models/{m}/feedback': async (request, response, match) => {
+      if (match.model !== name) throw new RequestError(404, `model '${match.model}' is not served here; this server serves '${name}'`);
+      const items = parseFeedback(parseJsonBody(await readBody(request, limits.maxBodyBytes)));
+      if (!predictionLog) throw new RequestError(409, 'the prediction log is off on this server, so feedback has nowhere to go; start it with a log (tensorloom serve without --no-log; images: PREDICTION_LOG unset)');
+      json(response, 202, predictionLog.logFeedback(items));
     },
     '/v2': (_request, response) => json(response, 200, { name: 'tensorloom', version: SERVER_VERSION, extensions: [] }),
     '/v2/health/live': (_request, response) => json(response, 200, { live: true }),
     '/v2/health/ready': (_request, response) => json(response, ready() ? 200 : 503, { ready: ready() }),
     '/v2/models/{m}': (_request, response, match) => {
       requireModel(match);
-      json(response, 200, v2Metadata(name, version, bundle, lineage));
+      json(response, 200, v2Metadata(name, live.version, live.bundle, live.lineage));
     },
     '/v2/models/{m}/ready': (_request, response, match) => {
       requireModel(match);
       json(response, ready() ? 200 : 503, { name, ready: ready() });
     },
-    '/v2/models/{m}/infer': async (request, response, match) => {
+    '/v2/models/{m}/infer': async (request, response, match, context) => {
       requireModel(match);
-      const parsed = parseV2Infer(parseJsonBody(await readBody(request, limits.maxBodyBytes)), schema, outputNames);
-      const result = await predictor.predict(parsed.batch);
-      metrics.predictions(result);
-      json(response, 200, formatV2Infer(name, version, parsed, result, bundle));
+      const body = parseJsonBody(await readBody(request, limits.maxBodyBytes));
+      await usingLive(async (current) => {
+        const parsed = parseV2Infer(body, current.schema, current.outputNames);
+        const result = await current.predictor.predict(parsed.batch);
+        current.metrics.predictions(result);
+        logPrediction(context, current, parsed.batch.columns, result);
+        json(response, 200, formatV2Infer(name, current.version, parsed, result, current.bundle), { 'x-model-version': current.version });
+      });
     },
     '/metrics': (_request, response) => {
-      const text = metrics.render();
+      const text = live.metrics.render();
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       response.end(text);
     },
     '/': (_request, response) =>
       json(response, 200, {
         model: name,
-        version,
-        endpoints: [`POST /v1/models/${name}:predict`, `GET /v1/models/${name}/metadata`, `POST /v2/models/${name}/infer`, `GET /v2/models/${name}`, 'GET /v2/health/ready', 'GET /metrics'],
+        version: live.version,
+        endpoints: [`POST /v1/models/${name}:predict`, `POST /v1/models/${name}/feedback`, `GET /v1/models/${name}/metadata`, `POST /v2/models/${name}/infer`, `GET /v2/models/${name}`, 'GET /v2/health/ready', 'GET /metrics'],
       }),
   };
 
@@ -163,16 +275,31 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
 
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
     const started = process.hrtime.bigint();
+    const context: RequestContext = { id: requestId(request.headers['x-request-id']), started, time: Date.now() };
+    response.setHeader('x-request-id', context.id);
     const path = (request.url ?? '/').split('?', 1)[0]!;
     let template = 'other';
     inFlight.add(response);
-    metrics.inFlight++;
+    live.metrics.inFlight++;
     // During shutdown, answer what is on open connections but ask clients to reconnect elsewhere.
     if (draining) response.setHeader('connection', 'close');
     response.on('close', () => {
       inFlight.delete(response);
-      metrics.inFlight--;
-      metrics.request(template, request.method ?? 'GET', response.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      live.metrics.inFlight--;
+      live.metrics.request(template, request.method ?? 'GET', response.statusCode, seconds);
+      accessLog?.write({
+        time: new Date(context.time).toISOString(),
+        id: context.id,
+        method: request.method ?? 'GET',
+        path: path.length > 200 ? `${path.slice(0, 200)}…` : path,
+        route: template,
+        status: response.statusCode,
+        ms: Math.round(seconds * 1e6) / 1e3,
+        model: name,
+        version: (response.getHeader('x-model-version') as string | undefined) ?? live.version,
+        ...(context.rows === undefined ? {} : { rows: context.rows }),
+      });
       if (inFlight.size === 0) idle?.();
     });
     const fail = (error: unknown) => {
@@ -192,7 +319,7 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
     try {
       const match = route(request.method ?? 'GET', path);
       template = match.template;
-      const done = handlers[match.template]!(request, response, match);
+      const done = handlers[match.template]!(request, response, match, context);
       if (done instanceof Promise) done.catch(fail);
     } catch (error) {
       fail(error);
@@ -215,7 +342,24 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
   const port = (server.address() as AddressInfo).port;
   const shownHost = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${shownHost}:${port}`;
-  log(`serving model '${name}' version ${version} (${bundle.task}, backend ${backend}) on ${settings.host}:${port}`);
+  log(`serving model '${name}' version ${live.version} (${live.bundle.task}, backend ${live.backend}) on ${settings.host}:${port}${predictionLog ? `; prediction log in ${predictionLog.dir}` : ''}`);
+
+  let swapping: Promise<void> = Promise.resolve();
+  const swap: ModelServer['swap'] = (next) => {
+    const run = swapping.then(async () => {
+      if (draining) throw new Error('the server is stopping');
+      const loaded = await loadLive(name, next.modelDir, next.version, next.lineage ?? live.lineage, limits, log);
+      const old = live;
+      // Counters start again with the new version's metrics (as after a restart); requests in flight carry over.
+      loaded.metrics.inFlight = old.metrics.inFlight;
+      live = loaded;
+      old.retired = true;
+      if (old.active === 0) old.model.dispose();
+      log(`now serving model '${name}' version ${loaded.version} (was ${old.version})`);
+    });
+    swapping = run.catch(() => {});
+    return run;
+  };
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -234,11 +378,29 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
       void drained.then(() => server.closeIdleConnections());
       void closed.then(() => {
         clearTimeout(grace);
-        model.dispose();
-        log('stopped');
-        resolve();
+        void swapping.then(async () => {
+          live.model.dispose();
+          accessLog?.flush();
+          await predictionLog?.close();
+          log('stopped');
+          resolve();
+        });
       });
     }));
 
-  return { url, port, name, version, backend, log, close };
+  return {
+    url,
+    port,
+    name,
+    get version() {
+      return live.version;
+    },
+    get backend() {
+      return live.backend;
+    },
+    logDir: predictionLog?.dir,
+    log,
+    close,
+    swap,
+  };
 }

@@ -21,8 +21,31 @@ export interface ServeSettings {
   readonly shutdownGraceMs: number;
   /** Extra facts shown in metadata and the model_info metric (run id, pipeline hash, digest). */
   readonly lineage?: Readonly<Record<string, string>>;
-  /** One line per event (start, stop); per-request logging is left to the metrics. */
+  /** One line per event (start, stop, model swap). */
   readonly log?: (line: string) => void;
+  /** The prediction and feedback log (JSON Lines, core/monitor/prediction-log.ts); absent: off. */
+  readonly predictionLog?: PredictionLogSettings;
+  /** Structured access log, one JSON line per request: where the text goes (the CLI and images: stderr); absent: off. */
+  readonly accessLog?: (text: string) => void;
+}
+
+export interface PredictionLogSettings {
+  readonly dir: string;
+  /** Share of requests whose raw features are logged, 0–1 (ids, predictions, latency: always). */
+  readonly sample: number;
+  readonly flushMs?: number;
+  readonly maxFileBytes?: number;
+}
+
+/** Where images keep the prediction log unless PREDICTION_LOG_DIR says otherwise (mount a volume there to keep it). */
+export const IMAGE_LOG_ROOT = '/tmp/tensorloom/predictions';
+
+function fraction(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value >= 0 && value <= 1)) throw new ServeSettingsError(`${key} must be a number from 0 to 1 (got '${raw}')`);
+  return value;
 }
 
 export const DEFAULT_LIMITS: ServeLimits = { maxBodyBytes: 8 * 1024 * 1024, maxBatchRows: 10_000 };
@@ -66,6 +89,17 @@ export function serveSettingsFromEnv(env: NodeJS.ProcessEnv, defaultModelDir: st
     },
     shutdownGraceMs: wholeNumber(env, 'SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 3_600_000),
     lineage,
+    ...(env.PREDICTION_LOG === 'off'
+      ? {}
+      : {
+          predictionLog: {
+            dir: env.PREDICTION_LOG_DIR || `${IMAGE_LOG_ROOT}/${env.MODEL_NAME || 'model'}`,
+            sample: fraction(env, 'LOG_SAMPLE', 1),
+            flushMs: wholeNumber(env, 'LOG_FLUSH_MS', 1000, 10, 60_000),
+            maxFileBytes: wholeNumber(env, 'LOG_MAX_FILE_BYTES', 64 * 1024 * 1024, 4096, 2 ** 40),
+          },
+        }),
+    ...(env.ACCESS_LOG === 'off' ? {} : { accessLog: (text: string) => process.stderr.write(text) }),
     log: (line) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg: line })}\n`),
   };
 }

@@ -2,6 +2,7 @@ import { useDoc, useRun, useServices, useUi } from '../app/context';
 import { isDirty } from '../stores/document-store';
 import { isRunActive } from '../stores/run-store';
 import { BackendBadge } from './BackendBadge';
+import { DeployMenu } from './DeployMenu';
 
 const VIEWS = [
   ['builder', 'Builder'],
@@ -114,6 +115,9 @@ export function Toolbar() {
           <button type="button" className="btn btn--danger-ghost" disabled={!running || phase === 'cancelling'} onClick={() => void controller.cancelRun()} data-testid="cancel-button" title="Cancel the run">
             ■ Cancel
           </button>
+        </div>
+        <div className="toolbar__group">
+          <DeployMenu />
         </div>
         </>
       )}

@@ -198,3 +198,65 @@ export function findContainerImage(value: unknown): ContainerImage | null {
     inferenceService: text(manifests.inferenceService),
   };
 }
+
+/** One column of monitor.drift's report: its test against the threshold and both histograms. */
+export interface DriftColumn {
+  readonly column: string;
+  readonly kind: string;
+  readonly test: string | null;
+  readonly statistic: number | null;
+  readonly pValue?: number;
+  readonly score: number | null;
+  /** 'p-value': drift below the threshold; 'distance': drift at or above it. */
+  readonly scoreIs: 'p-value' | 'distance' | null;
+  readonly threshold: number | null;
+  readonly drifted: boolean;
+  readonly verdict: string;
+  readonly note?: string;
+  readonly histogram: { type: 'bins'; edges: number[]; reference: number[]; current: number[] } | { type: 'categories'; categories: string[]; reference: number[]; current: number[] } | null;
+}
+
+export interface DriftReport {
+  readonly datasetDrift: boolean;
+  readonly driftShare: number;
+  readonly driftShareThreshold: number;
+  readonly driftedColumns: number;
+  readonly comparedColumns: number;
+  /** Drifted columns first. */
+  readonly columns: DriftColumn[];
+}
+
+/** A drift report (`kind: 'drift'` with per-column results), columns drifted first whatever order they came in. */
+export function findDriftReport(value: unknown): DriftReport | null {
+  if (!isRecord(value) || value.kind !== 'drift' || !Array.isArray(value.columns)) return null;
+  const columns: DriftColumn[] = [];
+  for (const raw of value.columns) {
+    if (!isRecord(raw) || typeof raw.column !== 'string') continue;
+    const number = (item: unknown) => (typeof item === 'number' ? item : null);
+    const histogram = isRecord(raw.histogram) && isNumberArray(raw.histogram.reference) && isNumberArray(raw.histogram.current) ? (raw.histogram as unknown as DriftColumn['histogram']) : null;
+    columns.push({
+      column: raw.column,
+      kind: String(raw.kind ?? ''),
+      test: typeof raw.test === 'string' ? raw.test : null,
+      statistic: number(raw.statistic),
+      ...(typeof raw.pValue === 'number' ? { pValue: raw.pValue } : {}),
+      score: number(raw.score),
+      scoreIs: raw.scoreIs === 'p-value' || raw.scoreIs === 'distance' ? raw.scoreIs : null,
+      threshold: number(raw.threshold),
+      drifted: raw.drifted === true,
+      verdict: String(raw.verdict ?? (raw.drifted === true ? 'drift' : 'no drift')),
+      ...(typeof raw.note === 'string' ? { note: raw.note } : {}),
+      histogram,
+    });
+  }
+  const ordered = [...columns.filter((column) => column.drifted), ...columns.filter((column) => !column.drifted)];
+  const count = (item: unknown, fallback: number) => (typeof item === 'number' ? item : fallback);
+  return {
+    datasetDrift: value.datasetDrift === true,
+    driftShare: count(value.driftShare, 0),
+    driftShareThreshold: count(value.driftShareThreshold, 0.5),
+    driftedColumns: count(value.driftedColumns, ordered.filter((column) => column.drifted).length),
+    comparedColumns: count(value.comparedColumns, ordered.length),
+    columns: ordered,
+  };
+}

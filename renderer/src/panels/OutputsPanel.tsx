@@ -9,8 +9,9 @@ import { LineChart } from '../charts/LineChart';
 import { RocChart } from '../charts/RocChart';
 import { formatNumber } from '../charts/scale';
 import { STATUS_LABELS } from '../canvas/theme';
-import { findConfusionMatrices, findContainerImage, findRocCurves, findValidationReport, groupSeries, scalarEntries } from '../model/report-values';
+import { findConfusionMatrices, findContainerImage, findDriftReport, findRocCurves, findValidationReport, groupSeries, scalarEntries } from '../model/report-values';
 import { ContainerImageCard } from './ContainerImageCard';
+import { DriftReport } from './DriftReport';
 import { TablePreview } from './TablePreview';
 import { TrialsView } from './TrialsView';
 import { ValidationReport } from './ValidationReport';
@@ -196,6 +197,7 @@ function ValueView({ value, testId }: { value: unknown; testId: string }) {
   const confusion = findConfusionMatrices(value);
   const roc = findRocCurves(value);
   const report = findValidationReport(value);
+  const drift = findDriftReport(value);
   const image = findContainerImage(value);
   const scalars = scalarEntries(value);
   const table = (
@@ -213,6 +215,7 @@ function ValueView({ value, testId }: { value: unknown; testId: string }) {
   return (
     <div className="value-view" data-testid={testId}>
       {report && <ValidationReport report={report} />}
+      {drift && <DriftReport report={drift} />}
       {image && <ContainerImageCard image={image} />}
       <div className="node-outputs__grid">
         {confusion.map((data) => (

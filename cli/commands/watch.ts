@@ -1,0 +1,105 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { Engine } from '../../core/engine/index.js';
+import type { NodeRegistry } from '../../core/graph/registry.js';
+import { formatIssue } from '../../core/graph/index.js';
+import { CronError, nextFiring, parseCron, type CronSchedule } from '../../core/stream/cron.js';
+import { Watcher } from '../../core/stream/watcher.js';
+import { loadPipeline } from '../load.js';
+import { dim, red, UsageError, yellow } from '../output.js';
+import { untilStopSignal, whileStopping } from '../stop-signal.js';
+import { openStore, workspaceFor } from '../workspace.js';
+import { ProgressPrinter } from './run.js';
+
+export interface WatchOptions {
+  pipeline: string;
+  onFiles?: string;
+  schedule?: string;
+  onDrift?: string;
+  sets: string[];
+  workspace?: string;
+  concurrency?: number;
+}
+
+/**
+ * `tensorloom watch`: runs the pipeline when its triggers fire, until Ctrl-C or SIGTERM,
+ * which cancel the current run and exit 0 (a second signal exits 130 at once).
+ * Exit codes: 0 stopped by a signal, 2 invalid pipeline or usage.
+ */
+export async function watchCommand(registry: NodeRegistry, options: WatchOptions): Promise<number> {
+  if (options.onFiles === undefined && options.schedule === undefined && options.onDrift === undefined) {
+    throw new UsageError("'tensorloom watch' needs a trigger: --on-files DIR, --schedule \"CRON\" or --on-drift NODE");
+  }
+  const schedule = options.schedule === undefined ? undefined : scheduleFlag(options.schedule);
+  const loaded = await loadPipeline(options.pipeline, registry, { sets: options.sets, workspace: options.workspace ?? null });
+  if (!loaded.ok) {
+    process.stderr.write(red(`${loaded.shown} is not a valid pipeline (${loaded.issues.length} problem${loaded.issues.length === 1 ? '' : 's'}):`, process.stderr) + '\n');
+    for (const issue of loaded.issues) process.stderr.write(`  ${formatIssue(issue)}\n`);
+    return 2;
+  }
+  const { pipeline } = loaded;
+  const root = workspaceFor(loaded.path, options.workspace);
+  if (options.onDrift !== undefined && !pipeline.nodes.has(options.onDrift)) {
+    throw new UsageError(`--on-drift ${options.onDrift}: no such node in ${loaded.shown}; nodes are: ${[...pipeline.nodes.keys()].join(', ')}`);
+  }
+  const filesDir = options.onFiles === undefined ? undefined : folderFlag(options.onFiles, root);
+
+  const store = openStore(root);
+  const engine = new Engine({ registry, store, workspaceRoot: root, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const printer = new ProgressPrinter();
+  const line = (text: string) => process.stdout.write(`${dim(new Date().toISOString(), process.stdout)} ${text}\n`);
+  const watcher = new Watcher({
+    engine,
+    store,
+    workspaceRoot: root,
+    pipeline,
+    pipelinePath: loaded.path,
+    pipelineDir: dirname(loaded.path),
+    overrides: loaded.overrides,
+    ...(filesDir === undefined ? {} : { files: { dir: filesDir } }),
+    ...(schedule === undefined ? {} : { schedule }),
+    ...(options.onDrift === undefined ? {} : { driftNode: options.onDrift }),
+    onLine: line,
+    onEvent: (event) => printer.onEvent(event),
+  });
+  // Listen before the banner: whoever reads it may stop watch at once.
+  const stopped = untilStopSignal();
+  const watching = [
+    filesDir === undefined ? undefined : `new files in ${relative(root, filesDir) || '.'}`,
+    schedule === undefined ? undefined : `schedule '${schedule.source}' (UTC; next ${watcher.nextScheduled()?.toISOString()})`,
+    options.onDrift === undefined ? undefined : `drift verdicts of ${options.onDrift} (files and schedule run only it and its ancestors; drift runs the whole pipeline)`,
+  ].filter((text) => text !== undefined);
+  line(`watching ${loaded.shown}: ${watching.join('; ')}. Ctrl-C stops.`);
+  try {
+    watcher.start();
+    const signal = await stopped;
+    const { running } = watcher.busy;
+    process.stderr.write(yellow(`\n${signal}: stopping${running ? ' (cancelling the current run; again to quit at once)' : ''}\n`, process.stderr));
+    await whileStopping(() => watcher.stop({ cancel: true }));
+    line('stopped');
+    return 0;
+  } finally {
+    await whileStopping(() => engine.close());
+    store.close();
+  }
+}
+
+function scheduleFlag(text: string): CronSchedule {
+  let schedule: CronSchedule;
+  try {
+    schedule = parseCron(text);
+  } catch (error) {
+    if (error instanceof CronError) throw new UsageError(`--schedule: ${error.message}`);
+    throw error;
+  }
+  if (nextFiring(schedule, new Date()) === null) throw new UsageError(`--schedule '${text}' never fires (no such date)`);
+  return schedule;
+}
+
+function folderFlag(flag: string, root: string): string {
+  const dir = resolve(flag);
+  const rel = relative(root, dir);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new UsageError(`--on-files ${flag}: the folder must be inside the workspace (${root})`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--on-files ${flag}: no such folder`);
+  return dir;
+}
