@@ -285,6 +285,8 @@ describe('tensorloom ci-workflow', () => {
     const file = join(dir, '.github', 'workflows', 'tensorloom.yml');
     const workflow = parseYaml(readFileSync(file, 'utf8')) as Workflow;
     expect(Object.keys(workflow.on)).toEqual(['push', 'pull_request', 'workflow_dispatch']);
+    // A promotion rolls out by dispatching the workflow with model=name@champion.
+    expect(workflow.on.workflow_dispatch.inputs.model).toMatchObject({ required: false, default: '' });
     expect(workflow.env).toEqual({ TENSORLOOM_SOURCE: 'https://git.example.com/tensorloom.git#v0.1.0' });
     const steps = workflow.jobs.pipeline.steps as Workflow[];
     expect(workflow.jobs.pipeline['runs-on']).toBe('ubuntu-latest');
@@ -392,9 +394,10 @@ describe('tensorloom ci-workflow', () => {
     }
   }, 180_000);
 
-  it('without a source (no git remote here) installs from the repository variable, and says so', () => {
+  it('without a source (Tensorloom not run from a git checkout with a remote) installs from the repository variable, and says so', () => {
     const work = copyExamples();
-    const result = tensorloom(['ci-workflow', 'penguins.pipeline.json'], { cwd: work });
+    // Whatever checkout runs the tests (a CI clone has an origin), git finds no repository here.
+    const result = tensorloom(['ci-workflow', 'penguins.pipeline.json'], { cwd: work, env: { GIT_DIR: join(work, 'not-a-git-dir') } });
     expect(result.status, result.stderr).toBe(0);
     const workflow = parseYaml(readFileSync(join(work, '.github', 'workflows', 'tensorloom.yml'), 'utf8')) as Workflow;
     expect(workflow.env).toEqual({ TENSORLOOM_SOURCE: '${{ vars.TENSORLOOM_SOURCE }}' });

@@ -6,6 +6,14 @@
  * and pull request (the run's JSON kept as an artifact), and on the default branch exports
  * the trained model as an image. The model is found in the run JSON: `outputs.<node>.model`
  * is the model's artifact id, which `tensorloom export` takes.
+ *
+ * Promotions: the image pins one model version (its tag and MODEL_VERSION), so a registry
+ * alias moving (`registry.register` with `alias: champion` behind a gate) rolls nothing out by
+ * itself. Re-run the workflow (workflow_dispatch) with the input `model` set to e.g.
+ * `penguins@champion`: the export step exports that registered version instead of the run's
+ * model, the generated manifests pin it, and applying them rolls the pods. The reference
+ * resolves in the runner's workspace store: a persistent store (self-hosted runner, cached
+ * .tensorloom) holds the real champion; a fresh one only what this run registered.
  */
 import { toYaml } from './yaml.js';
 
@@ -78,7 +86,19 @@ export function githubWorkflow(options: WorkflowOptions): string {
   const onDefaultBranch = "github.event_name != 'pull_request' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)";
   return toYaml({
     name: `tensorloom ${options.name}`,
-    on: { push: {}, pull_request: {}, workflow_dispatch: {} },
+    on: {
+      push: {},
+      pull_request: {},
+      workflow_dispatch: {
+        inputs: {
+          model: {
+            description: "Export this registered model instead of the run's, e.g. name@champion after a promotion (the image and manifests pin its version)",
+            required: false,
+            default: '',
+          },
+        },
+      },
+    },
     permissions: { contents: 'read' },
     env: { [SOURCE_VARIABLE]: options.source ?? `\${{ vars.${SOURCE_VARIABLE} }}` },
     jobs: {
@@ -96,9 +116,12 @@ export function githubWorkflow(options: WorkflowOptions): string {
           {
             name: 'Export the model image',
             if: onDefaultBranch,
-            // The model id is the train node's `model` output in the run JSON (an artifact in the workspace store).
+            // The model id is the train node's `model` output in the run JSON (an artifact in the workspace store),
+            // unless a dispatch names a registered model (name@alias or name@version): how a promotion rolls out.
+            env: { MODEL_REF: '${{ inputs.model }}' },
             run: [
-              `model=$(node -e ${sh(read)})`,
+              `model="\${MODEL_REF:-}"`,
+              `[ -n "$model" ] || model=$(node -e ${sh(read)})`,
               `tensorloom export "$model" --workspace ${sh(options.workspace)} --name ${sh(options.name)} --tag ${sh(options.tag)} --save ${IMAGE_TAR} --out model-image`,
             ].join('\n'),
           },

@@ -15,6 +15,18 @@ export interface ManifestOptions {
   readonly modelDigest: string;
 }
 
+/**
+ * Where the manifests say how a promotion rolls out: the image pins one model version, so
+ * a registry alias moving (champion) changes nothing here until the new version is exported
+ * and these manifests are applied again (the new image and MODEL_VERSION roll the pods).
+ */
+function rolloutAnnotations(options: ManifestOptions): Record<string, string> {
+  return {
+    'io.tensorloom/model': `${options.modelName}@${options.modelVersion}`,
+    'io.tensorloom/rollout': `pinned to version ${options.modelVersion}; after a promotion, export the new version (tensorloom export ${options.modelName}@champion --tag IMAGE:VERSION, or re-run the CI workflow with model=${options.modelName}@champion) and apply the manifests it writes`,
+  };
+}
+
 const [USER_ID] = RUNTIME_USER.split(':').map(Number) as [number, number];
 
 /** The image's HEALTHCHECK as probes: ready once the model is loaded, live while the process answers. */
@@ -57,7 +69,7 @@ export function deploymentManifest(options: ManifestOptions): string {
   const deployment: YamlValue = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: options.name, labels },
+    metadata: { name: options.name, labels, annotations: rolloutAnnotations(options) },
     spec: {
       replicas: 1,
       selector: { matchLabels: selector },
@@ -109,7 +121,7 @@ export function inferenceServiceManifest(options: ManifestOptions): string {
     metadata: {
       name: options.name,
       labels: { 'app.kubernetes.io/managed-by': 'tensorloom', 'io.tensorloom/model-digest': labelValue(options.modelDigest) },
-      annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(SERVER_PORT), 'prometheus.io/path': '/metrics' },
+      annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(SERVER_PORT), 'prometheus.io/path': '/metrics', ...rolloutAnnotations(options) },
     },
     spec: {
       predictor: {

@@ -147,6 +147,8 @@ describe('model build context', () => {
     expect(deployment!.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'penguins' });
     expect(template.metadata.labels).toMatchObject(deployment!.spec.selector.matchLabels);
     expect(template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' });
+    // How a promotion rolls out: the image pins the version; a new export is applied.
+    expect(deployment!.metadata.annotations).toMatchObject({ 'io.tensorloom/model': 'penguins@1', 'io.tensorloom/rollout': expect.stringContaining('tensorloom export penguins@champion') });
     const [container] = template.spec.containers;
     expect(container).toMatchObject({
       image: 'penguins:1',

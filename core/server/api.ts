@@ -14,7 +14,10 @@ import { documentOf, HttpError, MAX_BODY_BYTES, readJsonBody } from './http.js';
 import { DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, PREVIEW_KINDS, previewArtifact, type PreviewKind } from './preview.js';
 import { getModel, getModelVersion, listModels, setModelAlias } from './models.js';
 import type { RunManager } from './runs.js';
+import { MONITORING_ROUTES } from './monitoring-api.js';
 import { listRuns, TRACKING_ROUTES } from './tracking-api.js';
+import { TRIGGER_ROUTES } from './triggers-api.js';
+import type { TriggerManager } from './triggers.js';
 import { fileError, listPipelines, pipelineFile, workspacePath, writeFileAtomic } from './workspace-files.js';
 
 export interface ApiContext {
@@ -22,6 +25,8 @@ export interface ApiContext {
   registry: NodeRegistry;
   store: WorkspaceStore;
   runs: RunManager;
+  /** The app's triggers (triggers.ts, API.md *Triggers*). */
+  triggers: TriggerManager;
   backend: () => BackendInfo | Promise<BackendInfo>;
   version: string;
 }
@@ -68,6 +73,8 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/api\/models\/([^/]+)$/, handler: getModel },
   { method: 'GET', pattern: /^\/api\/models\/([^/]+)\/versions\/([^/]+)$/, handler: getModelVersion },
   { method: 'POST', pattern: /^\/api\/models\/([^/]+)\/aliases$/, handler: setModelAlias },
+  ...TRIGGER_ROUTES,
+  ...MONITORING_ROUTES,
 ];
 
 /** Finds the route for a request: the handler, or a 404 / 405 HttpError. */

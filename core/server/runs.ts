@@ -16,6 +16,11 @@ export interface StartRunRequest {
   until?: string;
   /** The experiment to record the run under; default: the pipeline's name. */
   experiment?: string;
+  /** What started it (default 'ui'); triggers.ts passes 'files', 'schedule' or 'drift'. */
+  trigger?: string;
+  tags?: Readonly<Record<string, string>>;
+  /** Aborting it cancels the run, as cancel() does. */
+  signal?: AbortSignal;
 }
 
 /** How long close() waits for cancelled runs to wind down before closing the store anyway. */
@@ -38,10 +43,25 @@ export class RunManager {
 
   /** Starts a run and answers its id as soon as the engine has created it; the run goes on. */
   async start(request: StartRunRequest): Promise<string> {
-    if (this.closed) throw new Error('the server is shutting down');
+    return this.launch(request).started;
+  }
+
+  /**
+   * Starts a run: `started` resolves with its id as soon as the engine has created it,
+   * `done` with its result when it ends (the triggers' runs: triggers.ts).
+   */
+  launch(request: StartRunRequest): { started: Promise<string>; done: Promise<RunResult> } {
+    if (this.closed) {
+      const closed = Promise.reject(new Error('the server is shutting down'));
+      return { started: closed, done: closed };
+    }
     // run.started arrives synchronously inside engine.run(), before `done` exists: keep a slot for it.
     const entry: { controller: AbortController; done: Promise<unknown> } = { controller: new AbortController(), done: Promise.resolve() };
     const { controller } = entry;
+    if (request.signal) {
+      if (request.signal.aborted) controller.abort();
+      else request.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    }
     let announce: (runId: string) => void = () => {};
     const started = new Promise<string>((resolve) => (announce = resolve));
     const done = this.engine.run({
@@ -50,7 +70,8 @@ export class RunManager {
       pipelineDir: request.pipelinePath === null ? this.workspaceRoot : dirname(request.pipelinePath),
       ...(request.until === undefined ? {} : { until: request.until }),
       ...(request.experiment === undefined ? {} : { experiment: request.experiment }),
-      trigger: 'ui',
+      trigger: request.trigger ?? 'ui',
+      ...(request.tags === undefined ? {} : { tags: request.tags }),
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'run.started') {
@@ -72,7 +93,7 @@ export class RunManager {
     // Normally run.started comes first; a run that fails before it still answers (or throws) here.
     const finished = done.then((result) => result.runId);
     finished.catch(() => {}); // handled above; this copy only feeds the race
-    return Promise.race([started, finished]);
+    return { started: Promise.race([started, finished]), done };
   }
 
   isActive(runId: string): boolean {

@@ -15,6 +15,7 @@ import { lastRecordedBackend, type BackendInfo } from './backend.js';
 import { EventStream } from './event-stream.js';
 import { baseHeaders, HttpError, sendError, sendJson, withoutMachinePaths } from './http.js';
 import { RunManager } from './runs.js';
+import { TriggerManager } from './triggers.js';
 import { defaultRendererDir, html, StaticFiles } from './static-files.js';
 import { STORE_FOLDER } from './workspace-files.js';
 
@@ -73,11 +74,14 @@ export async function createServer(options: ServerOptions): Promise<TensorloomSe
   const gate = new Gate(token, port);
   const events = new EventStream();
   const runs = new RunManager(options.registry, store, root, (event) => events.broadcast(event), log);
+  // The app's triggers, re-armed from the store (triggers.ts).
+  const triggers = new TriggerManager({ root, registry: options.registry, store, runs, log });
   const ctx: ApiContext = {
     root,
     registry: options.registry,
     store,
     runs,
+    triggers,
     backend: options.backend ?? (() => lastRecordedBackend(store)),
     version: packageVersion(),
   };
@@ -164,6 +168,7 @@ export async function createServer(options: ServerOptions): Promise<TensorloomSe
     (closing ??= (async () => {
       const stopped = new Promise<void>((done) => http.close(() => done()));
       http.closeIdleConnections();
+      triggers.close();
       await runs.close();
       await events.close();
       http.closeAllConnections();
@@ -171,6 +176,7 @@ export async function createServer(options: ServerOptions): Promise<TensorloomSe
       store.close();
     })());
 
+  triggers.start();
   const url = `http://127.0.0.1:${port}`;
   return { url, launchUrl: `${url}/?token=${token}`, token, port, workspaceRoot: root, close };
 }

@@ -28,7 +28,8 @@ export type TriggerKind = 'files' | 'schedule' | 'drift';
 export const TRIGGER_STATE_TYPE = 'trigger';
 
 export interface WatcherOptions {
-  readonly engine: Engine;
+  /** The engine, or anything that runs like it (the server's run manager: core/server/triggers.ts). */
+  readonly engine: Pick<Engine, 'run'>;
   readonly store: WorkspaceStore;
   readonly workspaceRoot: string;
   readonly pipeline: ResolvedPipeline;

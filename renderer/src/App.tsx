@@ -3,6 +3,7 @@ import { useEffect, type CSSProperties } from 'react';
 import { usePanels, useServices, useUi } from './app/context';
 import { CompareView } from './pages/CompareView';
 import { ModelsPage } from './pages/ModelsPage';
+import { MonitoringPage } from './pages/MonitoringPage';
 import { RunsPage } from './pages/RunsPage';
 import { Canvas } from './canvas/Canvas';
 import { Dialogs } from './chrome/Dialogs';
@@ -98,6 +99,7 @@ export function App() {
             {view.kind === 'runs' && <RunsPage />}
             {view.kind === 'compare' && <CompareView runIds={view.runIds} />}
             {view.kind === 'models' && <ModelsPage name={view.name} />}
+            {view.kind === 'monitoring' && <MonitoringPage name={view.name} range={view.range} />}
           </main>
         )}
       </div>

@@ -12,11 +12,15 @@ import type {
   ModelDetailItem,
   ModelSummaryItem,
   ModelVersionDetail,
+  MonitoredModelItem,
+  MonitoringAnswer,
   RunComparison,
   RunTableAnswer,
   PipelineListItem,
   RunRecord,
   RunSummary,
+  TriggerInput,
+  TriggerItem,
 } from './protocol';
 import type { TokenSource } from './token';
 
@@ -151,6 +155,17 @@ export class ApiClient {
     return this.request('POST', `/api/models/${encodeURIComponent(name)}/aliases`, { alias, version });
   }
 
+  /** Served models with a prediction log in the workspace. */
+  monitoredModels(): Promise<MonitoredModelItem[]> {
+    return this.request('GET', '/api/monitoring');
+  }
+
+  /** A served model's throughput, latency and accuracy per window over the `last` duration. */
+  monitoring(name: string, last: string, window?: string): Promise<MonitoringAnswer> {
+    const query = new URLSearchParams({ last, ...(window ? { window } : {}) });
+    return this.request('GET', `/api/monitoring/${encodeURIComponent(name)}?${query}`);
+  }
+
   preview(artifactId: string, type: string, rows = 500): Promise<ArtifactPreview> {
     const query = new URLSearchParams({ type, rows: String(rows) });
     return this.request('GET', `/api/artifacts/${encodeURIComponent(artifactId)}/preview?${query}`);
@@ -163,6 +178,20 @@ export class ApiClient {
     const token = this.token.get();
     if (token) url.searchParams.set('token', token);
     return url.toString();
+  }
+
+  /** The saved pipeline's triggers (API.md, Triggers). */
+  triggers(path: string): Promise<TriggerItem[]> {
+    return this.request('GET', `/api/triggers?path=${encodeURIComponent(path)}`);
+  }
+
+  addTrigger(input: TriggerInput): Promise<TriggerItem> {
+    return this.request('POST', '/api/triggers', input);
+  }
+
+  /** 'pause', 'resume' or 'remove' one trigger. */
+  changeTrigger(id: string, action: 'pause' | 'resume' | 'remove'): Promise<unknown> {
+    return this.request('POST', `/api/triggers/${encodeURIComponent(id)}/${action}`);
   }
 
   private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {

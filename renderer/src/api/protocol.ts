@@ -237,3 +237,77 @@ export interface ModelVersionDetail extends ModelVersionItem {
     dataHashes: string[];
   };
 }
+
+/** GET /api/monitoring: a served model with a prediction log in the workspace. */
+export interface MonitoredModelItem {
+  name: string;
+  versions: string[];
+  first: string | null;
+  last: string | null;
+  requests: number;
+  rows: number;
+  labeled: number;
+  corrupt: { predictions: number; feedback: number };
+}
+
+export interface LatencyPercentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface MonitoringScores {
+  requests: number;
+  rows: number;
+  labeled: number;
+  accuracy?: number;
+  f1?: number;
+  rmse?: number;
+  mae?: number;
+  latencyMs?: LatencyPercentiles;
+}
+
+/** GET /api/monitoring/<model>?last=…&window=… */
+export interface MonitoringAnswer {
+  model: string;
+  task: 'classification' | 'regression';
+  last: string;
+  window: string;
+  windowMs: number;
+  since: string;
+  until: string;
+  versions: string[];
+  totals: MonitoringScores & { unusableLabels: number };
+  windows: (MonitoringScores & { start: string; end: string })[];
+  corrupt: { predictions: number; feedback: number };
+  outside: number;
+  log: { files: number; first: string | null; last: string | null };
+}
+
+/** A trigger of a saved pipeline: GET /api/triggers?path=P (API.md, Triggers). */
+export interface TriggerItem {
+  id: string;
+  path: string;
+  kind: 'files' | 'schedule' | 'drift';
+  folder?: string;
+  schedule?: string;
+  node?: string;
+  paused: boolean;
+  createdAt: number;
+  lastFiredAt: number | null;
+  lastRunId: string | null;
+  lastRunStatus: string | null;
+  /** schedule, not paused: the next firing (UTC), ms. */
+  nextFiringAt: number | null;
+  /** Why the pipeline's triggers are not armed, when so. */
+  error: string | null;
+}
+
+/** POST /api/triggers */
+export interface TriggerInput {
+  path: string;
+  kind: TriggerItem['kind'];
+  folder?: string;
+  schedule?: string;
+  node?: string;
+}

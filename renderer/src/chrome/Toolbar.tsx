@@ -8,6 +8,7 @@ const VIEWS = [
   ['builder', 'Builder'],
   ['runs', 'Runs'],
   ['models', 'Models'],
+  ['monitoring', 'Monitoring'],
 ] as const;
 
 export function Toolbar() {

@@ -9,6 +9,7 @@ import { catalogDefaults, paramDiffers } from '../model/run-state';
 import { displayValue, objectProperties, type JsonSchema } from '../model/schema';
 import { extensionsOf } from '../model/data-files';
 import { ParamsForm } from './SchemaForm';
+import { TriggersPanel } from './TriggersPanel';
 
 /** Right-hand panel: the selected node's id, label and params, or the pipeline when nothing is selected. */
 export function Inspector() {
@@ -268,6 +269,7 @@ function PipelineInspector() {
           ))}
         </ul>
       )}
+      {path && <TriggersPanel path={path} />}
       <p className="muted small inspector__tip">Select a node to edit its parameters. Shift-drag on the canvas selects several.</p>
       <button type="button" className="btn btn--small" onClick={() => uiStore.getState().requestFit()}>
         Fit view
