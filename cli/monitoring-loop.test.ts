@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { describe, expect, it } from 'vitest';
 import { readPredictionLog } from '../core/monitor/prediction-log-read.js';
 import { registryPipeline, registryWorkspace, runRegistry, type RunJson } from './test-support/registry-workspace.js';
-import { startTensorloom, tensorloom } from './test-support/run-cli.js';
+import { startModelServer, startTensorloom, tensorloom } from './test-support/run-cli.js';
 
 type Child = ReturnType<typeof startTensorloom>;
 
@@ -82,20 +82,7 @@ function watchOutput(child: Child) {
   return { waitFor, text: () => stdout, errors: () => stderr };
 }
 
-function serve(args: string[], cwd: string): Promise<{ child: Child; url: string; stderr: () => string }> {
-  const child = startTensorloom(['serve', ...args, '--port', '0'], { cwd });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const found = /Model server: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (found) resolve({ child, url: found[1]!, stderr: () => stderr });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-}
+const serve = (args: string[], cwd: string) => startModelServer(args, { cwd });
 
 /** Writes a file in one step (a hidden temp name, then a rename), as an upload tool would. */
 function drop(dir: string, name: string, text: string): void {

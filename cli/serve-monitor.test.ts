@@ -9,24 +9,9 @@ import autocannon from 'autocannon';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readPredictionLog } from '../core/monitor/prediction-log-read.js';
 import { registryWorkspace, runRegistry } from './test-support/registry-workspace.js';
-import { startTensorloom } from './test-support/run-cli.js';
+import { startModelServer, startTensorloom } from './test-support/run-cli.js';
 
-type Child = ReturnType<typeof startTensorloom>;
-
-function serve(args: string[], cwd: string): Promise<{ child: Child; url: string; stderr: () => string }> {
-  const child = startTensorloom(['serve', ...args, '--port', '0'], { cwd });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const found = /Model server: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (found) resolve({ child, url: found[1]!, stderr: () => stderr });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-}
+const serve = (args: string[], cwd: string) => startModelServer(args, { cwd });
 
 /** `tensorloom …` as a child process, awaited without blocking the event loop (the load generator runs meanwhile). */
 async function cli(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {

@@ -41,3 +41,19 @@ export function copyExamples(): string {
   cpSync(join(REPO, 'examples'), dir, { recursive: true, filter: (path) => !path.includes('.tensorloom') });
   return dir;
 }
+
+/** Starts `tensorloom serve … --port 0` and resolves once it prints its URL; rejects if it exits first. */
+export function startModelServer(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ child: ReturnType<typeof startTensorloom>; url: string; stderr: () => string }> {
+  const child = startTensorloom(['serve', ...args, '--port', '0'], options);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const found = /Model server: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (found) resolve({ child, url: found[1]!, stderr: () => stderr });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+}
