@@ -5,22 +5,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createRegistry } from './catalog.js';
-import { gcCommand } from './commands/gc.js';
-import { migrateCommand } from './commands/migrate.js';
-import { modelsCommand } from './commands/models.js';
-import { nodesCommand } from './commands/nodes.js';
-import { packsCommand } from './commands/packs.js';
-import { runCommand } from './commands/run.js';
-import { runsCommand, showCommand } from './commands/runs.js';
-import { compareCommand } from './commands/compare.js';
-import { exportMlflowCommand } from './commands/export-mlflow.js';
-import { noteCommand, tagCommand } from './commands/tag.js';
-import { stateCommand } from './commands/state.js';
-import { uiCommand } from './commands/ui.js';
-import { validateCommand } from './commands/validate.js';
+import type { RegistryOptions } from './catalog.js';
 import { red, UsageError } from './output.js';
-import { findWorkspace, workspaceFor } from './workspace.js';
+
+// Every command, the node catalog and the store load on use: --help, a usage mistake or a light
+// command (runs, tag, models) then skips the engine, Arrow, zod schemas, TensorFlow.js and Docker,
+// whose few hundred modules cost each start of the CLI about a second (more under tsx).
+const createRegistry = async (options: RegistryOptions) => (await import('./catalog.js')).createRegistry(options);
+const findWorkspace = async (flag: string | undefined) => (await import('./workspace.js')).findWorkspace(flag);
+const workspaceFor = async (pipelinePath: string, flag: string | undefined) => (await import('./workspace.js')).workspaceFor(pipelinePath, flag);
 
 const HELP = `tensorloom: build, run and track machine-learning pipelines
 
@@ -41,6 +34,7 @@ Usage:
   tensorloom export-mlflow --out DIR [--experiment E] [--json] [--workspace DIR]
   tensorloom gc [--workspace DIR] [--dry-run] [--json]
   tensorloom state [list | delete <node type> <key>] [--workspace DIR] [--json]
+  tensorloom features [list | show VIEW | materialize VIEW | get VIEW key=value…] [--workspace DIR] [--json]
   tensorloom models [--json] [--workspace DIR]
   tensorloom models show <name>[@version|@alias] [--json] [--workspace DIR]
   tensorloom models alias <name> <alias> <version> [--json] [--workspace DIR]   (--delete instead of <version> removes it)
@@ -53,8 +47,8 @@ Usage:
   tensorloom export-web <model> --out DIR [--format static|esm] [--name N] [--workspace DIR] [--json]
   tensorloom ci-workflow <pipeline.json> [--out FILE] [--model-node NODE] [--tag IMAGE] [--install-from SOURCE]
   tensorloom serve <model folder | sha256:id | name@alias | name@version> [--port N] [--host H] [--name NAME] [--workspace DIR]
-                   [--log-dir DIR] [--log-sample R] [--no-log] [--no-access-log] [--no-reload]
-  tensorloom watch <pipeline.json> [--on-files DIR] [--schedule "CRON"] [--on-drift NODE] [--set …] [--workspace DIR]
+                   [--log-dir DIR] [--log-sample R] [--no-log] [--no-access-log] [--no-reload] [--feature-store [--feature-views V,…]]
+  tensorloom watch <pipeline.json> [--on-files DIR] [--schedule "CRON"] [--on-drift NODE] [--stream] [--set …] [--workspace DIR]
 
 Options:
   --until NODE         run only NODE and the nodes it depends on
@@ -102,6 +96,8 @@ Options:
   --max-body-bytes N   serve: largest request body (default 8 MiB)
   --max-batch-rows N   serve: most rows per request (default 10000)
   --log-dir DIR        serve: the prediction log's folder (default .tensorloom/predictions/<name>/ in the workspace)
+  --feature-store      serve: requests may send entity keys instead of the features a feature view holds; the server
+                       fills them from the workspace's online store (TF Serving REST; --feature-views V,…: only these views)
   --log-sample R       serve: share of requests whose raw features are logged, 0–1 (default 1)
   --no-log             serve: no prediction log (and no feedback endpoint)
   --no-access-log      serve: no JSON access line per request on stderr
@@ -110,6 +106,8 @@ Options:
   --schedule CRON      watch: run on a 5-field cron schedule in UTC, e.g. "0 3 * * 1-5"; a missed firing runs once at start
   --on-drift NODE      watch: files/schedule runs run only NODE (a monitor.drift) and its ancestors; its datasetDrift = 1
                        starts a run of the whole pipeline (trigger 'drift'). One run at a time: a firing meanwhile queues one
+  --stream             watch: a streaming run: the pipeline's data.stream node consumes its source, and the pipeline runs once
+                       per micro-batch; offsets are committed after each batch run, so a restart neither loses nor repeats a record
 
 Exit codes: 0 success, 1 a node failed (reproduce: the results differ; export: no Docker engine, or the build failed; migrate --check: nodes to migrate; packs: a pack did not load), 2 invalid pipeline or usage, 130 cancelled.
 A re-run executes only the nodes whose params, inputs or files changed; the rest are cached.
@@ -163,6 +161,9 @@ const OPTIONS = {
   'no-log': { type: 'boolean' },
   'no-access-log': { type: 'boolean' },
   'no-reload': { type: 'boolean' },
+  'feature-store': { type: 'boolean' },
+  'feature-views': { type: 'string' },
+  stream: { type: 'boolean' },
   'on-files': { type: 'string' },
   'on-drift': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -185,14 +186,15 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   'export-mlflow': ['out', 'experiment', 'json', 'workspace'],
   gc: ['workspace', 'dry-run', 'json'],
   state: ['workspace', 'json'],
+  features: ['workspace', 'json'],
   models: ['workspace', 'json', 'delete'],
   ui: ['workspace', 'port', 'no-open'],
-  serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows', 'log-dir', 'log-sample', 'no-log', 'no-access-log', 'no-reload'],
+  serve: ['workspace', 'port', 'name', 'host', 'max-body-bytes', 'max-batch-rows', 'log-dir', 'log-sample', 'no-log', 'no-access-log', 'no-reload', 'feature-store', 'feature-views'],
   export: ['tag', 'name', 'base-image', 'out', 'no-build', 'save', 'workspace', 'json'],
   'export-pipeline': ['tag', 'base-image', 'out', 'no-build', 'save', 'json', 'target', 'image', 'volume-claim', 's3-bucket', 's3-endpoint', 's3-secret', 'schedule', 'gpu', 'gpu-selector'],
   'export-web': ['out', 'format', 'name', 'workspace', 'json'],
   'ci-workflow': ['out', 'model-node', 'tag', 'install-from'],
-  watch: ['on-files', 'schedule', 'on-drift', 'set', 'workspace', 'concurrency'],
+  watch: ['on-files', 'schedule', 'on-drift', 'stream', 'set', 'workspace', 'concurrency'],
 };
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -235,7 +237,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'run': {
       expectArgs(1, 'one pipeline file');
       const concurrency = positiveInt('concurrency', values.concurrency);
-      return runCommand(await createRegistry({ workspace: workspaceFor(resolve(rest[0]!), values.workspace) }), {
+      return (await import('./commands/run.js')).runCommand(await createRegistry({ workspace: await workspaceFor(resolve(rest[0]!), values.workspace) }), {
         pipeline: rest[0]!,
         sets: values.set ?? [],
         json,
@@ -255,21 +257,21 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./commands/import-results.js')).importResultsCommand({ dir: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'validate':
       expectArgs(1, 'one pipeline file');
-      return await validateCommand(await createRegistry({ workspace: workspaceFor(resolve(rest[0]!), values.workspace) }), { pipeline: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return (await import('./commands/validate.js')).validateCommand(await createRegistry({ workspace: await workspaceFor(resolve(rest[0]!), values.workspace) }), { pipeline: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'migrate':
       expectArgs(1, 'one pipeline file');
-      return migrateCommand(await createRegistry({ workspace: dirname(resolve(rest[0]!)) }), { pipeline: rest[0]!, check: values.check === true });
+      return (await import('./commands/migrate.js')).migrateCommand(await createRegistry({ workspace: dirname(resolve(rest[0]!)) }), { pipeline: rest[0]!, check: values.check === true });
     case 'nodes':
       expectArgs(0, 'no arguments');
-      return nodesCommand(await createRegistry({ workspace: resolve(values.workspace ?? '.') }), { json });
+      return (await import('./commands/nodes.js')).nodesCommand(await createRegistry({ workspace: resolve(values.workspace ?? '.') }), { json });
     case 'packs':
       expectArgs(0, 'no arguments');
       // The report lists load errors itself: no warning lines on top of it.
-      return packsCommand(await createRegistry({ workspace: resolve(values.workspace ?? '.'), warn: false }), { json });
+      return (await import('./commands/packs.js')).packsCommand(await createRegistry({ workspace: resolve(values.workspace ?? '.'), warn: false }), { json });
     case 'runs': {
       expectArgs(0, 'no arguments');
       const limit = positiveInt('limit', values.limit);
-      return runsCommand({
+      return (await import('./commands/runs.js')).runsCommand({
         json,
         children: values.children === true,
         ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
@@ -281,22 +283,21 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'compare':
       if (rest.length < 2) expectArgs(2, 'two or more run ids (see: tensorloom runs)');
-      return compareCommand({ runIds: rest, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return (await import('./commands/compare.js')).compareCommand({ runIds: rest, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'reproduce': {
       expectArgs(1, 'one run id (see: tensorloom runs)');
-      const root = findWorkspace(values.workspace);
-      // Loaded on use: re-running needs the engine and the node catalog.
+      const root = await findWorkspace(values.workspace);
       return (await import('./commands/reproduce.js')).reproduceCommand(await createRegistry({ workspace: root }), { runId: rest[0]!, json, root });
     }
     case 'tag':
       if (rest.length < 2) expectArgs(2, 'a run id and key=value pairs');
-      return tagCommand({ runId: rest[0]!, pairs: rest.slice(1), json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return (await import('./commands/tag.js')).tagCommand({ runId: rest[0]!, pairs: rest.slice(1), json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'note':
       if (rest.length < 1 || rest.length > 2) expectArgs(2, 'a run id and, to set it, the note in quotes');
-      return noteCommand({ runId: rest[0]!, text: rest[1], json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return (await import('./commands/tag.js')).noteCommand({ runId: rest[0]!, text: rest[1], json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'export-mlflow':
       expectArgs(0, 'no arguments (the store to write is --out DIR)');
-      return exportMlflowCommand({
+      return (await import('./commands/export-mlflow.js')).exportMlflowCommand({
         out: values.out,
         json,
         ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
@@ -304,18 +305,20 @@ export async function main(argv: string[]): Promise<number> {
       });
     case 'show':
       expectArgs(1, 'a run id (see: tensorloom runs)');
-      return showCommand({ runId: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return (await import('./commands/runs.js')).showCommand({ runId: rest[0]!, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'gc':
       expectArgs(0, 'no arguments');
-      return gcCommand({ dryRun: values['dry-run'] === true, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return (await import('./commands/gc.js')).gcCommand({ dryRun: values['dry-run'] === true, json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'state':
-      return stateCommand(rest, { json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return (await import('./commands/state.js')).stateCommand(rest, { json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+    case 'features':
+      return (await import('./commands/features.js')).featuresCommand(rest, { json, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'models':
-      return modelsCommand(rest, { json, delete: values.delete === true, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
+      return (await import('./commands/models.js')).modelsCommand(rest, { json, delete: values.delete === true, ...(values.workspace === undefined ? {} : { workspace: values.workspace }) });
     case 'ui': {
       if (rest.length > 1) expectArgs(1, 'at most one pipeline file to open (the workspace is --workspace DIR, default: this folder)');
       const port = portNumber(values.port);
-      return uiCommand({
+      return (await import('./commands/ui.js')).uiCommand({
         workspace: values.workspace ?? process.cwd(),
         open: values['no-open'] !== true,
         ...(port === undefined ? {} : { port }),
@@ -329,7 +332,6 @@ export async function main(argv: string[]): Promise<number> {
       const maxBatchRows = positiveInt('max-batch-rows', values['max-batch-rows']);
       const logSample = values['log-sample'] === undefined ? undefined : Number(values['log-sample']);
       if (logSample !== undefined && !(logSample >= 0 && logSample <= 1)) throw new UsageError(`--log-sample must be a number from 0 to 1 (got '${values['log-sample']}')`);
-      // Loaded only for this command: the model server brings TensorFlow.js.
       return (await import('./commands/serve.js')).serveCommand({
         model: rest[0]!,
         ...(values.name === undefined ? {} : { name: values.name }),
@@ -343,9 +345,10 @@ export async function main(argv: string[]): Promise<number> {
         log: values['no-log'] !== true,
         accessLog: values['no-access-log'] !== true,
         reload: values['no-reload'] !== true,
+        featureStore: values['feature-store'] === true || values['feature-views'] !== undefined,
+        ...(values['feature-views'] === undefined ? {} : { featureViews: values['feature-views'].split(',').map((view) => view.trim()).filter(Boolean) }),
       });
     }
-    // The export commands load on use: they pull in the deploy code no other command needs.
     case 'export':
       expectArgs(1, "one model: a model bundle folder, a sha256: model id from 'tensorloom show <run>', or name@alias / name@version");
       return (await import('./commands/export.js')).exportCommand({
@@ -385,12 +388,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'watch': {
       expectArgs(1, 'one pipeline file');
       const concurrency = positiveInt('concurrency', values.concurrency);
-      return (await import('./commands/watch.js')).watchCommand(await createRegistry({ workspace: workspaceFor(resolve(rest[0]!), values.workspace) }), {
+      return (await import('./commands/watch.js')).watchCommand(await createRegistry({ workspace: await workspaceFor(resolve(rest[0]!), values.workspace) }), {
         pipeline: rest[0]!,
         sets: values.set ?? [],
         ...(values['on-files'] === undefined ? {} : { onFiles: values['on-files'] }),
         ...(values.schedule === undefined ? {} : { schedule: values.schedule }),
         ...(values['on-drift'] === undefined ? {} : { onDrift: values['on-drift'] }),
+        ...(values.stream === true ? { stream: true } : {}),
         ...(values.workspace === undefined ? {} : { workspace: values.workspace }),
         ...(concurrency === undefined ? {} : { concurrency }),
       });

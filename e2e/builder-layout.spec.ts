@@ -92,10 +92,13 @@ test.describe('layout and panels (issue 15)', () => {
     await expect.poll(() => widthOf(page, '.side-right')).toBe(inspectorBefore + 32);
     await expect(page.getByTestId('resize-inspector')).toHaveAttribute('aria-valuenow', String(inspectorBefore + 32));
 
-    // Folding the Data group brings the training nodes into view without scrolling.
+    // Folding the Data and Features groups brings the training nodes into view without scrolling.
+    await expect(page.getByTestId('palette-item-train.dense')).not.toBeInViewport();
     await page.getByTestId('palette-group-data-toggle').click();
     await expect(page.getByTestId('palette-group-data-toggle')).toHaveAttribute('aria-expanded', 'false');
     await expect(page.getByTestId('palette-item-data.csv')).toHaveCount(0);
+    await page.getByTestId('palette-group-feature-toggle').click();
+    await expect(page.getByTestId('palette-item-feature.scale')).toHaveCount(0);
     await expect(page.getByTestId('palette-item-train.dense')).toBeInViewport();
 
     await page.reload();

@@ -62,6 +62,12 @@ test('the monitoring view charts a served model’s throughput, latency and accu
     await expect(detail.getByTestId(chart)).toBeVisible();
     await expect(detail.getByTestId(chart).locator('polyline').first()).toBeAttached();
   }
+  // The x axis is time: each tick is a window's start (local hh:mm, with the day when the range spans two).
+  const throughput = detail.getByTestId('chart-throughput');
+  await expect(throughput.getByRole('img')).toHaveAttribute('aria-label', /by time$/);
+  const ticks = (await throughput.locator('text.chart__tick--x').allTextContents()).filter(Boolean);
+  expect(ticks.length).toBeGreaterThan(1);
+  for (const tick of ticks) expect(tick).toMatch(/^(\d\d-\d\d )?\d\d:\d\d$/);
 
   // Last hour: the request three hours ago drops out.
   await detail.getByLabel('Time range').selectOption('1h');

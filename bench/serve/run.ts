@@ -5,12 +5,17 @@
  *
  *   npm run bench:serve [-- --duration 10 --runs 3 --concurrency 1,16,64 --peers pandas,numpy
  *                          --peer-layout split|shared --only tensorloom|peer --model BUNDLE_DIR --json
- *                          --log off|on|both]
+ *                          --log off|on|both --no-limit]
  *
  * `--log both` (the default) runs tensorloom serve twice: without its prediction log and access
  * log (`tensorloom`, the one compared with the peer) and with both (`tensorloom-log`: every
  * request's features, prediction and probabilities appended to JSON Lines, one JSON access line
  * on stderr), and prints the throughput ratio (issue 13's target: at most 10% lower).
+ *
+ * `--limit` (the default; `--no-limit` leaves it out) adds the stack's limit: a bare node:http
+ * server (bench/serve/bare-server.mjs, one process like tensorloom serve) that parses the same
+ * body and answers a constant, and prints Tensorloom's ratio against it (issue 17's target:
+ * at least 0.8× its req/s at 16 and 64 connections, p99 at most 1.5×).
  *
  * The model is the penguins example, trained by the real CLI into a temp workspace; the peer
  * trains a Pipeline(ColumnTransformer, MLPClassifier) with the bundle's hidden layers and
@@ -22,7 +27,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,6 +44,7 @@ const PREDICT_PATH = `/v1/models/${MODEL_NAME}:predict`;
 const READY_PATH = '/v2/health/ready';
 
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
@@ -52,6 +58,7 @@ const { values: args } = parseArgs({
     model: { type: 'string' },
     json: { type: 'boolean', default: false },
     log: { type: 'string', default: 'both' },
+    limit: { type: 'boolean', default: true },
   },
 });
 
@@ -200,14 +207,19 @@ const children = new Set<ChildProcess>();
 
 async function startTensorloom(bundleDir: string, logDir: string | undefined): Promise<Server> {
   const logArgs = logDir === undefined ? ['--no-log', '--no-access-log'] : ['--log-dir', logDir];
+  // stderr (the access log) goes to a file, as a container runtime's log driver would take it:
+  // read through a pipe by this process, it would cost the load generator a line per request.
+  const stderrPath = join(mkdtempSync(join(tmpdir(), 'tensorloom-bench-stderr-')), 'stderr.log');
+  const stderrFd = openSync(stderrPath, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', bundleDir, '--port', '0', '--name', MODEL_NAME, ...logArgs], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', stderrFd],
     env: { ...process.env, NO_COLOR: '1' },
   });
+  closeSync(stderrFd);
   children.add(child);
   const lines: string[] = [];
-  tail(child.stderr, lines);
+  child.once('exit', () => lines.push(...readFileSync(stderrPath, 'utf8').split('\n').slice(-30)));
   // The server prints its URL on stdout once it listens.
   const url = await new Promise<string>((done, fail) => {
     const out = createInterface({ input: child.stdout! });
@@ -222,6 +234,24 @@ async function startTensorloom(bundleDir: string, logDir: string | undefined): P
   const key = logDir === undefined ? 'tensorloom' : 'tensorloom-log';
   const label = logDir === undefined ? 'tensorloom serve (1 process)' : 'tensorloom serve, prediction + access log';
   return { key, label, urls: [url], pids: [child.pid!], stop: () => stopChild(child) };
+}
+
+/** The limit (issue 17): a bare node:http server parsing the same body and answering a constant. */
+async function startBare(): Promise<Server> {
+  const child = spawn(process.execPath, [join(HERE, 'bare-server.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const lines: string[] = [];
+  tail(child.stderr, lines);
+  const url = await new Promise<string>((done, fail) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(line);
+      if (match) done(match[0]);
+    });
+    child.once('exit', (code) => fail(new Error(`the bare server exited (code ${code}):\n${lines.join('\n')}`)));
+  });
+  await waitReady(url, child, lines, 'bare node:http server');
+  return { key: 'bare', label: 'limit: bare node:http, constant answer', urls: [url], pids: [child.pid!], stop: () => stopChild(child) };
 }
 
 /**
@@ -391,10 +421,12 @@ async function main(): Promise<void> {
 
     if (args.only !== 'peer' && args.log !== 'on') servers.push(await startTensorloom(bundleDir, undefined));
     if (args.only !== 'peer' && args.log !== 'off') servers.push(await startTensorloom(bundleDir, join(workspace, 'prediction-log')));
+    if (args.only !== 'peer' && args.limit) servers.push(await startBare());
     if (args.only !== 'tensorloom') for (const variant of peerVariants) servers.push(await startPeer(bundle, variant));
     for (const server of servers) say(`started ${server.label} at ${server.urls.join(', ')}`);
-    const agree = servers.length > 1 ? await agreement(servers, bodies) : new Map<string, number>();
-    for (const [key, share] of agree) say(`  predicted labels agreeing with ${servers[0]!.label}: ${key} ${(share * 100).toFixed(1)}%`);
+    const predicting = servers.filter((server) => server.key !== 'bare');
+    const agree = predicting.length > 1 ? await agreement(predicting, bodies) : new Map<string, number>();
+    for (const [key, share] of agree) say(`  predicted labels agreeing with ${predicting[0]!.label}: ${key} ${(share * 100).toFixed(1)}%`);
 
     say(`${runs} rounds × ${servers.length} servers × concurrency ${concurrencies.join('/')}: ${warmup} s warm-up + ${duration} s measured each (≈ ${Math.ceil((runs * servers.length * concurrencies.length * (warmup + duration)) / 60)} min)`);
     const loadBefore = loadavg()[0]!;
@@ -462,18 +494,33 @@ async function main(): Promise<void> {
     const logRatios = concurrencies.flatMap((connections) => {
       const off = find('tensorloom', connections);
       const on = find('tensorloom-log', connections);
-      return off && on ? [{ concurrency: connections, rps: on.rps / off.rps, p99: on.p99 / off.p99, targetMet: on.rps / off.rps >= 0.9 }] : [];
+      // Server CPU per answered request: steadier than req/s on a shared machine, since other
+      // processes' load slows both servers' throughput but not the work each request costs.
+      const cpu = (row: { serverCores: number; rps: number }) => (row.serverCores / row.rps) * 1e6;
+      return off && on ? [{ concurrency: connections, rps: on.rps / off.rps, p99: on.p99 / off.p99, cpuOff: cpu(off), cpuOn: cpu(on), cpu: cpu(on) / cpu(off), targetMet: on.rps / off.rps >= 0.9 }] : [];
     });
     if (logRatios.length > 0) {
       print('');
-      print('ratio log on / log off       conc.   req/s ratio   p99 ratio   target: at most 10% fewer req/s');
-      for (const ratio of logRatios) print(`${'tensorloom-log'.padEnd(28)} ${String(ratio.concurrency).padStart(5)} ${ratio.rps.toFixed(2).padStart(12)}× ${ratio.p99.toFixed(2).padStart(10)}×   ${ratio.targetMet ? 'met' : 'not met'}`);
+      print('ratio log on / log off       conc.   req/s ratio   p99 ratio   server CPU µs/request off → on   target: at most 10% fewer req/s');
+      for (const ratio of logRatios) print(`${'tensorloom-log'.padEnd(28)} ${String(ratio.concurrency).padStart(5)} ${ratio.rps.toFixed(2).padStart(12)}× ${ratio.p99.toFixed(2).padStart(10)}×   ${ratio.cpuOff.toFixed(1).padStart(8)} → ${ratio.cpuOn.toFixed(1).padStart(6)} (${ratio.cpu.toFixed(2)}×)   ${ratio.targetMet ? 'met' : 'not met'}`);
+    }
+    const limitRatios = concurrencies.flatMap((connections) => {
+      const bare = find('bare', connections);
+      return ['tensorloom', 'tensorloom-log'].flatMap((key) => {
+        const ours = find(key, connections);
+        return ours && bare ? [{ server: key, concurrency: connections, rps: ours.rps / bare.rps, p99: ours.p99 / bare.p99, targetMet: ours.rps / bare.rps >= 0.8 && ours.p99 / bare.p99 <= 1.5 }] : [];
+      });
+    });
+    if (limitRatios.length > 0) {
+      print('');
+      print('ratio against the limit      conc.   req/s ratio   p99 ratio   target (issue 17): ≥ 0.80× the bare server\'s req/s, p99 ≤ 1.5×');
+      for (const ratio of limitRatios) print(`${ratio.server.padEnd(28)} ${String(ratio.concurrency).padStart(5)} ${ratio.rps.toFixed(2).padStart(12)}× ${ratio.p99.toFixed(2).padStart(10)}×   ${ratio.targetMet ? 'met' : 'not met'}`);
     }
     const failures = summary.reduce((sum, row) => sum + row.failures, 0) + warmupFailures;
     if (args.json) {
       process.stdout.write(
         JSON.stringify(
-          { date: new Date().toISOString(), machine: { cores, cpu: cpus()[0]?.model.trim() }, versions: versions(), settings: { duration, warmup, runs, concurrencies, peer: peerConfig }, loadAverage: { before: loadBefore, after: loadAfter }, agreement: Object.fromEntries(agree), summary, ratios, logRatios, failures },
+          { date: new Date().toISOString(), machine: { cores, cpu: cpus()[0]?.model.trim() }, versions: versions(), settings: { duration, warmup, runs, concurrencies, peer: peerConfig }, loadAverage: { before: loadBefore, after: loadAfter }, agreement: Object.fromEntries(agree), summary, ratios, logRatios, limitRatios, failures },
           null,
           2,
         ) + '\n',

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { DiskBudgetError, Engine, resolveDiskBudget, type DiskBudgetSetting, type EngineEvent, type RunResult } from '../../core/engine/index.js';
+import { StreamHub } from '../../core/stream/stream-hub.js';
 import type { NodeRegistry } from '../../core/graph/registry.js';
 import { describeMigrations, formatIssue } from '../../core/graph/index.js';
 import { displayPath, loadPipeline } from '../load.js';
@@ -71,7 +72,7 @@ export async function runCommand(registry: NodeRegistry, options: RunOptions): P
     });
   }
   const store = openStore(root);
-  const engine = new Engine({ registry, store, workspaceRoot: root, diskBudget, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const engine = new Engine({ registry, store, workspaceRoot: root, diskBudget, streams: new StreamHub(store, root), ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { FeatureLookupError, openFeatureLookup } from '../../core/serve/feature-lookup.js';
+import { BUNDLE_FILE, type ModelBundle } from '../../core/ml/bundle-format.js';
 import { startModelServer } from '../../core/serve/model-server.js';
 import { createRegistry } from '../catalog.js';
 import { checkModelName, DEFAULT_LIMITS, DEFAULT_SHUTDOWN_GRACE_MS, ServeSettingsError } from '../../core/serve/settings.js';
@@ -25,6 +28,10 @@ export interface ServeOptions {
   accessLog?: boolean;
   /** false: `name@alias` keeps its starting version when the alias moves. */
   reload?: boolean;
+  /** Fill requests' features from the workspace's feature store by entity key (online lookup). */
+  featureStore?: boolean;
+  /** --feature-views: only these views (default: every view holding some model input). */
+  featureViews?: readonly string[];
 }
 
 /**
@@ -53,6 +60,17 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   } catch (error) {
     throw error instanceof ServeSettingsError ? new UsageError(error.message) : error;
   }
+  let featureLookup: ReturnType<typeof openFeatureLookup> | undefined;
+  if (options.featureStore) {
+    try {
+      const bundle = JSON.parse(readFileSync(join(model.dir, BUNDLE_FILE), 'utf8')) as ModelBundle;
+      featureLookup = openFeatureLookup({ dotDir: join(workspace, '.tensorloom'), bundle, ...(options.featureViews ? { views: options.featureViews } : {}) });
+    } catch (error) {
+      if (error instanceof FeatureLookupError || (error instanceof Error && error.name === 'NodeError')) throw new UsageError(error.message);
+      throw error;
+    }
+    err.write(dim(`online features from ${featureLookup.views.map((view) => `'${view}'`).join(', ')}: send entity keys instead of those features`, err) + '\n');
+  }
   let server;
   try {
     server = await startModelServer({
@@ -66,9 +84,11 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       lineage,
       log: (line) => err.write(dim(line, err) + '\n'),
       ...(options.log === false ? {} : { predictionLog: { dir: resolve(options.logDir ?? join(workspace, '.tensorloom', 'predictions', name)), sample: options.logSample ?? 1 } }),
-      ...(options.accessLog === false ? {} : { accessLog: (text: string) => err.write(text) }),
+      ...(options.accessLog === false ? {} : { accessLog: (bytes: Uint8Array) => err.write(bytes) }),
+      ...(featureLookup ? { featureLookup } : {}),
     });
   } catch (error) {
+    featureLookup?.close();
     if (error instanceof ServeSettingsError || (error instanceof Error && error.name === 'NodeError')) throw new UsageError(error.message);
     const port = options.port ?? 8080;
     const host = options.host ?? '127.0.0.1';
@@ -99,6 +119,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   await whileStopping(async () => {
     await watch?.stop();
     await server.close();
+    featureLookup?.close();
   });
   return 0;
 }

@@ -5,6 +5,8 @@ import type { NodeRegistry } from '../../core/graph/registry.js';
 import { formatIssue } from '../../core/graph/index.js';
 import { CronError, nextFiring, parseCron, type CronSchedule } from '../../core/stream/cron.js';
 import { Watcher } from '../../core/stream/watcher.js';
+import { StreamHub } from '../../core/stream/stream-hub.js';
+import { StreamRunner, streamNodeOf } from '../../core/stream/stream-runner.js';
 import { loadPipeline } from '../load.js';
 import { dim, red, UsageError, yellow } from '../output.js';
 import { untilStopSignal, whileStopping } from '../stop-signal.js';
@@ -16,6 +18,8 @@ export interface WatchOptions {
   onFiles?: string;
   schedule?: string;
   onDrift?: string;
+  /** A streaming run of the pipeline's data.stream node (core/stream/stream-runner.ts). */
+  stream?: boolean;
   sets: string[];
   workspace?: string;
   concurrency?: number;
@@ -27,8 +31,11 @@ export interface WatchOptions {
  * Exit codes: 0 stopped by a signal, 2 invalid pipeline or usage.
  */
 export async function watchCommand(registry: NodeRegistry, options: WatchOptions): Promise<number> {
-  if (options.onFiles === undefined && options.schedule === undefined && options.onDrift === undefined) {
-    throw new UsageError("'tensorloom watch' needs a trigger: --on-files DIR, --schedule \"CRON\" or --on-drift NODE");
+  if (options.stream === true && (options.onFiles !== undefined || options.schedule !== undefined || options.onDrift !== undefined)) {
+    throw new UsageError("'tensorloom watch --stream' runs the pipeline per micro-batch of its stream; it takes no other trigger (--on-files, --schedule, --on-drift): watch those in another process");
+  }
+  if (options.stream !== true && options.onFiles === undefined && options.schedule === undefined && options.onDrift === undefined) {
+    throw new UsageError("'tensorloom watch' needs a trigger: --on-files DIR, --schedule \"CRON\", --on-drift NODE or --stream");
   }
   const schedule = options.schedule === undefined ? undefined : scheduleFlag(options.schedule);
   const loaded = await loadPipeline(options.pipeline, registry, { sets: options.sets, workspace: options.workspace ?? null });
@@ -43,6 +50,7 @@ export async function watchCommand(registry: NodeRegistry, options: WatchOptions
     throw new UsageError(`--on-drift ${options.onDrift}: no such node in ${loaded.shown}; nodes are: ${[...pipeline.nodes.keys()].join(', ')}`);
   }
   const filesDir = options.onFiles === undefined ? undefined : folderFlag(options.onFiles, root);
+  if (options.stream === true) return streamCommand(registry, loaded, root, options);
 
   const store = openStore(root);
   const engine = new Engine({ registry, store, workspaceRoot: root, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
@@ -77,6 +85,45 @@ export async function watchCommand(registry: NodeRegistry, options: WatchOptions
     process.stderr.write(yellow(`\n${signal}: stopping${running ? ' (cancelling the current run; again to quit at once)' : ''}\n`, process.stderr));
     await whileStopping(() => watcher.stop({ cancel: true }));
     line('stopped');
+    return 0;
+  } finally {
+    await whileStopping(() => engine.close());
+    store.close();
+  }
+}
+
+/** `watch --stream`: one StreamRunner until a stop signal; the current batch run is cancelled (and replayed at the next start). */
+async function streamCommand(registry: NodeRegistry, loaded: Extract<Awaited<ReturnType<typeof loadPipeline>>, { ok: true }>, root: string, options: WatchOptions): Promise<number> {
+  const { pipeline } = loaded;
+  try {
+    streamNodeOf(pipeline);
+  } catch (error) {
+    throw new UsageError(`--stream: ${(error as Error).message} (${loaded.shown})`);
+  }
+  const store = openStore(root);
+  const hub = new StreamHub(store, root);
+  const engine = new Engine({ registry, store, workspaceRoot: root, streams: hub, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const line = (text: string) => process.stdout.write(`${dim(new Date().toISOString(), process.stdout)} ${text}\n`);
+  const runner = new StreamRunner({
+    engine,
+    hub,
+    store,
+    workspaceRoot: root,
+    pipeline,
+    pipelinePath: loaded.path,
+    pipelineDir: dirname(loaded.path),
+    overrides: loaded.overrides,
+    onLine: line,
+  });
+  const stopped = untilStopSignal();
+  line(`watching ${runner.describe()}. Ctrl-C stops.`);
+  try {
+    runner.start();
+    const signal = await stopped;
+    process.stderr.write(yellow(`\n${signal}: stopping (a batch being processed is replayed at the next start; again to quit at once)\n`, process.stderr));
+    await whileStopping(() => runner.stop());
+    const status = runner.status();
+    line(`stopped: ${status.batches} batches, ${status.received} records received (${status.duplicates} duplicates dropped, ${status.deadLetters} dead letters), ${status.backlog} waiting`);
     return 0;
   } finally {
     await whileStopping(() => engine.close());

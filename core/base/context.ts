@@ -1,3 +1,5 @@
+import type { StreamAccess } from './stream.js';
+import type { Table } from 'apache-arrow';
 import type { Json, ModelValue } from './values.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -107,6 +109,44 @@ export interface TrialRecorder {
   record(trial: TrialRecord): Promise<string | undefined>;
 }
 
+/** A feature view as a write declares it (core/features). */
+export interface FeatureViewWrite {
+  readonly name: string;
+  /** Entity key columns. */
+  readonly entity: readonly string[];
+  /** The event-time column. */
+  readonly timestamp: string;
+  /** e.g. '30d'; absent: values never expire. */
+  readonly ttl?: string | undefined;
+  /** Feature columns; absent or empty: all columns other than the keys and the timestamp. */
+  readonly features?: readonly string[] | undefined;
+}
+
+/** What a feature view write did. */
+export interface FeatureWriteOutcome {
+  readonly view: string;
+  readonly rows: number;
+  /** Rows left out for a missing key or timestamp. */
+  readonly dropped: number;
+  readonly hash: string;
+  /** False when these exact rows were already in the view (nothing was added). */
+  readonly fresh: boolean;
+  readonly created: boolean;
+  /** Entities whose online values changed. */
+  readonly materialized: number;
+}
+
+/**
+ * The workspace's feature store (core/features): offline views, the point-in-time join and
+ * the online table. Errors a user can fix are NodeErrors naming the param.
+ */
+export interface FeatureStoreAccess {
+  /** Appends the rows to a view (refused when its schema differs) and materializes them online. */
+  write(table: Table, view: FeatureViewWrite): Promise<FeatureWriteOutcome>;
+  /** `entities` plus each view's features as of each row's `timestamp` (point-in-time correct). */
+  read(entities: Table, request: { readonly views: readonly string[]; readonly timestamp: string }): Promise<Table>;
+}
+
 /** An extra file a node attached to its execution (a plot, a log, an exported file). */
 export interface AttachedArtifact {
   readonly name: string;
@@ -151,6 +191,10 @@ export interface RunContext {
   readonly registry: ModelRegistryAccess;
   /** A search node's trials, each recorded as a child run of this run: see TrialRecord. */
   readonly trials: TrialRecorder;
+  /** The workspace's feature store: see FeatureStoreAccess. */
+  readonly features: FeatureStoreAccess;
+  /** The micro-batch of a streaming run, and a stream node's rows (core/base/stream.ts). */
+  readonly stream: StreamAccess;
   readonly workspace: {
     /** The workspace folder: paths outside it are refused. */
     readonly root: string;

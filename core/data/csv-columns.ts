@@ -64,6 +64,29 @@ export interface RowBlock {
  */
 export type Replay = (throughRow: number, visit: (block: RowBlock) => void) => void;
 
+/** A text column's cells of one chunk: UTF-8 bytes, offsets from 0, and the validity bits once a cell was null. */
+export interface TextParts {
+  readonly data: Uint8Array;
+  readonly offsets: Int32Array;
+  /** Bit clear = null; rows past its end are valid. Undefined when no cell is null. */
+  readonly bitmap: Uint8Array | undefined;
+  readonly nullCount: number;
+}
+
+/** One column of one chunk of rows, as ColumnReader.parts() gives it (arrays `count` long). */
+export interface ColumnParts {
+  readonly count: number;
+  readonly missing: number;
+  readonly ints: number;
+  readonly floats: number;
+  readonly bools: number;
+  readonly others: number;
+  readonly kinds: Uint8Array;
+  readonly int32: Int32Array | undefined;
+  readonly float64: Float64Array | undefined;
+  readonly text: TextParts | undefined;
+}
+
 /** Reusable scratch memory for unquoting fields. */
 export class Scratch {
   buffer = new Uint8Array(1024);
@@ -269,6 +292,58 @@ export class ColumnReader {
     return text;
   }
 
+  /**
+   * What the reader gathered, before any type is decided: for a chunk of the file read on
+   * its own (csv-chunks.ts), merged with the other chunks' by `mergeColumnParts`.
+   */
+  parts(): ColumnParts {
+    const { count, missing, ints, floats, bools, others } = this;
+    return {
+      count,
+      missing,
+      ints,
+      floats,
+      bools,
+      others,
+      kinds: this.kinds.subarray(0, count),
+      int32: this.int32?.subarray(0, count),
+      float64: this.float64?.subarray(0, count),
+      text: this.text?.parts(),
+    };
+  }
+
+  /**
+   * Appends the rows of a later chunk of the file that another reader read on its own
+   * (csv-chunks.ts), as if they had been consumed here. Its text is taken when this
+   * reader keeps text too; otherwise `finish` builds the text by replay if needed.
+   */
+  appendParts(part: ColumnParts): void {
+    const from = this.count;
+    const to = from + part.count;
+    if (to > this.capacity) this.grow(to);
+    this.kinds.set(part.kinds, from);
+    if (part.float64 && !this.float64) this.toFloat64(from);
+    if (this.float64) {
+      // set() converts Int32 to doubles: the values one pass would have written.
+      if (part.float64) this.float64.set(part.float64, from);
+      else if (part.int32) this.float64.set(part.int32, from);
+    } else if (part.int32) {
+      this.int32 ??= new Int32Array(this.capacity);
+      this.int32.set(part.int32, from);
+    }
+    this.missing += part.missing;
+    this.ints += part.ints;
+    this.floats += part.floats;
+    this.bools += part.bools;
+    this.others += part.others;
+    this.count = to;
+    if (this.text) {
+      if (part.text) this.text.appendParts(part.text, from, part.count);
+      else if (part.count === part.missing) this.text.appendNulls(from, part.count);
+      else this.text = undefined; // that chunk kept no text: `finish` replays every row instead
+    }
+  }
+
   /** Decides the column's type from all cells consumed and builds its Arrow data. */
   finish(replay: Replay): ColumnResult {
     const { count, kinds } = this;
@@ -390,6 +465,34 @@ class Utf8Buffer {
     this.rows = to;
   }
 
+  /** Appends a chunk's text (rows `at` .. `at + count - 1`), as `append` would have. */
+  appendParts(text: TextParts, at: number, count: number): void {
+    if (at !== this.rows) throw new Error(`text column: expected row ${this.rows}, got ${at}`);
+    const bytes = text.data.length;
+    if (this.used + bytes > MAX_TEXT_BYTES) throw new NodeError(`a column holds more than 2 GiB of text, more than one column can hold; split the file`);
+    if (this.used + bytes > this.data.length) this.data = grown(this.data, this.used + bytes, this.used, MAX_TEXT_BYTES);
+    if (at + count + 1 > this.offsets.length) this.offsets = grown(this.offsets, at + count + 1, at + 1);
+    this.data.set(text.data, this.used);
+    const offsets = this.offsets;
+    const base = this.used;
+    for (let k = 1; k <= count; k++) offsets[at + k] = base + text.offsets[k]!;
+    const bitmap = text.bitmap;
+    if (bitmap) {
+      for (let k = 0; k < count && k >> 3 < bitmap.length; k++) if ((bitmap[k >> 3]! & (1 << (k & 7))) === 0) this.markNull(at + k);
+    }
+    this.used += bytes;
+    this.rows = at + count;
+  }
+
+  /** Appends `count` null rows. */
+  appendNulls(at: number, count: number): void {
+    if (at !== this.rows) throw new Error(`text column: expected row ${this.rows}, got ${at}`);
+    if (at + count + 1 > this.offsets.length) this.offsets = grown(this.offsets, at + count + 1, at + 1);
+    this.offsets.fill(this.used, at + 1, at + count + 1);
+    for (let k = 0; k < count; k++) this.markNull(at + k);
+    this.rows = at + count;
+  }
+
   private markNull(p: number): void {
     if (!this.bitmap || this.bitmap.length < (p >> 3) + 1) {
       const next = new Uint8Array(Math.max((p >> 3) + 1, (this.offsets.length + 7) >> 3)).fill(255);
@@ -400,6 +503,10 @@ class Utf8Buffer {
     this.nullCount++;
   }
 
+  parts(): TextParts {
+    return { data: this.data.subarray(0, this.used), offsets: this.offsets.subarray(0, this.rows + 1), bitmap: this.bitmap, nullCount: this.nullCount };
+  }
+
   finish(): Data<Utf8> {
     const count = this.rows;
     let bitmap: Uint8Array | undefined;
@@ -407,6 +514,8 @@ class Utf8Buffer {
       // Exact length, and the bits past the last row cleared, so equal files give equal bytes.
       bitmap = new Uint8Array((count + 7) >> 3);
       bitmap.set(this.bitmap.subarray(0, bitmap.length));
+      // Rows past the end of this.bitmap (its rows grew after the first null) are valid.
+      if (this.bitmap.length < bitmap.length) bitmap.fill(255, this.bitmap.length);
       if (count & 7) bitmap[bitmap.length - 1]! &= (1 << (count & 7)) - 1;
     }
     return makeData({

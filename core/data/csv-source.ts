@@ -12,6 +12,7 @@ export const WINDOW_BYTES = 2 << 20;
 
 /** Where the input comes from: a file handle, or bytes already in memory. */
 export interface Input {
+  /** Where the input ends: the file's size, or less to read only its first `size` bytes. */
   readonly size: number;
   readonly handle?: FileHandle;
   readonly whole?: Uint8Array;
@@ -81,8 +82,9 @@ export class Window {
   async refill(keepFrom: number): Promise<void> {
     let filled = this.prepare(keepFrom);
     const handle = this.input.handle!;
-    while (filled < this.buffer.length) {
-      const { bytesRead } = await handle.read(this.buffer, filled, this.buffer.length - filled, this.offset + filled);
+    const end = this.readEnd();
+    while (filled < end) {
+      const { bytesRead } = await handle.read(this.buffer, filled, end - filled, this.offset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
@@ -92,8 +94,9 @@ export class Window {
   refillSync(keepFrom: number): void {
     let filled = this.prepare(keepFrom);
     const fd = this.input.handle!.fd;
-    while (filled < this.buffer.length) {
-      const bytesRead = readSync(fd, this.buffer, filled, this.buffer.length - filled, this.offset + filled);
+    const end = this.readEnd();
+    while (filled < end) {
+      const bytesRead = readSync(fd, this.buffer, filled, end - filled, this.offset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
@@ -113,6 +116,14 @@ export class Window {
     }
     this.offset += keepFrom;
     return keep;
+  }
+
+  /**
+   * How far into the buffer to read: to its end, or to the input's end when that comes
+   * first (an input may be a byte range of a longer file: see csv-chunks.ts).
+   */
+  private readEnd(): number {
+    return Math.max(0, Math.min(this.buffer.length, this.input.size - this.offset));
   }
 
   private commit(filled: number): void {

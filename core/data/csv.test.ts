@@ -562,3 +562,19 @@ describe('readCsv: cancel and progress', () => {
     await expect(reading).rejects.toBe(reason);
   });
 });
+
+describe('readCsv: row estimate', () => {
+  it('keeps text cells valid past the first estimate of the row count', async () => {
+    // Long rows first (the reader sizes its columns from them), then many short ones.
+    const long = Array.from({ length: 400 }, (_, k) => (k === 3 ? ',1' : `${'x'.repeat(900)}${k},1`));
+    const short = Array.from({ length: 20_000 }, (_, k) => `s${k},2`);
+    const path = join(tempDir(), 'estimate.csv');
+    writeFileSync(path, `t,n\n${[...long, ...short].join('\n')}\n`);
+    const { table } = await readCsv({ path });
+    const text = table.getChild('t')!;
+    expect(table.numRows).toBe(20_400);
+    expect(text.nullCount).toBe(1);
+    expect(text.get(3)).toBeNull();
+    expect(text.get(20_399)).toBe('s19999');
+  });
+});

@@ -4,10 +4,11 @@
  * straight into Arrow buffers (csv-columns.ts). Every user mistake is a NodeError naming
  * the file; see readCsv for the rules.
  */
-import { isUtf8 } from 'node:buffer';
 import type { Data, Table } from 'apache-arrow';
 import { NodeError } from '../base/errors.js';
 import { ColumnReader, Scratch, type InferredType, type Replay, type RowBlock } from './csv-columns.js';
+import { PARALLEL_MIN_BYTES, readChunked } from './csv-chunks.js';
+import { replayRows, Utf8Check, type CsvTuning, type DataStart } from './csv-scan.js';
 import { unquoteInto } from './csv-cells.js';
 import { memoryInput, openInput, Window, WINDOW_BYTES, type Input } from './csv-source.js';
 import {
@@ -64,6 +65,8 @@ export interface CsvReadResult {
   readonly skipped: number;
   /** Inferred type per column, in column order. */
   readonly columnTypes: readonly InferredType[];
+  /** Threads that parsed the rows (more than 1: read in chunks, see csv-chunks.ts). */
+  readonly threads: number;
 }
 
 export const MAX_REPORTED_BAD_ROWS = 100;
@@ -99,36 +102,23 @@ export async function readCsv(source: CsvSource, options: CsvReadOptions = {}): 
   return readCsvTuned(source, options, DEFAULT_TUNING);
 }
 
-/** Buffer sizes; tests shrink them to cross window and block edges often. */
-export interface CsvTuning {
-  /** Bytes read from a file at a time. */
-  readonly windowBytes: number;
-  /** Bytes tokenized before their cells are parsed (keep it within the CPU's L2 cache). */
-  readonly blockBytes: number;
-  /** Bytes between progress reports and cancel checks. */
-  readonly reportBytes: number;
-}
+export type { CsvTuning } from './csv-scan.js';
 
-const DEFAULT_TUNING: CsvTuning = { windowBytes: WINDOW_BYTES, blockBytes: 256 << 10, reportBytes: 4 << 20 };
+/** The buffer sizes readCsv uses. */
+export const DEFAULT_TUNING: CsvTuning = { windowBytes: WINDOW_BYTES, blockBytes: 256 << 10, reportBytes: 4 << 20 };
 
 /** readCsv with explicit buffer sizes (for tests). */
 export async function readCsvTuned(source: CsvSource, options: CsvReadOptions, tuning: CsvTuning): Promise<CsvReadResult> {
   const name = 'bytes' in source ? source.name : (source.name ?? source.path);
   const input = 'bytes' in source ? memoryInput(source.bytes) : await openInput(source.path, (code, error) => fileError(name, code, error));
   try {
-    return await parse(input, name, options, tuning);
+    return await parse(input, name, options, tuning, 'path' in source ? source.path : undefined);
   } finally {
     await input.handle?.close();
   }
 }
 
-/** Where the first data record starts: its input offset and line. */
-interface DataStart {
-  readonly offset: number;
-  readonly line: number;
-}
-
-async function parse(input: Input, name: string, options: CsvReadOptions, tuning: CsvTuning): Promise<CsvReadResult> {
+async function parse(input: Input, name: string, options: CsvReadOptions, tuning: CsvTuning, path: string | undefined): Promise<CsvReadResult> {
   const { signal, onProgress } = options;
   const header = options.header ?? true;
   const onBadRow = options.onBadRow ?? 'fail';
@@ -190,6 +180,16 @@ async function parse(input: Input, name: string, options: CsvReadOptions, tuning
           firstRecord < tokens.recordCount
             ? { offset: window.offset + recordOffset(tokens, firstRecord), line: tokens.recordLine[firstRecord]! }
             : { offset: window.offset + tokenizer.position, line: tokenizer.line };
+        if (path !== undefined && input.size - dataStart.offset >= (tuning.parallelMinBytes ?? PARALLEL_MIN_BYTES)) {
+          const settings = { name, delimiter: delimiterCode, columnCount, maxColumns };
+          const chunked = await readChunked(path, input, dataStart.offset, settings, tuning, signal, onProgress && ((fraction) => onProgress(PARSE_SHARE * fraction)));
+          if (chunked !== undefined) {
+            onProgress?.(1);
+            const table = makeTable(names, chunked.columns, chunked.rows);
+            return { table, delimiter, rowsRead: chunked.rows, badRows: [], skipped: 0, columnTypes: chunked.columnTypes, threads: chunked.threads };
+          }
+          // Something only the one-pass read reports or decides: it goes on from here.
+        }
         const seen = Math.max(1, window.offset + tokenizer.position - start);
         const expectedRows = Math.ceil((tokens.recordCount / seen) * (input.size - start) * 1.05) + 16;
         readers = Array.from({ length: columnCount }, (_, c) => new ColumnReader(c, expectedRows, scratch));
@@ -258,45 +258,7 @@ async function parse(input: Input, name: string, options: CsvReadOptions, tuning
     table = takeRows(table, keep);
   }
   onProgress?.(1);
-  return { table, delimiter, rowsRead: table.numRows, badRows, skipped, columnTypes };
-}
-
-/**
- * Tokenizes again from the first data record and hands over the good rows block by
- * block, until `throughRow` rows went by. Only the rare paths use it (a column found to
- * be text late, describing bad cells), so the main pass keeps nothing of old blocks.
- */
-function replayRows(
-  input: Input,
-  tuning: CsvTuning,
-  from: DataStart,
-  delimiter: number,
-  columnCount: number,
-  maxColumns: number,
-  throughRow: number,
-  visit: (block: RowBlock) => void,
-): void {
-  const window = Window.atSync(input, from.offset, tuning.windowBytes);
-  // The first pass already refused over-wide rows; the same limit keeps this pass identical.
-  const tokenizer = createTokenizer(window.bytes, window.final, 0, delimiter, tuning.blockBytes, from.line, maxColumns);
-  const tokens = tokenizer.tokens;
-  let records = new Uint32Array(1024);
-  let rows = 0;
-  for (let status: TokenizeStatus = 'block'; status !== 'done' && rows < throughRow; ) {
-    startBlock(tokenizer);
-    status = tokenizeUntil(tokenizer, tokenizer.position + tuning.blockBytes);
-    if (tokens.recordCount > records.length) records = new Uint32Array(tokens.recordCount * 2);
-    let count = 0;
-    for (let r = 0; r < tokens.recordCount && rows + count < throughRow; r++) {
-      if (fieldCountOf(tokens, r) === columnCount) records[count++] = r;
-    }
-    if (count > 0) visit({ bytes: window.bytes, tokens, records, count });
-    rows += count;
-    if (status === 'more') {
-      window.refillSync(tokenizer.position);
-      setWindow(tokenizer, window.bytes, window.final);
-    }
-  }
+  return { table, delimiter, rowsRead: table.numRows, badRows, skipped, columnTypes, threads: 1 };
 }
 
 /** Line and text of the first stray cells, found by replaying up to the last one listed. */
@@ -396,43 +358,6 @@ function checkStart(bytes: Uint8Array, name: string): number {
     throw new NodeError(`${where} is not a text file (it contains zero bytes); is it a spreadsheet or a compressed file?`, { field: 'path' });
   }
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-}
-
-/**
- * Checks that the input is UTF-8, window by window: each time up to the window's last
- * line end (a multi-byte character never holds one), the rest with the next window.
- */
-class Utf8Check {
-  /** Window offset up to which the bytes are known good. */
-  private checkedTo = 0;
-  private windowOffset = 0;
-
-  constructor(private readonly name: string) {}
-
-  check(window: Window, lineAtWindowStart: number): void {
-    const bytes = window.bytes;
-    const from = Math.max(0, this.checkedTo - (window.offset - this.windowOffset));
-    this.windowOffset = window.offset;
-    this.checkedTo = from;
-    let to = bytes.length;
-    if (!window.final) while (to > from && bytes[to - 1] !== 10 && bytes[to - 1] !== 13) to--;
-    if (to <= from) return;
-    if (!isUtf8(bytes.subarray(from, to))) {
-      let line = lineAtWindowStart;
-      for (let i = 0; i < from; i++) if (bytes[i] === 10) line++;
-      for (let lineStart = from, i = from; i <= to; i++) {
-        if (i === to || bytes[i] === 10) {
-          if (!isUtf8(bytes.subarray(lineStart, i))) break;
-          line++;
-          lineStart = i + 1;
-        }
-      }
-      throw new NodeError(`${quoteName(this.name)} is not valid UTF-8 text (first bad byte on line ${line}); re-save it with UTF-8 encoding`, {
-        field: 'path',
-      });
-    }
-    this.checkedTo = to;
-  }
 }
 
 function normalizeDelimiter(delimiter: string): string {

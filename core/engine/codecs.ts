@@ -1,5 +1,6 @@
 import { cp, readFile, rename, writeFile } from 'node:fs/promises';
-import { readTableFile, writeTableFile } from '../data/arrow-io.js';
+import { encodeTableChunks, readTableFile } from '../data/arrow-io.js';
+import { writeFileDurably, type DurableFile } from '../store/index.js';
 import { canonicalJson } from '../graph/canonical.js';
 import type { PortType } from '../base/ports.js';
 import type { PortValue } from '../base/values.js';
@@ -13,9 +14,10 @@ export interface PortCodec<T extends PortType> {
   /**
    * Writes the value at `dest`, a fresh temp path. `mayMove(path)` says whether a file or
    * folder the value names is the node's own scratch, which the codec may move into place
-   * instead of copying.
+   * instead of copying. A codec that wrote the file with `writeFileDurably` returns what
+   * that gave (hash and size, flushed), so the store does not read it again.
    */
-  encode(value: PortValue<T>, dest: string, options?: EncodeOptions): Promise<void>;
+  encode(value: PortValue<T>, dest: string, options?: EncodeOptions): Promise<void | DurableFile>;
   decode(path: string): Promise<PortValue<T>>;
   /** Why a value a node returned is not of this type, or undefined when it is. */
   problem(value: unknown): string | undefined;
@@ -39,7 +41,8 @@ function jsonCodec<T extends 'metrics' | 'report'>(): PortCodec<T> {
 
 const tableCodec: PortCodec<'table'> = {
   kind: 'file',
-  encode: (value, dest) => writeTableFile(value, dest),
+  // Hashed and flushed while written: the store then publishes it without reading it again.
+  encode: (value, dest) => writeFileDurably(dest, encodeTableChunks(value)),
   decode: (path) => readTableFile(path),
   problem: (value) =>
     isObject(value) && isObject(value.table) && Array.isArray(value.recipe) && typeof (value.table as { numRows?: unknown }).numRows === 'number'

@@ -37,6 +37,9 @@ export function answerContextCall(
       return registerModel(store, call, caller);
     case 'trial.record':
       return store.recordChildRun(caller.runId, caller.nodeId, call.trial);
+    case 'stream.read':
+      // A full run answers this itself (executor.ts: the engine's stream host); a single step has none.
+      throw new NodeError(`node '${caller.nodeId}' reads a stream, which only a whole run hosts ('tensorloom run', 'tensorloom watch --stream' or the app)`);
   }
 }
 

@@ -5,6 +5,7 @@ import { ancestors } from '../graph/algorithms.js';
 import type { NodeRegistry } from '../graph/registry.js';
 import type { ResolvedNode, ResolvedPipeline } from '../graph/types.js';
 import type { AttachedArtifact, LogLevel } from '../base/context.js';
+import type { StreamHost, StreamReadResult } from '../base/stream.js';
 import { NodeError, isNodeError } from '../base/errors.js';
 import { resolveInside } from '../base/paths.js';
 import { workspaceRelative } from './workspace-relative.js';
@@ -35,6 +36,8 @@ export interface EngineOptions {
    * the free space at run start.
    */
   readonly diskBudget?: string | DiskBudgetSetting;
+  /** The process's streams, for data.stream nodes (ctx.stream.read); without it they fail with a clear error. */
+  readonly streams?: StreamHost;
 }
 
 export interface RunRequest {
@@ -57,6 +60,8 @@ export interface RunRequest {
    * reproduce`); the run's results do not replace cached ones. Default true.
    */
   readonly useCache?: boolean;
+  /** The micro-batch this run processes (a streaming run: core/stream/stream-runner.ts); nodes see it as ctx.stream.batch. */
+  readonly streamBatch?: string;
   readonly signal?: AbortSignal;
   readonly onEvent?: EngineEventListener;
 }
@@ -351,6 +356,7 @@ class RunExecution {
       workspaceRoot: this.options.workspaceRoot,
       pipelineDir: this.request.pipelineDir,
       tempDir: store.artifacts.tempPath(`job-${node.id}`),
+      ...(this.request.streamBatch === undefined ? {} : { streamBatch: this.request.streamBatch }),
     };
     let result: JobResult;
     try {
@@ -391,6 +397,7 @@ class RunExecution {
       attach: (artifact: AttachedArtifact, written: number) => open && this.onAttach(node.id, artifact, written),
       request: async (call) => {
         if (!open) throw new Error('the node has ended');
+        if (call.op === 'stream.read') return this.readStream(node, call.params);
         return answerContextCall(this.options.store, call, { nodeType: node.type, runId: this.runId, nodeId: node.id });
       },
     };
@@ -399,6 +406,16 @@ class RunExecution {
     } finally {
       open = false;
     }
+  }
+
+  /** ctx.stream.read, answered by the process's stream host. */
+  private readStream(node: ResolvedNode, params: Record<string, unknown>): Promise<StreamReadResult> {
+    const host = this.options.streams;
+    if (host === undefined) throw new NodeError(`node '${node.id}' reads a stream, and streams are not available here; run it with 'tensorloom run', 'tensorloom watch --stream' or in the app`);
+    return host.read(
+      { nodeId: node.id, params, pipelinePath: this.request.pipelinePath, pipelineDir: this.request.pipelineDir, batch: this.request.streamBatch },
+      this.abort.signal,
+    );
   }
 
   private start(node: ResolvedNode, job: NodeJob, inputBytes: number, reporter: JobReporter): Promise<JobResult> {

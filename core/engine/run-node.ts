@@ -7,8 +7,10 @@ import { isNodeError, NodeError } from '../base/errors.js';
 import type { Json } from '../base/values.js';
 import { resolveInside } from '../base/paths.js';
 import type { PortType } from '../base/ports.js';
+import type { StreamReadResult } from '../base/stream.js';
 import { diskFullError, isDiskFull, type ArtifactStore } from '../store/index.js';
 import { codecFor } from './codecs.js';
+import { featureStoreAccess } from '../features/access.js';
 
 /** An artifact as the engine passes it between nodes. */
 export interface OutputRef {
@@ -30,6 +32,8 @@ export interface NodeJob {
    * gives out lies in it, and it is removed when the node ends, however it ends.
    */
   readonly tempDir: string;
+  /** The micro-batch of a streaming run (ctx.stream.batch); absent in a plain run. */
+  readonly streamBatch?: string;
 }
 
 /**
@@ -44,7 +48,9 @@ export type ContextCall =
   /** ctx.registry.register: the model input's artifact and what to register it as; answers a RegisterOutcome. */
   | { op: 'registry.register'; hash: string; request: RegisterRequest }
   /** A search node's finished trial, recorded as a child run; answers the child run's id. */
-  | { op: 'trial.record'; trial: TrialRecord };
+  | { op: 'trial.record'; trial: TrialRecord }
+  /** ctx.stream.read: a data.stream node's rows, from the process's stream host; answers a StreamReadResult. */
+  | { op: 'stream.read'; params: Record<string, Json> };
 
 /** The largest value ctx.state keeps under one key (JSON text). */
 export const MAX_STATE_BYTES = 1024 * 1024;
@@ -139,8 +145,8 @@ export async function runNodeJob(
       doing = `could not store the output '${port}' of node '${job.nodeId}'`;
       const temp = artifacts.tempPath(port, job.tempDir);
       // What the node built in its own work folder is moved, not copied: it is removed with the folder anyway.
-      await codec.encode(value as never, temp, { mayMove: (path) => isInside(job.tempDir, path) });
-      const stored = codec.kind === 'dir' ? await artifacts.putDir(temp) : await artifacts.putFile(temp);
+      const durable = await codec.encode(value as never, temp, { mayMove: (path) => isInside(job.tempDir, path) });
+      const stored = codec.kind === 'dir' ? await artifacts.putDir(temp) : await artifacts.putFile(temp, durable ?? undefined);
       if (stored.fresh) written += stored.size;
       outputs[port] = { hash: stored.hash, type: spec.type, size: stored.size };
       values.set(stored.hash, codec.kind === 'dir' ? await codec.decode(stored.path) : value, stored.size);
@@ -251,6 +257,12 @@ function createRunContext(job: NodeJob, artifacts: ArtifactStore, reporter: JobR
     },
     trials: {
       record: async (trial) => (await reporter.request({ op: 'trial.record', trial })) as string | undefined,
+    },
+    // The feature store is a SQLite file of its own (WAL, safe from any thread or process), so a node reaches it directly.
+    features: featureStoreAccess(artifacts.root),
+    stream: {
+      batch: job.streamBatch,
+      read: async (params) => (await reporter.request({ op: 'stream.read', params: { ...params } })) as StreamReadResult,
     },
     workspace: {
       root: job.workspaceRoot,

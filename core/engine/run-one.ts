@@ -439,5 +439,7 @@ async function answer(request: RunOneRequest, node: ResolvedNode, runId: string,
       throw new NodeError(`node '${node.id}' (${node.type}) keeps state between runs in the workspace database, which a step writing --results-dir never opens; run it on the machine that holds the database (without --results-dir, after tensorloom import-results)`);
     case 'registry.register':
       throw new NodeError(`node '${node.id}' (${node.type}) registers a model in the workspace database, which a step writing --results-dir never opens; run it on the machine that holds the database (without --results-dir, after tensorloom import-results)`);
+    case 'stream.read':
+      throw new NodeError(`node '${node.id}' (${node.type}) reads a stream, which only a whole run hosts ('tensorloom run', 'tensorloom watch --stream' or the app)`);
   }
 }

@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import { createForward, initialWeights, weightShapes, type MlpSpec } from './mlp.js';
+import { FusedNetwork } from './fused/fused.js';
 import { createParameters, type OptimizerName } from './parameters.js';
 
 export { OPTIMIZERS, type OptimizerName } from './parameters.js';
+
+/** Which code trains: TF.js kernels, or the fused WebAssembly kernel (core/ml/fused). */
+export type TrainPath = 'tfjs' | 'fused';
 
 /** Rows as a dense row-major matrix with their targets. */
 export interface Matrix {
@@ -38,6 +42,11 @@ export interface TrainOptions {
    * step on GPUs. Default: on for the wasm and cpu backends.
    */
   readonly updatesOnHost?: boolean;
+  /**
+   * 'fused': the fused WebAssembly kernel (core/ml/fused) trains, one call per step; the
+   * caller checks `fusedUnsupported` first. Default 'tfjs': TF.js kernels on the loaded backend.
+   */
+  readonly path?: TrainPath;
   readonly onEpoch?: (stats: EpochStats) => void;
 }
 
@@ -133,6 +142,118 @@ async function evaluate(spec: MlpSpec, forward: ReturnType<typeof createForward>
 }
 
 /**
+ * What the mini-batch loop drives: the batch buffers it fills, a step on them, the epoch's
+ * loss, validation and the weights. Two implementations: TF.js kernels (any backend) and the
+ * fused WebAssembly kernel (one call per step; CPU only, see fused/).
+ */
+interface StepRunner {
+  /** Batch buffers, `batchSize` rows each; a step reads the first `size` rows. */
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly w: Float32Array;
+  startEpoch(): void;
+  /** One optimisation step on the first `size` rows of the buffers. */
+  step(size: number, step: number): void;
+  /** The sum over the epoch's steps of each batch's loss × its rows. */
+  epochLossSum(): Promise<number>;
+  evaluate(data: Matrix): Promise<{ loss: number; accuracy?: number }>;
+  snapshot(): Promise<Float32Array[]>;
+  dispose(): void;
+}
+
+function tfjsRunner(train: Matrix, options: TrainOptions, batchSize: number): StepRunner {
+  const { spec } = options;
+  const dim = spec.inputDim;
+  const width = spec.output === 'softmax' ? spec.outputUnits : 1;
+  const onHost = options.updatesOnHost ?? ['wasm', 'cpu'].includes(tf.getBackend());
+  const parameters = createParameters(initialWeights(spec, options.seed), weightShapes(spec), options.optimizer, options.learningRate, onHost);
+  const forward = createForward(spec);
+  const x = new Float32Array(batchSize * dim);
+  const y = new Float32Array(batchSize * width);
+  const w = new Float32Array(batchSize);
+  let lossSum: tf.Tensor | undefined;
+  let hostLossSum = 0;
+  return {
+    x,
+    y,
+    w,
+    startEpoch() {
+      lossSum?.dispose();
+      lossSum = tf.scalar(0);
+      hostLossSum = 0;
+    },
+    step(size, step) {
+      const xb = tf.tensor2d(x.subarray(0, size * dim), [size, dim]);
+      const yb = tf.tensor2d(y.subarray(0, size * width), [size, width]);
+      const wb = train.weights ? tf.tensor1d(w.subarray(0, size)) : undefined;
+      const dropoutSeed = spec.dropout > 0 ? options.seed * 7919 + step * 131 : undefined;
+      const cost = parameters.step((weights) => lossOf(spec, yb, forward(xb, weights, dropoutSeed), wb));
+      tf.dispose([xb, yb, ...(wb ? [wb] : [])]);
+      if (onHost) {
+        // CPU backends read a scalar for free; GPUs keep the sum on the device until the epoch ends.
+        hostLossSum += cost.dataSync()[0]! * size;
+        cost.dispose();
+      } else {
+        const previous = lossSum!;
+        lossSum = tf.tidy(() => tf.add(previous, tf.mul(cost, size)));
+        tf.dispose([previous, cost]);
+      }
+    },
+    async epochLossSum() {
+      const deviceSum = (await readValues(lossSum!))[0] ?? NaN;
+      lossSum = undefined;
+      return onHost ? hostLossSum : deviceSum;
+    },
+    evaluate: (data) => evaluate(spec, forward, parameters.tensors(), data),
+    snapshot: () => parameters.snapshot(),
+    dispose() {
+      lossSum?.dispose(); // a cancel between batches leaves the epoch's running sum
+      parameters.dispose();
+    },
+  };
+}
+
+/** Rows of an evaluation chunk on the fused path, at least (its buffers hold a batch or this). */
+const FUSED_EVAL_CHUNK = 1024;
+
+function fusedRunner(train: Matrix, options: TrainOptions, batchSize: number): StepRunner {
+  const { spec } = options;
+  const dim = spec.inputDim;
+  const width = spec.output === 'softmax' ? spec.outputUnits : 1;
+  const network = new FusedNetwork(spec, options.optimizer, options.learningRate, Math.max(batchSize, FUSED_EVAL_CHUNK), initialWeights(spec, options.seed));
+  const weighted = train.weights !== undefined;
+  let lossSum = 0;
+  return {
+    x: network.inputs.subarray(0, batchSize * dim),
+    y: network.targets.subarray(0, batchSize * width),
+    w: network.rowWeights.subarray(0, batchSize),
+    startEpoch() {
+      lossSum = 0;
+    },
+    step(size) {
+      lossSum += network.step(size, weighted) * size;
+    },
+    epochLossSum: async () => lossSum,
+    async evaluate(data) {
+      // The buffers are the batch's: evaluation overwrites them, and the next step refills them.
+      let total = 0;
+      let hits = 0;
+      for (let start = 0; start < data.rows; start += network.capacity) {
+        const end = Math.min(data.rows, start + network.capacity);
+        network.inputs.set(data.x.subarray(start * dim, end * dim));
+        network.targets.set(data.y.subarray(start * width, end * width));
+        const chunk = network.evaluate(end - start);
+        total += chunk.loss * (end - start);
+        hits += chunk.hits;
+      }
+      return { loss: total / data.rows, ...(spec.output === 'softmax' ? { accuracy: hits / data.rows } : {}) };
+    },
+    snapshot: async () => network.weights(),
+    dispose() {},
+  };
+}
+
+/**
  * Mini-batch training with a seeded shuffle, per-epoch validation, early stopping that
  * restores the best weights, and cancellation between batches.
  */
@@ -140,16 +261,11 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
   const { spec } = options;
   const dim = spec.inputDim;
   const width = spec.output === 'softmax' ? spec.outputUnits : 1;
-  const shapes = weightShapes(spec);
-  const onHost = options.updatesOnHost ?? ['wasm', 'cpu'].includes(tf.getBackend());
-  const parameters = createParameters(initialWeights(spec, options.seed), shapes, options.optimizer, options.learningRate, onHost);
-  const forward = createForward(spec);
   const next = seededRandom(options.seed ^ 0x5eed);
   const order = Array.from({ length: train.rows }, (_, row) => row);
   const batchSize = Math.min(options.batchSize, train.rows);
-  const xBuffer = new Float32Array(batchSize * dim);
-  const yBuffer = new Float32Array(batchSize * width);
-  const wBuffer = new Float32Array(batchSize);
+  const runner = options.path === 'fused' ? fusedRunner(train, options, batchSize) : tfjsRunner(train, options, batchSize);
+  const { x: xBuffer, y: yBuffer, w: wBuffer } = runner;
   const pause = yielder();
   const earlyStopping = options.patience > 0 && validation !== null && validation.rows > 0;
 
@@ -157,45 +273,29 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
   let best = { loss: Infinity, epoch: 0, weights: null as Float32Array[] | null };
   let stoppedEarly = false;
   let step = 0;
-  let lossSum: tf.Tensor | undefined;
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       shuffleInPlace(order, next);
-      lossSum = tf.scalar(0);
-      let hostLossSum = 0;
+      runner.startEpoch();
       for (let start = 0; start < train.rows; start += batchSize) {
         options.signal.throwIfAborted();
         const size = Math.min(batchSize, train.rows - start);
+        // Element by element: a subarray per row costs more than copying its few values.
         for (let k = 0; k < size; k++) {
           const row = order[start + k]!;
-          xBuffer.set(train.x.subarray(row * dim, (row + 1) * dim), k * dim);
-          yBuffer.set(train.y.subarray(row * width, (row + 1) * width), k * width);
+          for (let col = 0, from = row * dim, to = k * dim; col < dim; col++) xBuffer[to + col] = train.x[from + col]!;
+          for (let col = 0, from = row * width, to = k * width; col < width; col++) yBuffer[to + col] = train.y[from + col]!;
           if (train.weights) wBuffer[k] = train.weights[row]!;
         }
-        const xb = tf.tensor2d(xBuffer.subarray(0, size * dim), [size, dim]);
-        const yb = tf.tensor2d(yBuffer.subarray(0, size * width), [size, width]);
-        const wb = train.weights ? tf.tensor1d(wBuffer.subarray(0, size)) : undefined;
-        const dropoutSeed = spec.dropout > 0 ? options.seed * 7919 + step * 131 : undefined;
-        const cost = parameters.step((weights) => lossOf(spec, yb, forward(xb, weights, dropoutSeed), wb));
+        runner.step(size, step);
         step++;
-        tf.dispose([xb, yb, ...(wb ? [wb] : [])]);
-        if (onHost) {
-          // CPU backends read a scalar for free; GPUs keep the sum on the device until the epoch ends.
-          hostLossSum += cost.dataSync()[0]! * size;
-          cost.dispose();
-        } else {
-          const previous: tf.Tensor = lossSum;
-          lossSum = tf.tidy(() => tf.add(previous, tf.mul(cost, size)));
-          tf.dispose([previous, cost]);
-        }
         await pause();
       }
-      const deviceSum = (await readValues(lossSum))[0] ?? NaN;
-      const loss = (onHost ? hostLossSum : deviceSum) / train.rows;
+      const loss = (await runner.epochLossSum()) / train.rows;
       if (!Number.isFinite(loss)) {
         throw new TrainingDiverged(`training diverged at epoch ${epoch} (loss is ${loss}); lower learningRate (now ${options.learningRate}) or scale the features`);
       }
-      const checked = validation && validation.rows > 0 ? await evaluate(spec, forward, parameters.tensors(), validation) : null;
+      const checked = validation && validation.rows > 0 ? await runner.evaluate(validation) : null;
       const stats: EpochStats = {
         epoch,
         loss,
@@ -206,18 +306,17 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
       options.onEpoch?.(stats);
       if (earlyStopping && checked) {
         if (checked.loss < best.loss - 1e-7) {
-          best = { loss: checked.loss, epoch, weights: await parameters.snapshot() };
+          best = { loss: checked.loss, epoch, weights: await runner.snapshot() };
         } else if (epoch - best.epoch >= options.patience) {
           stoppedEarly = true;
           break;
         }
       }
     }
-    const weights = earlyStopping && best.weights ? best.weights : await parameters.snapshot();
+    const weights = earlyStopping && best.weights ? best.weights : await runner.snapshot();
     return { weights, history, bestEpoch: earlyStopping && best.weights ? best.epoch : history.length, stoppedEarly };
   } finally {
-    lossSum?.dispose(); // a cancel between batches leaves the epoch's running sum
-    parameters.dispose();
+    runner.dispose();
   }
 }
 

@@ -7,6 +7,7 @@ import { NodeError } from '../base/errors.js';
 import { backendForWork, loadBackend } from './backend.js';
 import { saveBundle, BUNDLE_FORMAT, type InputColumn, type ModelBundle, type Task } from './bundle.js';
 import { recipePacks, type ModelPack } from './bundle-format.js';
+import { chooseTrainPath, FUSED_BACKEND } from './fused/fused.js';
 import { encodeFeatures, planFeatures, resolveTarget, targetLabels, targetValues, type FeaturePlan, type TargetInfo } from './features.js';
 import { stepFlops, type HiddenActivation, type MlpSpec } from './mlp.js';
 import { isRecipeError, stepKinds, type StepKindRegistry } from './recipe/index.js';
@@ -203,9 +204,16 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
     outputUnits,
     output: task === 'classification' ? 'softmax' : 'linear',
   };
-  const backend = await backendForWork(stepFlops(network, Math.min(options.batchSize, train.rows)));
+  const tfBackend = await backendForWork(stepFlops(network, Math.min(options.batchSize, train.rows)));
+  // The fused CPU kernel trains where it is faster and supports the network; TF.js otherwise.
+  const path = chooseTrainPath(network, tfBackend);
+  const backend = path.path === 'fused' ? FUSED_BACKEND : tfBackend;
   hooks.usedBackend(backend);
-  hooks.log(`training on the ${backend} backend${backend !== loaded.name ? ` (${loaded.name} is slower for a network this small)` : ''}`);
+  hooks.log(
+    path.path === 'fused'
+      ? `training with the fused WebAssembly kernel (${FUSED_BACKEND}; TENSORLOOM_TRAIN_PATH=tfjs trains with TF.js instead)`
+      : `training on the ${backend} backend${backend !== loaded.name ? ` (${loaded.name} is slower for a network this small)` : ''}; TF.js trains: ${path.reason}`,
+  );
   const started = performance.now();
   let result;
   try {
@@ -218,6 +226,7 @@ export async function trainDense(input: DataTable, options: DenseOptions, hooks:
       patience: validation ? options.earlyStopping : 0,
       seed: options.seed,
       signal: hooks.signal,
+      path: path.path,
       onEpoch(stats) {
         hooks.metric('loss', stats.loss, stats.epoch);
         if (stats.valLoss !== undefined) hooks.metric('val_loss', stats.valLoss, stats.epoch);

@@ -6,15 +6,16 @@
  *   feedback-<start>-<seq>.jsonl      one line per ground-truth label (FeedbackRecord)
  *
  * Lines are buffered in memory and written every `flushMs` (default 1 s) or when the buffer
- * passes 1 MiB, with one append per flush; a process killed with SIGKILL loses at most the
+ * fills (up to 1 MiB), with one append per flush; a process killed with SIGKILL loses at most the
  * lines of the last interval (and may leave a half line, which the reader skips and counts).
  * A file that passes `maxFileBytes` is closed and the next lines go to a new file; a restart
  * always starts a new file, so a torn tail is never appended to. This file imports only
- * node:fs and node:path: it is bundled into exported model images.
+ * node modules and request-ids.ts: it is bundled into exported model images.
  */
 import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RequestIds } from './request-ids.js';
 
 /** One predict request, as logged. Features are columns (name → values), sampled. */
 export interface PredictionRecord {
@@ -53,6 +54,7 @@ export interface LogWriterOptions {
 export const DEFAULT_FLUSH_MS = 1000;
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 const FLUSH_AT_BYTES = 1024 * 1024;
+const FIRST_CHUNK_BYTES = 64 * 1024;
 
 /** A file-name-safe, sortable stamp: 20240501T120000123Z. */
 function stamp(date = new Date()): string {
@@ -61,8 +63,11 @@ function stamp(date = new Date()): string {
 
 /** Appends JSON lines to `<dir>/<prefix>-<start>-<seq>.jsonl`, buffered, rotating by size. */
 export class JsonlLogWriter {
-  private buffer: string[] = [];
-  private bufferedBytes = 0;
+  // Lines are encoded into a byte chunk as they come (one copy; the string dies young) and a
+  // flush writes the filled part; a line larger than a whole chunk gets a buffer of its own.
+  private chunk = Buffer.allocUnsafe(FIRST_CHUNK_BYTES);
+  private used = 0;
+  private chunkLines = 0;
   private file: FileHandle | undefined;
   private fileBytes = 0;
   private seq = 0;
@@ -86,26 +91,45 @@ export class JsonlLogWriter {
   }
 
   append(record: object): void {
+    this.appendLine(JSON.stringify(record) + '\n');
+  }
+
+  /** Appends one line already serialised (ending in a newline). */
+  appendLine(line: string): void {
     if (this.closed) return;
-    const line = JSON.stringify(record) + '\n';
-    this.buffer.push(line);
-    this.bufferedBytes += line.length;
     this.appended++;
-    if (this.bufferedBytes >= FLUSH_AT_BYTES) void this.flush();
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.used + line.length * 3 > this.chunk.length) {
+      // A full chunk is written at once; the next is twice as large, up to 1 MiB (busy servers
+      // write about once a second, quiet ones hold little memory).
+      const next = Math.min(FLUSH_AT_BYTES, this.chunk.length * 2);
+      void this.flush(next);
+      if (line.length * 3 > this.chunk.length) {
+        this.queue(Buffer.from(line, 'utf8'), 1);
+        return;
+      }
+    }
+    this.used += this.chunk.write(line, this.used, 'utf8');
+    this.chunkLines++;
   }
 
   /** Writes what is buffered (one append); resolves when it is in the file. */
-  flush(): Promise<void> {
-    if (this.buffer.length === 0) return this.writing;
-    const lines = this.buffer;
-    this.buffer = [];
-    this.bufferedBytes = 0;
-    this.writing = this.writing.then(() => this.write(lines));
+  flush(nextChunkBytes = this.chunk.length): Promise<void> {
+    if (this.chunkLines === 0) return this.writing;
+    const bytes = this.chunk.subarray(0, this.used);
+    const lines = this.chunkLines;
+    this.chunk = Buffer.allocUnsafe(nextChunkBytes);
+    this.used = 0;
+    this.chunkLines = 0;
+    return this.queue(bytes, lines);
+  }
+
+  private queue(bytes: Buffer, lines: number): Promise<void> {
+    this.writing = this.writing.then(() => this.write(bytes, lines));
     return this.writing;
   }
 
-  private async write(lines: string[]): Promise<void> {
-    const text = Buffer.from(lines.join(''), 'utf8');
+  private async write(text: Buffer, lines: number): Promise<void> {
     try {
       if (this.file && this.fileBytes > 0 && this.fileBytes + text.length > (this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)) {
         await this.file.close();
@@ -118,7 +142,7 @@ export class JsonlLogWriter {
       }
       await this.file.appendFile(text);
       this.fileBytes += text.length;
-      this.written += lines.length;
+      this.written += lines;
     } catch (error) {
       this.failures++;
       this.options.onError?.(error as Error);
@@ -140,8 +164,8 @@ export class JsonlLogWriter {
 export interface PredictionLogOptions extends LogWriterOptions {
   /** Share of requests whose raw features are logged (0–1); ids, predictions and latency always are. */
   readonly sample?: number;
-  /** Request ids remembered to tell feedback for unknown ids (oldest forgotten first). */
-  readonly rememberIds?: number;
+  /** The ids the server gives out; feedback for an id it has not answered recently is counted as unknown. */
+  readonly ids?: RequestIds;
 }
 
 /** The server's two logs plus the ids it has answered (to count feedback for unknown ones). */
@@ -149,8 +173,7 @@ export class PredictionLog {
   readonly predictions: JsonlLogWriter;
   readonly feedback: JsonlLogWriter;
   readonly sample: number;
-  private readonly ids = new Set<string>();
-  private readonly rememberIds: number;
+  private readonly ids: RequestIds;
 
   constructor(
     readonly dir: string,
@@ -158,7 +181,7 @@ export class PredictionLog {
   ) {
     this.sample = options.sample ?? 1;
     if (!(this.sample >= 0 && this.sample <= 1)) throw new Error(`the log sample rate must be between 0 and 1 (got ${this.sample})`);
-    this.rememberIds = options.rememberIds ?? 1_000_000;
+    this.ids = options.ids ?? new RequestIds();
     this.predictions = new JsonlLogWriter(dir, 'predictions', options);
     this.feedback = new JsonlLogWriter(dir, 'feedback', options);
   }
@@ -169,9 +192,13 @@ export class PredictionLog {
   }
 
   logPrediction(record: PredictionRecord): void {
-    this.predictions.append(record);
-    this.ids.add(record.id);
-    if (this.ids.size > this.rememberIds) this.ids.delete(this.ids.values().next().value!);
+    this.logPredictionLine(record.id, JSON.stringify(record) + '\n');
+  }
+
+  /** Logs a PredictionRecord already serialised as one JSON line (the server's fast path). */
+  logPredictionLine(id: string, line: string): void {
+    this.predictions.appendLine(line);
+    this.ids.answered(id);
   }
 
   /** Appends each label; returns how many ids this process has not answered (still logged: they may predate a restart). */
@@ -179,7 +206,7 @@ export class PredictionLog {
     const time = new Date().toISOString();
     let unknown = 0;
     for (const item of items) {
-      if (!this.ids.has(item.id)) unknown++;
+      if (!this.ids.known(item.id)) unknown++;
       this.feedback.append({ id: item.id, time, label: item.label } satisfies FeedbackRecord);
     }
     return { accepted: items.length, unknown };

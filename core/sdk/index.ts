@@ -12,10 +12,12 @@ export type { ShowWhen, ShowWhenValue } from '../base/show-when.js';
 export { port, PORT_TYPES, isPortType } from '../base/ports.js';
 export type { PortSpec, PortType } from '../base/ports.js';
 export { NodeError, isNodeError } from '../base/errors.js';
-export type { RunContext, LogLevel, AttachedArtifact, NodeState, ModelLineage, ModelRegistryAccess, RegisterRequest, RegisterOutcome, SchemaChange } from '../base/context.js';
+export type { RunContext, LogLevel, AttachedArtifact, NodeState, ModelLineage, ModelRegistryAccess, RegisterRequest, RegisterOutcome, SchemaChange, FeatureStoreAccess, FeatureViewWrite, FeatureWriteOutcome } from '../base/context.js';
 export type { Json, MetricsValue, ReportValue, ModelValue, ImageValue, PortValues, PortValue, InputValues, OutputValues } from '../base/values.js';
 export { SPLIT_COLUMN, SPLIT_ROLES } from '../base/table.js';
 export type { DataTable, RecipeStep, SplitRole } from '../base/table.js';
+export type { StreamAccess, StreamColumn, StreamReadResult } from '../base/stream.js';
+export { streamTable } from '../stream/stream-table.js';
 
 // Tables and CSV (core/data)
 export { readCsv, formatBadRow, MAX_REPORTED_BAD_ROWS } from '../data/csv.js';
@@ -51,6 +53,8 @@ export { readSqlite } from '../data/sqlite-io.js';
 export type { SqliteReadOptions, SqliteReadResult } from '../data/sqlite-io.js';
 export { exportTable, TABLE_FILE_FORMATS, FORMAT_EXTENSIONS } from '../data/writers.js';
 export type { TableFileFormat, TableWriteOptions } from '../data/writers.js';
+export { appendTable, APPEND_FORMATS } from '../data/append.js';
+export type { AppendOptions, AppendResult } from '../data/append.js';
 
 // The recipe runtime and step kinds (core/ml/recipe)
 export {

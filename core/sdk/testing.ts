@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import type { AttachedArtifact, LogLevel, ModelLineage, ModelRegistryAccess, RunContext, TrialRecord } from '../base/context.js';
 import { isNodeError, NodeError } from '../base/errors.js';
 import { resolveInside } from '../base/paths.js';
+import { featureStoreAccess } from '../features/access.js';
 import type { Json, ModelValue } from '../base/values.js';
+import type { StreamAccess } from '../base/stream.js';
 
 export interface TestContext extends RunContext {
   readonly logs: { level: LogLevel; message: string }[];
@@ -35,6 +37,8 @@ export interface TestContextOptions {
   lineage?: (model: ModelValue) => ModelLineage | undefined;
   /** What ctx.registry does (default: every call fails with a NodeError saying there is no registry here). */
   registry?: ModelRegistryAccess;
+  /** What ctx.stream gives (default: no batch, and read fails saying there is no stream host). */
+  stream?: StreamAccess;
 }
 
 export function createTestContext(options: TestContextOptions = {}): TestContext {
@@ -106,6 +110,14 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
         return undefined;
       },
     },
+    stream: options.stream ?? {
+      batch: undefined,
+      read: async () => {
+        throw new NodeError('this test context has no stream host; pass createTestContext({ stream }) (or run the pipeline through the CLI)');
+      },
+    },
+    // The real feature store, in the test workspace's .tensorloom folder.
+    features: featureStoreAccess(join(root, '.tensorloom')),
     workspace: {
       root,
       pipelineDir,

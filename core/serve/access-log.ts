@@ -1,11 +1,11 @@
 /**
- * Structured access logs: one JSON line per request on stderr, and the request id that ties
- * a request to its prediction-log record and to feedback sent later.
+ * Structured access logs: one JSON line per request on stderr. The request id (see
+ * core/monitor/request-ids.ts) ties a line to its prediction-log record and to feedback.
  *
  * Lines are gathered and written once per event-loop turn (setImmediate), so a burst of
  * answers costs one write, not one per request.
  */
-import { randomUUID } from 'node:crypto';
+import { accessLine } from './log-lines.js';
 
 export interface AccessEntry {
   readonly time: string;
@@ -20,22 +20,23 @@ export interface AccessEntry {
   readonly rows?: number;
 }
 
-const CLIENT_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
-
-/** The client's `x-request-id` when it is a sane token (1–128 of A–Z a–z 0–9 . _ : @ / + = -), else a new UUID. */
-export function requestId(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && CLIENT_ID.test(value) ? value : randomUUID();
-}
-
 export class AccessLog {
-  private lines: string[] = [];
+  // Lines are encoded into one byte buffer as they come (the strings die young) and handed to
+  // the sink as a copy of the filled part, once per event-loop turn.
+  private chunk = Buffer.allocUnsafe(64 * 1024);
+  private used = 0;
   private scheduled = false;
 
-  constructor(private readonly sink: (text: string) => void) {}
+  constructor(private readonly sink: (bytes: Uint8Array) => void) {}
 
   write(entry: AccessEntry): void {
-    this.lines.push(JSON.stringify(entry) + '\n');
+    const line = accessLine(entry);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.used + line.length * 3 > this.chunk.length) {
+      this.flush();
+      if (line.length * 3 > this.chunk.length) this.chunk = Buffer.allocUnsafe(line.length * 3);
+    }
+    this.used += this.chunk.write(line, this.used, 'utf8');
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.flush());
@@ -43,9 +44,9 @@ export class AccessLog {
 
   flush(): void {
     this.scheduled = false;
-    if (this.lines.length === 0) return;
-    const text = this.lines.join('');
-    this.lines = [];
-    this.sink(text);
+    if (this.used === 0) return;
+    const bytes = Buffer.from(this.chunk.subarray(0, this.used));
+    this.used = 0;
+    this.sink(bytes);
   }
 }

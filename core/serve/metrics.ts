@@ -15,7 +15,7 @@ function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-function labels(pairs: Readonly<Record<string, string>>): string {
+export function labels(pairs: Readonly<Record<string, string>>): string {
   const parts = Object.entries(pairs).map(([key, value]) => `${key}="${escapeLabel(value)}"`);
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
@@ -25,7 +25,7 @@ function number(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
 }
 
-class Histogram {
+export class Histogram {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;

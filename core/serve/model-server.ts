@@ -9,11 +9,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { backendForPrediction, loadBundle, type LoadedModel } from '../ml/bundle.js';
 import type { ModelBundle } from '../ml/bundle-format.js';
-import { PredictionLog, type PredictionRecord } from '../monitor/prediction-log.js';
-import { AccessLog, requestId } from './access-log.js';
+import { PredictionLog } from '../monitor/prediction-log.js';
+import { RequestIds } from '../monitor/request-ids.js';
+import { AccessLog } from './access-log.js';
 import { RequestError } from './errors.js';
 import { InputSchema } from './inputs.js';
 import { parseJsonBody, readBody } from './json-body.js';
+import { isoTime, PredictionLines } from './log-lines.js';
 import { ServerMetrics } from './metrics.js';
 import { BatchingPredictor, type PredictionResult } from './predictor.js';
 import { formatV1Predict, parseV1Predict, v1Metadata, v1Status } from './protocol-v1.js';
@@ -62,6 +64,7 @@ interface Live {
   readonly predictor: BatchingPredictor;
   readonly metrics: ServerMetrics;
   readonly outputNames: ReturnType<typeof v2OutputNames>;
+  readonly logLines: PredictionLines;
   /** Predict requests using this model right now; a retired model is disposed when it reaches 0. */
   active: number;
   retired: boolean;
@@ -78,29 +81,8 @@ async function loadLive(name: string, modelDir: string, version: string, lineage
   const predictor = new BatchingPredictor(model, schema, (rows) => metrics.modelCall(rows));
   // One prediction before answering: the first real request then pays no warm-up.
   await predictor.predict({ rows: 1, columns: bundle.inputs.map(() => [null]) }).catch((error: unknown) => log(`warm-up prediction failed: ${(error as Error).message}`));
-  return { model, bundle, version, lineage, backend, schema, predictor, metrics, outputNames: v2OutputNames(bundle), active: 0, retired: false };
-}
-
-/** The prediction-log record of one answered request. */
-function predictionRecord(context: RequestContext, name: string, live: Live, columns: readonly (readonly unknown[])[] | undefined, result: PredictionResult): PredictionRecord {
-  const { bundle } = live;
-  let probabilities: number[][] | undefined;
-  if (result.probabilities) {
-    const width = bundle.classes!.length;
-    probabilities = new Array<number[]>(result.rows);
-    for (let row = 0; row < result.rows; row++) probabilities[row] = Array.from(result.probabilities.subarray(row * width, (row + 1) * width));
-  }
-  return {
-    id: context.id,
-    time: new Date(context.time).toISOString(),
-    model: name,
-    version: live.version,
-    latencyMs: Number(process.hrtime.bigint() - context.started) / 1e6,
-    rows: result.rows,
-    ...(columns ? { features: Object.fromEntries(live.schema.inputs.map((input, k) => [input.name, columns[k]!])) } : {}),
-    predictions: result.predictions,
-    ...(probabilities ? { probabilities, classes: bundle.classes!.map(String) } : {}),
-  };
+  const logLines = new PredictionLines(name, version, bundle, schema.inputs.map((input) => input.name));
+  return { model, bundle, version, lineage, backend, schema, predictor, metrics, outputNames: v2OutputNames(bundle), logLines, active: 0, retired: false };
 }
 
 /** `[{ "id": "…", "label": … }, …]`: ground truth for logged requests. */
@@ -161,11 +143,12 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
   const log = settings.log ?? (() => {});
   let live = await loadLive(name, settings.modelDir, settings.version, settings.lineage ?? {}, limits, log);
   const accessLog = settings.accessLog ? new AccessLog(settings.accessLog) : undefined;
+  const ids = new RequestIds();
   let predictionLog: PredictionLog | undefined;
   if (settings.predictionLog) {
     const { dir, sample, flushMs, maxFileBytes } = settings.predictionLog;
     try {
-      predictionLog = new PredictionLog(dir, { sample, ...(flushMs === undefined ? {} : { flushMs }), ...(maxFileBytes === undefined ? {} : { maxFileBytes }), onError: (error) => log(`prediction log: ${error.message}`) });
+      predictionLog = new PredictionLog(dir, { sample, ids, ...(flushMs === undefined ? {} : { flushMs }), ...(maxFileBytes === undefined ? {} : { maxFileBytes }), onError: (error) => log(`prediction log: ${error.message}`) });
     } catch (error) {
       log(`prediction log off: cannot write to ${dir}: ${(error as Error).message}`);
     }
@@ -182,7 +165,10 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
   };
   const logPrediction = (context: RequestContext, current: Live, columns: readonly (readonly unknown[])[], result: PredictionResult) => {
     context.rows = result.rows;
-    if (predictionLog) predictionLog.logPrediction(predictionRecord(context, name, current, predictionLog.sampled() ? columns : undefined, result));
+    if (!predictionLog) return;
+    // To the microsecond: finer is noise, and a short number is cheaper to write.
+    const latencyMs = Math.round(Number(process.hrtime.bigint() - context.started) / 1e3) / 1e3;
+    predictionLog.logPredictionLine(context.id, current.logLines.line(context.id, context.time, latencyMs, predictionLog.sampled() ? columns : undefined, result));
   };
 
   let draining = false;
@@ -203,7 +189,8 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
     },
     '/v1/models/{m}:predict': async (request, response, match, context) => {
       requireModel(match);
-      const body = parseJsonBody(await readBody(request, limits.maxBodyBytes));
+      const parsed = parseJsonBody(await readBody(request, limits.maxBodyBytes));
+      const body = settings.featureLookup ? settings.featureLookup.enrich(parsed) : parsed;
       await usingLive(async (current) => {
         const { format, batch } = parseV1Predict(body, current.schema);
         const result = await current.predictor.predict(batch);
@@ -241,7 +228,7 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
       });
     },
     '/metrics': (_request, response) => {
-      const text = live.metrics.render();
+      const text = live.metrics.render() + (settings.featureLookup?.metricsText() ?? '');
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       response.end(text);
     },
@@ -275,7 +262,7 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
 
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
     const started = process.hrtime.bigint();
-    const context: RequestContext = { id: requestId(request.headers['x-request-id']), started, time: Date.now() };
+    const context: RequestContext = { id: ids.issue(request.headers['x-request-id']), started, time: Date.now() };
     response.setHeader('x-request-id', context.id);
     const path = (request.url ?? '/').split('?', 1)[0]!;
     let template = 'other';
@@ -289,7 +276,7 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
       live.metrics.inFlight--;
       live.metrics.request(template, request.method ?? 'GET', response.statusCode, seconds);
       accessLog?.write({
-        time: new Date(context.time).toISOString(),
+        time: isoTime(context.time),
         id: context.id,
         method: request.method ?? 'GET',
         path: path.length > 200 ? `${path.slice(0, 200)}…` : path,

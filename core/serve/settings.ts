@@ -26,7 +26,18 @@ export interface ServeSettings {
   /** The prediction and feedback log (JSON Lines, core/monitor/prediction-log.ts); absent: off. */
   readonly predictionLog?: PredictionLogSettings;
   /** Structured access log, one JSON line per request: where the text goes (the CLI and images: stderr); absent: off. */
-  readonly accessLog?: (text: string) => void;
+  readonly accessLog?: (bytes: Uint8Array) => void;
+  /** Online feature lookup (feature-lookup.ts): fills TF Serving REST requests' features from the workspace's feature store. */
+  readonly featureLookup?: FeatureLookupHook;
+}
+
+/** What the server asks of an online feature lookup; the implementation lives in feature-lookup.ts (SQLite: never in images). */
+export interface FeatureLookupHook {
+  /** Adds the features a request's entity keys stand for to a TF Serving REST body (in place), before its inputs are checked. */
+  enrich(body: unknown): unknown;
+  /** Its lines for /metrics (Prometheus text). */
+  metricsText(): string;
+  close(): void;
 }
 
 export interface PredictionLogSettings {
@@ -99,7 +110,7 @@ export function serveSettingsFromEnv(env: NodeJS.ProcessEnv, defaultModelDir: st
             maxFileBytes: wholeNumber(env, 'LOG_MAX_FILE_BYTES', 64 * 1024 * 1024, 4096, 2 ** 40),
           },
         }),
-    ...(env.ACCESS_LOG === 'off' ? {} : { accessLog: (text: string) => process.stderr.write(text) }),
+    ...(env.ACCESS_LOG === 'off' ? {} : { accessLog: (bytes: Uint8Array) => process.stderr.write(bytes) }),
     log: (line) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg: line })}\n`),
   };
 }

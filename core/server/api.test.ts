@@ -47,7 +47,7 @@ describe('server API', () => {
     expect((split.params as Json).properties).toHaveProperty('test');
     expect(catalog.map((entry) => entry.type)).toContain('test.sleep');
     const backend = await get(server, '/api/backend');
-    expect(backend).toEqual({ backend: expect.stringMatching(/^(tensorflow-gpu|tensorflow|webgpu|wasm|cpu|unknown)$/), hint: expect.any(String) });
+    expect(backend).toEqual({ backend: expect.stringMatching(/^(tensorflow-gpu|tensorflow|webgpu|wasm|wasm-fused|cpu|unknown)$/), hint: expect.any(String) });
   });
 
   it('lists pipelines and examples', async () => {

@@ -15,8 +15,10 @@ import { DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, PREVIEW_KINDS, previewArtifact,
 import { getModel, getModelVersion, listModels, setModelAlias } from './models.js';
 import type { RunManager } from './runs.js';
 import { MONITORING_ROUTES } from './monitoring-api.js';
+import { FEATURE_ROUTES } from './features-api.js';
 import { listRuns, TRACKING_ROUTES } from './tracking-api.js';
 import { TRIGGER_ROUTES } from './triggers-api.js';
+import { STREAM_ROUTES } from './streams-api.js';
 import type { TriggerManager } from './triggers.js';
 import { fileError, listPipelines, pipelineFile, workspacePath, writeFileAtomic } from './workspace-files.js';
 
@@ -74,7 +76,9 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/api\/models\/([^/]+)\/versions\/([^/]+)$/, handler: getModelVersion },
   { method: 'POST', pattern: /^\/api\/models\/([^/]+)\/aliases$/, handler: setModelAlias },
   ...TRIGGER_ROUTES,
+  ...STREAM_ROUTES,
   ...MONITORING_ROUTES,
+  ...FEATURE_ROUTES,
 ];
 
 /** Finds the route for a request: the handler, or a 404 / 405 HttpError. */

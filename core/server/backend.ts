@@ -5,10 +5,10 @@
  * cost seconds (and native libraries), so nothing is loaded.
  */
 import { createRequire } from 'node:module';
-import { BACKEND_CHAIN, backendHint } from '../ml/backend-names.js';
+import { BACKEND_CHAIN, backendHint, FUSED_TRAINING, FUSED_TRAINING_HINT } from '../ml/backend-names.js';
 import type { WorkspaceStore } from '../store/index.js';
 
-export const BACKENDS = [...BACKEND_CHAIN, 'unknown'] as const;
+export const BACKENDS = [...BACKEND_CHAIN, FUSED_TRAINING, 'unknown'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export interface BackendInfo {
   backend: BackendName;
@@ -41,10 +41,13 @@ export function lastRecordedBackend(store: WorkspaceStore): BackendInfo {
   const recent = store.listRuns({ limit: 50 }).find((run) => run.backend !== null && run.backend !== 'none');
   const forced = process.env.TENSORLOOM_BACKEND;
   if (recent?.backend) {
-    const known = (BACKENDS as readonly string[]).includes(recent.backend);
+    // A run lists each backend its nodes used, training first ('wasm-fused,wasm'): the badge shows the first.
+    const first = recent.backend.split(',')[0]!;
+    const known = (BACKENDS as readonly string[]).includes(first) && first !== 'unknown';
+    const hint = first === FUSED_TRAINING ? FUSED_TRAINING_HINT : known ? backendHint(first as (typeof BACKEND_CHAIN)[number]) : '';
     return {
-      backend: known ? (recent.backend as BackendName) : 'unknown',
-      hint: `${known ? `${backendHint(recent.backend as (typeof BACKEND_CHAIN)[number])} ` : ''}Used by run ${recent.id}${known ? '' : ` (reported as '${recent.backend}')`}${forced ? `; TENSORLOOM_BACKEND=${forced}` : ''}.`,
+      backend: known ? (first as BackendName) : 'unknown',
+      hint: `${hint ? `${hint} ` : ''}Used by run ${recent.id}${known ? '' : ` (reported as '${recent.backend}')`}${forced ? `; TENSORLOOM_BACKEND=${forced}` : ''}.`,
     };
   }
   return {

@@ -8,6 +8,7 @@ import { Engine, type EngineEvent, type RunResult } from '../engine/index.js';
 import type { NodeRegistry } from '../graph/registry.js';
 import type { ResolvedPipeline } from '../graph/types.js';
 import type { WorkspaceStore } from '../store/index.js';
+import { StreamHub } from '../stream/stream-hub.js';
 
 export interface StartRunRequest {
   pipeline: ResolvedPipeline;
@@ -19,6 +20,8 @@ export interface StartRunRequest {
   /** What started it (default 'ui'); triggers.ts passes 'files', 'schedule' or 'drift'. */
   trigger?: string;
   tags?: Readonly<Record<string, string>>;
+  /** A streaming run's micro-batch (triggers.ts: stream triggers). */
+  streamBatch?: string;
   /** Aborting it cancels the run, as cancel() does. */
   signal?: AbortSignal;
 }
@@ -28,6 +31,8 @@ const CLOSE_GRACE_MS = 5000;
 
 export class RunManager {
   private readonly engine: Engine;
+  /** The workspace's streams: data.stream nodes of the app's runs and stream triggers read through it. */
+  readonly streams: StreamHub;
   private readonly active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   private closed = false;
 
@@ -38,7 +43,8 @@ export class RunManager {
     private readonly broadcast: (event: EngineEvent) => void,
     private readonly log: (message: string) => void,
   ) {
-    this.engine = new Engine({ registry, store, workspaceRoot });
+    this.streams = new StreamHub(store, workspaceRoot);
+    this.engine = new Engine({ registry, store, workspaceRoot, streams: this.streams });
   }
 
   /** Starts a run and answers its id as soon as the engine has created it; the run goes on. */
@@ -72,6 +78,7 @@ export class RunManager {
       ...(request.experiment === undefined ? {} : { experiment: request.experiment }),
       trigger: request.trigger ?? 'ui',
       ...(request.tags === undefined ? {} : { tags: request.tags }),
+      ...(request.streamBatch === undefined ? {} : { streamBatch: request.streamBatch }),
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'run.started') {

@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { CronError, nextFiring, parseCron } from '../stream/cron.js';
-import type { TriggerKind } from '../stream/watcher.js';
+import { streamNodeOf } from '../stream/stream-runner.js';
 import type { ApiAnswer, ApiContext } from './api.js';
 import { HttpError, readJsonBody } from './http.js';
-import { TRIGGER_KINDS, type TriggerConfig, type TriggerManager } from './triggers.js';
+import { TRIGGER_KINDS, type AppTriggerKind, type TriggerConfig, type TriggerManager } from './triggers.js';
 import { isWithin, pipelineFile, STORE_FOLDER, workspacePath } from './workspace-files.js';
 
 type Route = {
@@ -37,7 +37,7 @@ async function addTrigger(ctx: ApiContext, req: IncomingMessage): Promise<ApiAns
   const body = (await readJsonBody(req)) as Record<string, unknown>;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be an object { path, kind, folder | schedule | node }');
   const path = savedPipeline(ctx, body.path);
-  const kind = body.kind as TriggerKind;
+  const kind = body.kind as AppTriggerKind;
   if (!TRIGGER_KINDS.includes(kind)) throw fieldError('kind', `must be one of ${TRIGGER_KINDS.join(', ')}`);
   const triggers = manager(ctx);
   const same = triggers.all().find((trigger) => trigger.path === path && trigger.kind === kind);
@@ -55,6 +55,13 @@ async function addTrigger(ctx: ApiContext, req: IncomingMessage): Promise<ApiAns
     if (typeof body.node !== 'string' || body.node === '') throw fieldError('node', 'the node whose drift verdict starts the pipeline is required');
     if (!pipeline.nodes.has(body.node)) throw fieldError('node', `no node '${body.node}' in ${path}; nodes are: ${[...pipeline.nodes.keys()].join(', ')}`);
     input.node = body.node;
+  }
+  if (kind === 'stream') {
+    try {
+      input.node = streamNodeOf(pipeline);
+    } catch (error) {
+      throw fieldError('kind', `cannot stream ${path}: ${(error as Error).message}`);
+    }
   }
   return { status: 201, body: triggers.add(input) };
 }

@@ -15,6 +15,10 @@
  *   taking firings at once, lets its current run finish (not cancelled), drops its queued run,
  *   and the new one arms when that run has ended.
  * - Each run reads the pipeline file as saved at that moment.
+ * - **Stream** triggers host a StreamRunner instead (core/stream/stream-runner.ts): the
+ *   pipeline's data.stream source runs in the server, and the pipeline runs once per
+ *   micro-batch through the RunManager; its status (source state, throughput, lag, dead
+ *   letters) comes with the trigger in GET /api/triggers.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -26,17 +30,20 @@ import type { RunRequest, RunResult } from '../engine/index.js';
 import type { WorkspaceStore } from '../store/index.js';
 import { nextFiring, parseCron } from '../stream/cron.js';
 import { Watcher, type TriggerKind } from '../stream/watcher.js';
+import { StreamRunner, type StreamStatus } from '../stream/stream-runner.js';
 import type { RunManager } from './runs.js';
 
 /** The node type under which the app's triggers are kept in node_state. */
 export const TRIGGER_CONFIG_TYPE = 'trigger-config';
-export const TRIGGER_KINDS: readonly TriggerKind[] = ['files', 'schedule', 'drift'];
+/** The watcher's kinds, plus 'stream': a streaming run of the pipeline's data.stream node (core/stream/stream-runner.ts). */
+export type AppTriggerKind = TriggerKind | 'stream';
+export const TRIGGER_KINDS: readonly AppTriggerKind[] = ['files', 'schedule', 'drift', 'stream'];
 
 export interface TriggerConfig {
   id: string;
   /** The pipeline, workspace-relative. */
   path: string;
-  kind: TriggerKind;
+  kind: AppTriggerKind;
   /** files: the folder, workspace-relative. */
   folder?: string;
   /** schedule: five-field cron, UTC. */
@@ -57,6 +64,8 @@ export interface TriggerView extends TriggerConfig {
   lastRunStatus: string | null;
   /** Why the pipeline's triggers are not armed (an invalid pipeline, a missing file), when so. */
   error: string | null;
+  /** stream, armed: its source's state, throughput, lag, dead letters; null otherwise. */
+  stream: StreamStatus | null;
 }
 
 export interface TriggerManagerOptions {
@@ -69,6 +78,7 @@ export interface TriggerManagerOptions {
 
 interface Host {
   watcher: Watcher | undefined;
+  stream: StreamRunner | undefined;
   chain: Promise<void>;
   error: string | null;
 }
@@ -99,6 +109,7 @@ export class TriggerManager {
 
   list(path: string): TriggerView[] {
     const error = this.hosts.get(path)?.error ?? null;
+    const stream = this.hosts.get(path)?.stream;
     return this.all()
       .filter((trigger) => trigger.path === path)
       .map((trigger) => {
@@ -107,7 +118,8 @@ export class TriggerManager {
           nextFiringAt = nextFiring(parseCron(trigger.schedule), new Date())?.getTime() ?? null;
         }
         const run = trigger.lastRunId === null ? undefined : this.options.store.getRun(trigger.lastRunId);
-        return { ...trigger, nextFiringAt, lastRunStatus: run?.status ?? null, error: trigger.paused ? null : error };
+        const streamStatus = trigger.kind === 'stream' && !trigger.paused && stream ? stream.status() : null;
+        return { ...trigger, nextFiringAt, lastRunStatus: run?.status ?? null, error: trigger.paused ? null : error, stream: streamStatus };
       });
   }
 
@@ -155,6 +167,9 @@ export class TriggerManager {
       const watcher = host.watcher;
       host.watcher = undefined;
       void watcher?.stop({ cancel: true });
+      const stream = host.stream;
+      host.stream = undefined;
+      void stream?.stop();
     }
   }
 
@@ -170,7 +185,7 @@ export class TriggerManager {
   private rearm(path: string): void {
     let host = this.hosts.get(path);
     if (!host) {
-      host = { watcher: undefined, chain: Promise.resolve(), error: null };
+      host = { watcher: undefined, stream: undefined, chain: Promise.resolve(), error: null };
       this.hosts.set(path, host);
     }
     const current = host;
@@ -179,9 +194,15 @@ export class TriggerManager {
         const old = current.watcher;
         current.watcher = undefined;
         if (old) await old.stop({ cancel: false });
+        const oldStream = current.stream;
+        current.stream = undefined;
+        // A batch run cut short is replayed by the next runner (its offset was not committed).
+        if (oldStream) await oldStream.stop();
         if (this.closed) return;
         current.watcher = await this.build(path, current);
         current.watcher?.start();
+        current.stream = await this.buildStream(path, current);
+        current.stream?.start();
       })
       .catch((error: unknown) => {
         current.error = describe(error);
@@ -191,7 +212,7 @@ export class TriggerManager {
 
   private async build(path: string, host: Host): Promise<Watcher | undefined> {
     host.error = null;
-    const active = this.all().filter((trigger) => trigger.path === path && !trigger.paused);
+    const active = this.all().filter((trigger) => trigger.path === path && !trigger.paused && trigger.kind !== 'stream');
     if (active.length === 0) return undefined;
     const pipelinePath = join(this.options.root, path);
     let pipeline: ResolvedPipeline;
@@ -219,6 +240,30 @@ export class TriggerManager {
     });
   }
 
+  /** The pipeline's stream trigger: a StreamRunner whose batch runs go through the RunManager. */
+  private async buildStream(path: string, host: Host): Promise<StreamRunner | undefined> {
+    const trigger = this.all().find((candidate) => candidate.path === path && !candidate.paused && candidate.kind === 'stream');
+    if (trigger === undefined) return undefined;
+    const pipelinePath = join(this.options.root, path);
+    try {
+      const pipeline = await this.load(path);
+      return new StreamRunner({
+        engine: { run: (request) => this.run(path, request) },
+        hub: this.options.runs.streams,
+        store: this.options.store,
+        workspaceRoot: this.options.root,
+        pipeline,
+        pipelinePath,
+        pipelineDir: dirname(pipelinePath),
+        onLine: () => {},
+      });
+    } catch (error) {
+      host.error = describe(error);
+      this.options.log(`tensorloom server: the stream trigger of ${path} is not armed: ${host.error}`);
+      return undefined;
+    }
+  }
+
   /** The pipeline as saved now; throws with the reason when it cannot run. */
   async load(path: string): Promise<ResolvedPipeline> {
     const text = await readFile(join(this.options.root, path), 'utf8');
@@ -232,7 +277,7 @@ export class TriggerManager {
   /** A watcher's run, through the RunManager, with the pipeline as saved now. */
   private async run(path: string, request: RunRequest): Promise<RunResult> {
     const pipeline = await this.load(path);
-    const kind = request.trigger as TriggerKind;
+    const kind = request.trigger as AppTriggerKind;
     const trigger = this.all().find((candidate) => candidate.path === path && candidate.kind === kind && !candidate.paused);
     const { started, done } = this.options.runs.launch({
       pipeline,
@@ -240,6 +285,7 @@ export class TriggerManager {
       ...(request.until === undefined ? {} : { until: request.until }),
       trigger: kind,
       ...(request.tags === undefined ? {} : { tags: request.tags }),
+      ...(request.streamBatch === undefined ? {} : { streamBatch: request.streamBatch }),
       ...(request.signal === undefined ? {} : { signal: request.signal }),
     });
     if (trigger) {

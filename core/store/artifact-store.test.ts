@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, w
 import { basename, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArtifactStore } from './artifact-store.js';
+import { writeFileDurably } from './durable-fs.js';
 import { StoreError } from './errors.js';
 import { deadPid, tempDirs } from './test-fixtures/temp-dirs.js';
 
@@ -35,6 +36,31 @@ describe('ArtifactStore', () => {
     expect(store.has(ref.hash)).toBe(true);
     expect(new TextDecoder().decode(await store.readBytes(ref.hash))).toBe('hello');
     expect(readdirSync(store.tempDir)).toEqual([]);
+  });
+
+  it('publishes a file hashed while written (writeFileDurably) under the same name as a file hashed after', async () => {
+    const store = storeIn();
+    const pieces = ['header ', 'a'.repeat(5 << 20), '', 'tail'].map((text) => new TextEncoder().encode(text));
+    const temp = store.tempPath('streamed');
+    const written = await writeFileDurably(temp, pieces);
+    expect(written).toEqual({ sha256: sha256(`header ${'a'.repeat(5 << 20)}tail`), size: 7 + (5 << 20) + 4 });
+    const ref = await store.putFile(temp, written);
+    expect(ref.hash).toBe(`sha256:${written.sha256}`);
+    expect(await store.verify(ref.hash)).toBe(true);
+    expect(statSync(ref.path).mode & 0o777).toBe(0o444);
+    const again = store.tempPath('same');
+    writeFileSync(again, Buffer.concat(pieces));
+    expect((await store.putFile(again)).hash).toBe(ref.hash);
+  });
+
+  it('refuses a file whose size is not what was written', async () => {
+    const store = storeIn();
+    const temp = store.tempPath('changed');
+    const written = await writeFileDurably(temp, [new TextEncoder().encode('abc')]);
+    chmodSync(temp, 0o644);
+    writeFileSync(temp, 'abcd');
+    await expect(store.putFile(temp, written)).rejects.toThrow(/holds 4 bytes, not the 3 written/);
+    expect(store.has(`sha256:${written.sha256}`)).toBe(false);
   });
 
   it('publishes a temp file by moving it, and drops the temp when the content is already stored', async () => {

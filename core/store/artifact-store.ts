@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fsyncDir, fsyncDirSync, fsyncFile, pathExists, sha256Bytes, sha256File } from './durable-fs.js';
+import { fsyncDir, fsyncDirSync, fsyncFile, pathExists, sha256Bytes, sha256File, type DurableFile } from './durable-fs.js';
 import { errnoCode, fsError, StoreError } from './errors.js';
 import { isPidAlive } from './process-owner.js';
 import type { ArtifactRef } from './types.js';
@@ -77,16 +77,28 @@ export class ArtifactStore {
     return join(parent, `${process.pid}.${randomBytes(6).toString('hex')}.${safe}`);
   }
 
-  /** Publishes the file at `tempPath` (moved, not copied). If the content is already stored, the temp file is dropped. */
-  async putFile(tempPath: string): Promise<StoredArtifact> {
+  /**
+   * Publishes the file at `tempPath` (moved, not copied). If the content is already stored, the temp file is dropped.
+   * `written` is what `writeFileDurably` returned for that file: its hash and the fsync are
+   * already done, so the file is neither read again nor flushed again.
+   */
+  async putFile(tempPath: string, written?: DurableFile): Promise<StoredArtifact> {
     const temp = this.requireTemp(tempPath);
     const info = await lstat(temp).catch((error: unknown) => {
       throw fsError('read the new artifact', temp, error);
     });
     if (!info.isFile()) throw new StoreError('invalid-artifact', `cannot store ${temp}: putFile needs a regular file (use putDir for a folder)`, { path: temp });
+    if (written !== undefined && written.size !== info.size) {
+      throw new StoreError('invalid-artifact', `cannot store ${temp}: it holds ${info.size} bytes, not the ${written.size} written`, { path: temp });
+    }
     try {
-      const hex = await sha256File(temp);
-      await fsyncFile(temp);
+      let hex: string;
+      if (written !== undefined) {
+        hex = written.sha256;
+      } else {
+        hex = await sha256File(temp);
+        await fsyncFile(temp);
+      }
       return await this.publish(temp, hex, info.size, 'file');
     } catch (error) {
       throw asStoreError('store the artifact', temp, error);

@@ -19,7 +19,7 @@ describe('migrations', () => {
     const db = new Database(store.dbPath, { readonly: true });
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
     expect(tables(db)).toEqual(
-      ['artifacts', 'attachments', 'cache', 'file_hashes', 'logs', 'metrics', 'model_aliases', 'model_versions', 'models', 'node_executions', 'node_state', 'registry_events', 'run_outputs', 'run_sources', 'run_tags', 'runs'].sort(),
+      ['artifacts', 'attachments', 'cache', 'file_hashes', 'logs', 'metrics', 'model_aliases', 'model_versions', 'models', 'node_executions', 'node_state', 'registry_events', 'run_outputs', 'run_sources', 'run_tags', 'runs', 'stream_dead_letters', 'stream_files', 'stream_messages', 'stream_state'].sort(),
     );
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();

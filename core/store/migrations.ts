@@ -261,6 +261,58 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'streams: received messages, dead letters, offsets and fixed schemas, handled files',
+    up(db) {
+      // Kept by core/stream (inbox.ts). A stream is one data.stream node of one pipeline file
+      // ('<pipeline path>#<node id>'). seq orders every stored message; a stream's offset says
+      // which it has processed. msg_id (the idField's value) is unique per stream: dedup.
+      db.exec(`
+        CREATE TABLE stream_messages (
+          seq         INTEGER PRIMARY KEY,
+          stream      TEXT NOT NULL,
+          msg_id      TEXT,
+          payload     TEXT NOT NULL CHECK (json_valid(payload)),
+          received_at INTEGER NOT NULL,
+          UNIQUE (stream, msg_id)
+        ) STRICT;
+        CREATE INDEX stream_messages_by_stream ON stream_messages (stream, seq);
+
+        CREATE TABLE stream_dead_letters (
+          id          INTEGER PRIMARY KEY,
+          stream      TEXT NOT NULL,
+          seq         INTEGER,       -- the stored message it came from (NULL: refused on arrival)
+          msg_id      TEXT,
+          payload     TEXT NOT NULL, -- as received (text)
+          reason      TEXT NOT NULL,
+          received_at INTEGER NOT NULL,
+          UNIQUE (stream, seq)
+        ) STRICT;
+        CREATE INDEX stream_dead_letters_by_stream ON stream_dead_letters (stream, id);
+
+        CREATE TABLE stream_state (
+          stream        TEXT PRIMARY KEY,
+          committed_seq INTEGER NOT NULL DEFAULT 0, -- every message up to here is processed
+          batches       INTEGER NOT NULL DEFAULT 0, -- batches committed
+          pending_json  TEXT CHECK (pending_json IS NULL OR json_valid(pending_json)), -- the claimed batch, replayed after a crash
+          schema_json   TEXT CHECK (schema_json IS NULL OR json_valid(schema_json)),   -- fixed at the first batch
+          received      INTEGER NOT NULL DEFAULT 0,
+          duplicates    INTEGER NOT NULL DEFAULT 0,
+          dead_letters  INTEGER NOT NULL DEFAULT 0,
+          updated_at    INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+
+        -- A folder source's files whose rows are stored (name → size:mtime), written with them.
+        CREATE TABLE stream_files (
+          stream    TEXT NOT NULL,
+          name      TEXT NOT NULL,
+          signature TEXT NOT NULL,
+          PRIMARY KEY (stream, name)
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /**

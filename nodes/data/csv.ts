@@ -57,7 +57,8 @@ export default defineNode({
     if (result.rowsRead === 0) {
       ctx.log(`'${params.path}' has no data rows${result.skipped > 0 ? ' left after skipping bad rows' : ', only a header'}: the table is empty`, 'warn');
     }
-    ctx.log(`read ${result.rowsRead} rows × ${result.table.numCols} columns from '${params.path}' (delimiter ${JSON.stringify(result.delimiter)})`);
+    const threads = result.threads > 1 ? `, ${result.threads} threads` : '';
+    ctx.log(`read ${result.rowsRead} rows × ${result.table.numCols} columns from '${params.path}' (delimiter ${JSON.stringify(result.delimiter)}${threads})`);
     ctx.metric('rows', result.rowsRead);
     if (result.skipped > 0) ctx.metric('skipped_rows', result.skipped);
     return { table: { table: result.table, recipe: [] } };

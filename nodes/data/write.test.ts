@@ -46,7 +46,8 @@ describe('data.write node', () => {
     expect(writeNode.cacheable?.({ path: 'out.csv', format: 'csv' })).toBe(false);
     expect(writeNode.worker).toEqual({ whenInputBytesOver: 4 * 1024 * 1024 });
     for (const field of Object.values(writeNode.params.shape)) expect(field.description).toBeTruthy();
-    expect(writeNode.params.parse({ path: 'out.csv', format: 'csv' })).toEqual({ path: 'out.csv', format: 'csv' });
+    expect(writeNode.params.parse({ path: 'out.csv', format: 'csv' })).toEqual({ path: 'out.csv', format: 'csv', mode: 'replace' });
+    expect(writeNode.params.safeParse({ path: 'out.parquet', format: 'parquet', mode: 'append' }).success).toBe(false);
     expect(writeNode.params.safeParse({ path: 'out.xlsx', format: 'xlsx' }).success).toBe(false);
     expect(writeNode.params.safeParse({ path: 'out.csv' }).success).toBe(false);
   });

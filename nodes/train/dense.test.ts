@@ -68,11 +68,14 @@ describe('train.dense node', () => {
     expect((metrics.history as unknown[]).length).toBe(epochs);
     expect(ctx.progressReports.at(-1)).toBeCloseTo(epochs / 200, 10);
 
-    // The backend that loaded (wasm on CI; WebGPU hands networks this small to wasm).
+    // What trained: on the CPU backends without native TensorFlow (wasm on CI; WebGPU hands
+    // networks this small to wasm) the fused kernel, recorded as such; elsewhere the backend.
     const loaded = await loadBackend();
-    expect(ctx.backends).toEqual([loaded.name === 'webgpu' ? 'wasm' : loaded.name]);
-    expect(BACKEND_CHAIN).toContain(ctx.backends[0]);
+    const cpu = loaded.name === 'webgpu' ? 'wasm' : loaded.name;
+    expect(ctx.backends).toEqual([cpu === 'wasm' || cpu === 'cpu' ? 'wasm-fused' : cpu]);
+    expect([...BACKEND_CHAIN, 'wasm-fused']).toContain(ctx.backends[0]);
     expect(metrics.backend).toBe(ctx.backends[0]);
+    expect(ctx.logs.some((log) => log.message.startsWith(ctx.backends[0] === 'wasm-fused' ? 'training with the fused WebAssembly kernel' : `training on the ${cpu} backend`))).toBe(true);
 
     // The bundle: classes in order, the raw input columns, no recipe, lineage.
     const bundle = bundleOf(model);

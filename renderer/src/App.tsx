@@ -4,6 +4,7 @@ import { usePanels, useServices, useUi } from './app/context';
 import { CompareView } from './pages/CompareView';
 import { ModelsPage } from './pages/ModelsPage';
 import { MonitoringPage } from './pages/MonitoringPage';
+import { FeaturesPage } from './pages/FeaturesPage';
 import { RunsPage } from './pages/RunsPage';
 import { Canvas } from './canvas/Canvas';
 import { Dialogs } from './chrome/Dialogs';
@@ -100,6 +101,7 @@ export function App() {
             {view.kind === 'compare' && <CompareView runIds={view.runIds} />}
             {view.kind === 'models' && <ModelsPage name={view.name} />}
             {view.kind === 'monitoring' && <MonitoringPage name={view.name} range={view.range} />}
+            {view.kind === 'features' && <FeaturesPage name={view.name} />}
           </main>
         )}
       </div>

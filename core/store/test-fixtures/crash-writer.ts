@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from '../durable-fs.js';
 import type { OutputRecords } from '../types.js';
 import { WorkspaceStore } from '../workspace-store.js';
 
@@ -24,8 +25,15 @@ for (let i = 0; ; i += 1) {
   for (let epoch = 0; epoch < 25; epoch += 1) store.recordMetric(runId, nodeId, 'loss', 1 / (epoch + 1), epoch);
 
   const temp = store.artifacts.tempPath(`${nodeId}-table`);
-  writeFileSync(temp, randomBytes(1024 * (1 + (i % 64))));
-  const table = await store.artifacts.putFile(temp);
+  const content = randomBytes(1024 * (1 + (i % 64)));
+  let table;
+  if (i % 2 === 0) {
+    writeFileSync(temp, content);
+    table = await store.artifacts.putFile(temp);
+  } else {
+    // The engine's table path: hashed and flushed while written, published without a re-read.
+    table = await store.artifacts.putFile(temp, await writeFileDurably(temp, [content.subarray(0, 100), content.subarray(100)]));
+  }
   const outputs: OutputRecords = { table: { hash: table.hash, type: 'table', size: table.size } };
   if (i % 4 === 0) {
     const dir = store.artifacts.tempPath(`${nodeId}-model`);

@@ -14,11 +14,13 @@ import type {
   ModelVersionDetail,
   MonitoredModelItem,
   MonitoringAnswer,
+  FeatureViewItem,
   RunComparison,
   RunTableAnswer,
   PipelineListItem,
   RunRecord,
   RunSummary,
+  StreamAnswer,
   TriggerInput,
   TriggerItem,
 } from './protocol';
@@ -155,6 +157,11 @@ export class ApiClient {
     return this.request('POST', `/api/models/${encodeURIComponent(name)}/aliases`, { alias, version });
   }
 
+  /** The workspace's feature views with schema, freshness and row counts. */
+  featureViews(): Promise<FeatureViewItem[]> {
+    return this.request('GET', '/api/features');
+  }
+
   /** Served models with a prediction log in the workspace. */
   monitoredModels(): Promise<MonitoredModelItem[]> {
     return this.request('GET', '/api/monitoring');
@@ -187,6 +194,11 @@ export class ApiClient {
 
   addTrigger(input: TriggerInput): Promise<TriggerItem> {
     return this.request('POST', '/api/triggers', input);
+  }
+
+  /** A stream node's counts, its streaming run's status and its newest dead letters (API.md, Streams). */
+  stream(path: string, node: string): Promise<StreamAnswer> {
+    return this.request('GET', `/api/streams?path=${encodeURIComponent(path)}&node=${encodeURIComponent(node)}`);
   }
 
   /** 'pause', 'resume' or 'remove' one trigger. */

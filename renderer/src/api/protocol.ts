@@ -30,7 +30,7 @@ export interface HealthInfo {
 }
 
 /** 'unknown' until a run has recorded one. */
-export type BackendName = LoadableBackend | 'unknown';
+export type BackendName = LoadableBackend | 'wasm-fused' | 'unknown';
 
 export interface BackendInfo {
   backend: BackendName;
@@ -238,6 +238,23 @@ export interface ModelVersionDetail extends ModelVersionItem {
   };
 }
 
+/** GET /api/features: a feature view of the workspace's feature store (core/server/features-api.ts). */
+export interface FeatureViewItem {
+  name: string;
+  entity: { name: string; kind: string }[];
+  timestamp: string;
+  features: { name: string; kind: string }[];
+  ttl: string | null;
+  rows: number;
+  partitions: number;
+  onlineRows: number;
+  pendingPartitions: number;
+  earliest: string | null;
+  latest: string | null;
+  materializedAt: string | null;
+  updatedAt: string;
+}
+
 /** GET /api/monitoring: a served model with a prediction log in the workspace. */
 export interface MonitoredModelItem {
   name: string;
@@ -288,7 +305,7 @@ export interface MonitoringAnswer {
 export interface TriggerItem {
   id: string;
   path: string;
-  kind: 'files' | 'schedule' | 'drift';
+  kind: 'files' | 'schedule' | 'drift' | 'stream';
   folder?: string;
   schedule?: string;
   node?: string;
@@ -301,6 +318,47 @@ export interface TriggerItem {
   nextFiringAt: number | null;
   /** Why the pipeline's triggers are not armed, when so. */
   error: string | null;
+  /** A stream trigger that is armed: its streaming run's status; null otherwise. */
+  stream?: StreamRunStatus | null;
+}
+
+/** A streaming run's status (core/stream/stream-runner.ts, StreamStatus). */
+export interface StreamRunStatus {
+  stream: string;
+  node: string;
+  source: 'mqtt' | 'folder' | 'http';
+  sourceState: { state: 'starting' | 'connecting' | 'connected' | 'down' | 'watching' | 'listening' | 'stopped'; detail?: string; retryAt?: number; since: number };
+  received: number;
+  duplicates: number;
+  deadLetters: number;
+  batches: number;
+  backlog: number;
+  /** Rows a second over the last minute. */
+  throughput: number;
+  /** The last batch's oldest record, from arrival to commit. */
+  lagMs: number;
+  lastBatch: { id: string; rows: number; runId: string; status: string } | null;
+  retrying: string | null;
+}
+
+/** A record the stream could not take, and why (newest first). */
+export interface StreamDeadLetter {
+  id: number;
+  msgId: string | null;
+  payload: string;
+  reason: string;
+  receivedAt: number;
+}
+
+/** GET /api/streams?path=P&node=N (API.md, Streams). */
+export interface StreamAnswer {
+  stream: string;
+  node: string;
+  source: 'mqtt' | 'folder' | 'http';
+  /** The stream trigger's status while one runs; null otherwise. */
+  running: StreamRunStatus | null;
+  stats: { received: number; duplicates: number; deadLetters: number; batches: number; committedSeq: number; backlog: number; pending: boolean; schema: { name: string; type: string }[] | null };
+  deadLetters: StreamDeadLetter[];
 }
 
 /** POST /api/triggers */

@@ -48,6 +48,7 @@ export const OVERVIEW_ZOOM = 0.45;
 
 const proOptions = { hideAttribution: true };
 const minimapStyle = { width: 168, height: 110 };
+const MINIMAP_MIN_CANVAS_HEIGHT = 400;
 /** Graphs up to this many nodes are never fitted below a legible zoom; larger ones may shrink to an overview. */
 const SMALL_GRAPH_NODES = 12;
 
@@ -91,6 +92,8 @@ export function Canvas() {
   const fitRequest = useUi((state) => state.fitRequest);
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const overview = useFlowStore((state) => state.transform[2] < OVERVIEW_ZOOM);
+  // A short canvas (a tall outputs panel, a small window) has no room for the minimap: it would cover nodes.
+  const roomForMinimap = useFlowStore((state) => state.height >= MINIMAP_MIN_CANVAS_HEIGHT);
   const convert = useMemo(() => createNodeConverter(), []);
   const convertEdges = useMemo(() => createEdgeConverter(), []);
 
@@ -195,7 +198,7 @@ export function Canvas() {
         connectionRadius={24}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-        <MiniMap pannable zoomable nodeStrokeWidth={3} className="minimap" nodeClassName={minimapClass} style={minimapStyle} />
+        {roomForMinimap && <MiniMap pannable zoomable nodeStrokeWidth={3} className="minimap" nodeClassName={minimapClass} style={minimapStyle} />}
         <Controls showInteractive={false} />
         <ConnectionHint />
       </ReactFlow>

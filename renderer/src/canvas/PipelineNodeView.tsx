@@ -6,6 +6,7 @@ import { withoutNodePrefix } from '../model/messages';
 import { rowUsage } from '../model/row-usage';
 import { hiddenParams, objectProperties, type JsonSchema } from '../model/schema';
 import { STATUS_LABELS } from './theme';
+import { StreamNodeStatus } from './StreamNodeStatus';
 
 /** Up to this many changed params are shown on the node itself; the rest are counted. */
 const SHOWN_PARAMS = 4;
@@ -128,6 +129,7 @@ const NodeBody = memo(function NodeBody({ id, data: node, selected }: { id: stri
         </div>
       </div>
 
+      {node.nodeType === 'data.stream' && <StreamNodeStatus nodeId={id} />}
       {params.length > 0 && (
         <div className="tl-node__params">
           {params.map(([key, value]) => (

@@ -11,8 +11,11 @@ const W = 360;
 const H = 180;
 const PAD = { left: 44, right: 12, top: 12, bottom: 26 };
 
-/** Metric series over steps (epochs): one polyline per series, redrawn as points arrive. */
-export const LineChart = memo(function LineChart({ title, lines, testId }: { title: string; lines: Line[]; testId?: string }) {
+/**
+ * Metric series over steps (epochs, or time windows): one polyline per series, redrawn as points
+ * arrive. `xTick` names a step on the x axis (default: its number), `xName` what the steps are.
+ */
+export const LineChart = memo(function LineChart({ title, lines, testId, xTick = formatNumber, xName = 'step' }: { title: string; lines: Line[]; testId?: string; xTick?: (step: number) => string; xName?: string }) {
   const all = lines.flatMap((line) => line.points);
   if (all.length === 0) return null;
   const steps = all.map((point) => point.step);
@@ -40,7 +43,7 @@ export const LineChart = memo(function LineChart({ title, lines, testId }: { tit
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} className="chart__svg" role="img" aria-label={`${title} by step`}>
+      <svg viewBox={`0 0 ${W} ${H}`} className="chart__svg" role="img" aria-label={`${title} by ${xName}`}>
         {yTicks.map((tick) => (
           <g key={`y${tick}`}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(tick)} y2={y(tick)} className="chart__grid" />
@@ -50,8 +53,9 @@ export const LineChart = memo(function LineChart({ title, lines, testId }: { tit
           </g>
         ))}
         {xTicks.map((tick) => (
-          <text key={`x${tick}`} x={x(tick)} y={H - 8} className="chart__tick" textAnchor="middle">
-            {formatNumber(tick)}
+          // A label at the right edge ends there, so the chart never clips it.
+          <text key={`x${tick}`} x={x(tick)} y={H - 8} className="chart__tick chart__tick--x" textAnchor={tick === x1 && xTick !== formatNumber ? 'end' : 'middle'}>
+            {xTick(tick)}
           </text>
         ))}
         <line x1={PAD.left} x2={W - PAD.right} y1={H - PAD.bottom} y2={H - PAD.bottom} className="chart__axis" />

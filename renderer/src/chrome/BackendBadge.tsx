@@ -4,6 +4,7 @@ const LABELS: Record<string, { text: string; tone: string }> = {
   'tensorflow-gpu': { text: 'GPU · CUDA', tone: 'good' },
   webgpu: { text: 'GPU · WebGPU', tone: 'good' },
   tensorflow: { text: 'native CPU', tone: 'ok' },
+  'wasm-fused': { text: 'fused CPU', tone: 'ok' },
   wasm: { text: 'WASM CPU', tone: 'slow' },
   cpu: { text: 'JS CPU', tone: 'slow' },
   unknown: { text: 'TF.js · not loaded yet', tone: 'idle' },

@@ -9,6 +9,7 @@ const VIEWS = [
   ['runs', 'Runs'],
   ['models', 'Models'],
   ['monitoring', 'Monitoring'],
+  ['features', 'Features'],
 ] as const;
 
 export function Toolbar() {

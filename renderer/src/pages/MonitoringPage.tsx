@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { MonitoredModelItem, MonitoringAnswer } from '../api/protocol';
 import { useServices } from '../app/context';
 import { LineChart, type Line } from '../charts/LineChart';
@@ -80,6 +80,17 @@ function series(answer: MonitoringAnswer, value: (window: MonitoringAnswer['wind
   });
 }
 
+/** The x-axis label of window `step`: its start as local hh:mm (with the day when the range spans days). */
+function windowTick(answer: MonitoringAnswer): (step: number) => string {
+  const days = new Set(answer.windows.map((window) => formatTime(Date.parse(window.start)).slice(0, 10)));
+  return (step) => {
+    const window = answer.windows[step];
+    if (!window) return '';
+    const time = formatTime(Date.parse(window.start));
+    return days.size > 1 ? `${time.slice(5, 10)} ${time.slice(11, 16)}` : time.slice(11, 16);
+  };
+}
+
 function MonitoringDetail({ name, last, onRange }: { name: string; last: MonitoringRange; onRange: (range: MonitoringRange) => void }) {
   const { api } = useServices();
   const [answer, setAnswer] = useState<MonitoringAnswer | null>(null);
@@ -96,6 +107,7 @@ function MonitoringDetail({ name, last, onRange }: { name: string; last: Monitor
   }, [api, name, last]);
   const classification = answer?.task !== 'regression';
   const totals = answer?.totals;
+  const xTick = useMemo(() => (answer ? windowTick(answer) : String), [answer]);
   return (
     <div className="page__detail" data-testid="monitoring-detail">
       <header className="page__head">
@@ -157,7 +169,7 @@ function MonitoringDetail({ name, last, onRange }: { name: string; last: Monitor
             )}
           </dl>
           <p className="muted small">
-            {formatTime(Date.parse(answer.since))} to {formatTime(Date.parse(answer.until))}, in windows of {answer.window} (x axis: window number from the start).
+            {formatTime(Date.parse(answer.since))} to {formatTime(Date.parse(answer.until))}, in windows of {answer.window} (x axis: the start of each window, local time).
           </p>
           {totals.requests === 0 ? (
             <p className="muted" data-testid="monitoring-no-traffic">
@@ -165,7 +177,7 @@ function MonitoringDetail({ name, last, onRange }: { name: string; last: Monitor
             </p>
           ) : (
             <div className="page__charts">
-              <LineChart title={`Requests per ${answer.window}`} lines={[{ name: 'requests', points: series(answer, (window) => window.requests) }]} testId="chart-throughput" />
+              <LineChart title={`Requests per ${answer.window}`} lines={[{ name: 'requests', points: series(answer, (window) => window.requests) }]} testId="chart-throughput" xTick={xTick} xName="time" />
               <LineChart
                 title="Latency (ms)"
                 lines={[
@@ -174,12 +186,16 @@ function MonitoringDetail({ name, last, onRange }: { name: string; last: Monitor
                   { name: 'p99', points: series(answer, (window) => window.latencyMs?.p99) },
                 ]}
                 testId="chart-latency"
+                xTick={xTick}
+                xName="time"
               />
               {totals.labeled > 0 ? (
                 <LineChart
                   title={classification ? 'Accuracy' : 'RMSE'}
                   lines={[{ name: classification ? 'accuracy' : 'rmse', points: series(answer, (window) => (classification ? window.accuracy : window.rmse)) }]}
                   testId="chart-quality"
+                  xTick={xTick}
+                  xName="time"
                 />
               ) : (
                 <p className="muted" data-testid="monitoring-no-feedback">

@@ -2,12 +2,14 @@ import { useCallback, useEffect, useState } from 'react';
 import { useServices } from '../app/context';
 import { ApiError } from '../api/client';
 import type { TriggerItem } from '../api/protocol';
+import { sourceStateText, throughputText } from '../model/stream-status';
 
 const POLL_MS = 2000;
 type Kind = TriggerItem['kind'];
 
-const PLACEHOLDER: Record<Kind, string> = { files: 'folder in the workspace, e.g. incoming', schedule: 'cron (UTC), e.g. */15 * * * *', drift: 'drift node id' };
-const FIELD: Record<Kind, 'folder' | 'schedule' | 'node'> = { files: 'folder', schedule: 'schedule', drift: 'node' };
+const PLACEHOLDER: Record<Kind, string> = { files: 'folder in the workspace, e.g. incoming', schedule: 'cron (UTC), e.g. */15 * * * *', drift: 'drift node id', stream: '' };
+/** The field each kind asks for; a stream trigger asks for none (the pipeline's one data.stream node). */
+const FIELD: Record<Kind, 'folder' | 'schedule' | 'node' | null> = { files: 'folder', schedule: 'schedule', drift: 'node', stream: null };
 
 function when(ms: number | null): string {
   return ms === null ? '—' : new Date(ms).toLocaleString();
@@ -16,6 +18,7 @@ function when(ms: number | null): string {
 function spec(trigger: TriggerItem): string {
   if (trigger.kind === 'files') return `new files in ${trigger.folder ?? '?'}`;
   if (trigger.kind === 'schedule') return `schedule ${trigger.schedule ?? '?'} (UTC)`;
+  if (trigger.kind === 'stream') return `stream of ${trigger.node ?? '?'}: a run per micro-batch`;
   return `drift verdict of ${trigger.node ?? '?'}`;
 }
 
@@ -52,7 +55,8 @@ export function TriggersPanel({ path }: { path: string }) {
     setBusy(true);
     setFormError(null);
     try {
-      await api.addTrigger({ path, kind, [FIELD[kind]]: value.trim() });
+      const field = FIELD[kind];
+      await api.addTrigger(field === null ? { path, kind } : { path, kind, [field]: value.trim() });
       setValue('');
       await refresh();
     } catch (error) {
@@ -93,6 +97,12 @@ export function TriggersPanel({ path }: { path: string }) {
                   last run <code>{trigger.lastRunId}</code> {trigger.lastRunStatus ?? ''}
                 </div>
               )}
+              {trigger.kind === 'stream' && trigger.stream && (
+                <div className="muted" data-testid="trigger-stream-status">
+                  {sourceStateText(trigger.stream.sourceState)} · {trigger.stream.batches} batches · {throughputText(trigger.stream.throughput)}
+                  {trigger.stream.retrying && <div className="error-text">{trigger.stream.retrying}</div>}
+                </div>
+              )}
               {trigger.error && <div className="error-text">{trigger.error}</div>}
               <div>
                 <button type="button" className="btn btn--small" onClick={() => void change(trigger.id, trigger.paused ? 'resume' : 'pause')} data-testid="trigger-toggle">
@@ -114,21 +124,28 @@ export function TriggersPanel({ path }: { path: string }) {
           <option value="files">new files in a folder</option>
           <option value="schedule">schedule (cron, UTC)</option>
           <option value="drift">drift verdict of a node</option>
+          <option value="stream">stream: a run per micro-batch</option>
         </select>
-        <input
-          className="input"
-          aria-label={FIELD[kind]}
-          placeholder={PLACEHOLDER[kind]}
-          value={value}
-          onChange={(event) => setValue(event.target.value)}
-          data-testid="trigger-value"
-        />
+        {FIELD[kind] === null ? (
+          <div className="muted small" data-testid="trigger-stream-hint">
+            Runs the pipeline once per micro-batch of its data.stream node, until paused or removed.
+          </div>
+        ) : (
+          <input
+            className="input"
+            aria-label={FIELD[kind] ?? undefined}
+            placeholder={PLACEHOLDER[kind]}
+            value={value}
+            onChange={(event) => setValue(event.target.value)}
+            data-testid="trigger-value"
+          />
+        )}
         {formError && (
           <div className="error-text small" role="alert" data-testid="trigger-error">
             {formError}
           </div>
         )}
-        <button type="submit" className="btn btn--small" disabled={busy || value.trim() === ''} data-testid="trigger-add">
+        <button type="submit" className="btn btn--small" disabled={busy || (FIELD[kind] !== null && value.trim() === '')} data-testid="trigger-add">
           Add trigger
         </button>
       </form>

@@ -17,8 +17,8 @@ export type Dialog =
   | { kind: 'files'; extensions: readonly string[]; onPick: (workspacePath: string) => void }
   | { kind: 'confirm'; title: string; message: string; confirmLabel: string; resolve: (ok: boolean) => void };
 
-/** The page the window shows: the builder, the runs table, a comparison of runs, the model registry, or served models' monitoring. */
-export type View = { kind: 'builder' } | { kind: 'runs' } | { kind: 'compare'; runIds: readonly string[] } | { kind: 'models'; name?: string } | { kind: 'monitoring'; name?: string; range?: '1h' | '24h' | '7d' };
+/** The page the window shows: the builder, the runs table, a comparison of runs, the model registry, served models' monitoring, or the feature store's views. */
+export type View = { kind: 'builder' } | { kind: 'runs' } | { kind: 'compare'; runIds: readonly string[] } | { kind: 'models'; name?: string } | { kind: 'monitoring'; name?: string; range?: '1h' | '24h' | '7d' } | { kind: 'features'; name?: string };
 
 export interface UiState {
   view: View;
