@@ -4,13 +4,14 @@ import { Engine } from '../../core/engine/index.js';
 import type { NodeRegistry } from '../../core/graph/registry.js';
 import { formatIssue } from '../../core/graph/index.js';
 import { CronError, nextFiring, parseCron, type CronSchedule } from '../../core/stream/cron.js';
-import { Watcher } from '../../core/stream/watcher.js';
+import { Watcher, type TriggeredPipeline } from '../../core/stream/watcher.js';
 import { StreamHub } from '../../core/stream/stream-hub.js';
 import { StreamRunner, streamNodeOf } from '../../core/stream/stream-runner.js';
 import { loadPipeline } from '../load.js';
 import { dim, red, UsageError, yellow } from '../output.js';
 import { untilStopSignal, whileStopping } from '../stop-signal.js';
 import { openStore, workspaceFor } from '../workspace.js';
+import type { WorkspaceStore } from '../../core/store/index.js';
 import { ProgressPrinter } from './run.js';
 
 export interface WatchOptions {
@@ -55,19 +56,11 @@ export async function watchCommand(registry: NodeRegistry, options: WatchOptions
   const store = openStore(root);
   const engine = new Engine({ registry, store, workspaceRoot: root, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
   const printer = new ProgressPrinter();
-  const line = (text: string) => process.stdout.write(`${dim(new Date().toISOString(), process.stdout)} ${text}\n`);
   const watcher = new Watcher({
-    engine,
-    store,
-    workspaceRoot: root,
-    pipeline,
-    pipelinePath: loaded.path,
-    pipelineDir: dirname(loaded.path),
-    overrides: loaded.overrides,
+    ...triggered(loaded, root, engine, store),
     ...(filesDir === undefined ? {} : { files: { dir: filesDir } }),
     ...(schedule === undefined ? {} : { schedule }),
     ...(options.onDrift === undefined ? {} : { driftNode: options.onDrift }),
-    onLine: line,
     onEvent: (event) => printer.onEvent(event),
   });
   // Listen before the banner: whoever reads it may stop watch at once.
@@ -92,8 +85,20 @@ export async function watchCommand(registry: NodeRegistry, options: WatchOptions
   }
 }
 
+type LoadedPipeline = Extract<Awaited<ReturnType<typeof loadPipeline>>, { ok: true }>;
+
+/** A line on stdout, stamped with the time. */
+function line(text: string): void {
+  process.stdout.write(`${dim(new Date().toISOString(), process.stdout)} ${text}\n`);
+}
+
+/** What the Watcher and the StreamRunner both take: the loaded pipeline, what runs it, where lines go. */
+function triggered(loaded: LoadedPipeline, root: string, engine: Engine, store: WorkspaceStore): TriggeredPipeline {
+  return { engine, store, workspaceRoot: root, pipeline: loaded.pipeline, pipelinePath: loaded.path, pipelineDir: dirname(loaded.path), overrides: loaded.overrides, onLine: line };
+}
+
 /** `watch --stream`: one StreamRunner until a stop signal; the current batch run is cancelled (and replayed at the next start). */
-async function streamCommand(registry: NodeRegistry, loaded: Extract<Awaited<ReturnType<typeof loadPipeline>>, { ok: true }>, root: string, options: WatchOptions): Promise<number> {
+async function streamCommand(registry: NodeRegistry, loaded: LoadedPipeline, root: string, options: WatchOptions): Promise<number> {
   const { pipeline } = loaded;
   try {
     streamNodeOf(pipeline);
@@ -103,17 +108,9 @@ async function streamCommand(registry: NodeRegistry, loaded: Extract<Awaited<Ret
   const store = openStore(root);
   const hub = new StreamHub(store, root);
   const engine = new Engine({ registry, store, workspaceRoot: root, streams: hub, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
-  const line = (text: string) => process.stdout.write(`${dim(new Date().toISOString(), process.stdout)} ${text}\n`);
   const runner = new StreamRunner({
-    engine,
+    ...triggered(loaded, root, engine, store),
     hub,
-    store,
-    workspaceRoot: root,
-    pipeline,
-    pipelinePath: loaded.path,
-    pipelineDir: dirname(loaded.path),
-    overrides: loaded.overrides,
-    onLine: line,
   });
   const stopped = untilStopSignal();
   line(`watching ${runner.describe()}. Ctrl-C stops.`);

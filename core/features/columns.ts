@@ -5,7 +5,7 @@
  */
 import { Bool, DataType, Float64, makeData, Utf8, type Data, type Vector } from 'apache-arrow';
 import { NodeError } from '../base/errors.js';
-import { columnKind, singleData } from '../data/table-ops.js';
+import { columnKind, singleData, stringColumn } from '../data/table-ops.js';
 import type { KeyValues } from './keys.js';
 import type { StoredKind } from './view.js';
 
@@ -93,26 +93,7 @@ export function float64Data(values: Float64Array): Data {
 }
 
 export function utf8Data(values: readonly (string | null)[]): Data {
-  const length = values.length;
-  const valueOffsets = new Int32Array(length + 1);
-  let bytes = 0;
-  let nullCount = 0;
-  for (let k = 0; k < length; k++) {
-    const value = values[k];
-    if (value === null || value === undefined) nullCount++;
-    else bytes += Buffer.byteLength(value, 'utf8');
-    valueOffsets[k + 1] = bytes;
-  }
-  const data = new Uint8Array(bytes);
-  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const nullBitmap = nullCount > 0 ? new Uint8Array((length + 7) >> 3) : undefined;
-  for (let k = 0; k < length; k++) {
-    const value = values[k];
-    if (value === null || value === undefined) continue;
-    if (nullBitmap) nullBitmap[k >> 3]! |= 1 << (k & 7);
-    buffer.write(value, valueOffsets[k]!, 'utf8');
-  }
-  return makeData({ type: new Utf8(), length, nullCount, nullBitmap, valueOffsets, data });
+  return stringColumn(values).data[0]!;
 }
 
 /**

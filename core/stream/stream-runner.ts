@@ -10,26 +10,17 @@
  * the trained model), so a batch run computes only what depends on the batch.
  */
 import { relative } from 'node:path';
-import type { Engine, EngineEventListener, RunResult } from '../engine/index.js';
+import type { RunResult } from '../engine/index.js';
 import type { ResolvedPipeline } from '../graph/index.js';
-import type { WorkspaceStore } from '../store/index.js';
 import type { StreamInbox } from './inbox.js';
 import type { SourceStatus, StreamSource } from './mqtt-source.js';
+import type { TriggeredPipeline } from './watcher.js';
 import { streamKey, streamParams, type StreamHub, type StreamParams } from './stream-hub.js';
 
 export const STREAM_NODE_TYPE = 'data.stream';
 
-export interface StreamRunnerOptions {
-  readonly engine: Pick<Engine, 'run'>;
+export interface StreamRunnerOptions extends TriggeredPipeline {
   readonly hub: StreamHub;
-  readonly store: WorkspaceStore;
-  readonly workspaceRoot: string;
-  readonly pipeline: ResolvedPipeline;
-  readonly pipelinePath: string;
-  readonly pipelineDir: string;
-  readonly overrides?: Record<string, unknown>;
-  readonly onLine: (line: string) => void;
-  readonly onEvent?: EngineEventListener;
   /** Called whenever the stream's status changes (a batch ran, the source changed state). */
   readonly onStatus?: (status: StreamStatus) => void;
   /** How often the runner looks at the inbox (default 100 ms). */

@@ -27,7 +27,8 @@ export type TriggerKind = 'files' | 'schedule' | 'drift';
 /** The node type under which triggers keep their state in the store's node_state table. */
 export const TRIGGER_STATE_TYPE = 'trigger';
 
-export interface WatcherOptions {
+/** The pipeline a trigger or a stream runs, and what runs it. */
+export interface TriggeredPipeline {
   /** The engine, or anything that runs like it (the server's run manager: core/server/triggers.ts). */
   readonly engine: Pick<Engine, 'run'>;
   readonly store: WorkspaceStore;
@@ -36,12 +37,15 @@ export interface WatcherOptions {
   readonly pipelinePath: string;
   readonly pipelineDir: string;
   readonly overrides?: Record<string, unknown>;
+  /** One line per firing, batch and run result. */
+  readonly onLine: (line: string) => void;
+  readonly onEvent?: EngineEventListener;
+}
+
+export interface WatcherOptions extends TriggeredPipeline {
   readonly files?: { readonly dir: string; readonly pollMs?: number; readonly settleMs?: number };
   readonly schedule?: CronSchedule;
   readonly driftNode?: string;
-  /** One line per firing and per run result. */
-  readonly onLine: (line: string) => void;
-  readonly onEvent?: EngineEventListener;
   readonly now?: () => Date;
 }
 
