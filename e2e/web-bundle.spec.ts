@@ -19,8 +19,10 @@ let bundle: string;
 let expected: { prediction: string; probabilities: number[] }[];
 
 test.beforeAll(() => {
-  // The backend the page runs (WebAssembly), so predict.batch's numbers are the ones to match.
+  // What the page runs (TF.js on WebAssembly), so predict.batch's numbers are the ones to match:
+  // on the CLI, predictions otherwise run on the fused kernel (within 1e-5, not bit for bit).
   process.env.TENSORLOOM_BACKEND = 'wasm';
+  process.env.TENSORLOOM_PREDICT_PATH = 'tfjs';
   example = trainExample('penguins');
   bundle = join(example.workspace, 'penguins-web');
   const exported = tensorloom(['export-web', example.modelId, '--out', bundle, '--name', 'penguins', '--workspace', example.workspace], { cwd: example.workspace });

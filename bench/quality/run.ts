@@ -4,7 +4,7 @@
  * real vega-datasets tables, with the same stratified 80/20 split (Tensorloom's data.split
  * rows are handed to scikit-learn). Several split seeds; prints the mean of each.
  *
- *   npm run bench:quality [-- --seeds 5 --only penguins-species]
+ *   npm run bench:quality [-- --seeds 5 --only penguins-species --validation 0.1]
  *   --no-scale: without feature.scale; --scale-label: feature.scale not told the label, so a
  *   numeric label is scaled too (train.dense must undo it)
  *
@@ -57,11 +57,12 @@ const DATASETS: Dataset[] = [
   { name: 'seattle-temp_max', target: 'temp_max', task: 'regression', file: 'data.csv', content: csvWithout(join(ROOT, 'examples/data/seattle-weather.csv'), ['date']) },
 ];
 
-function pipeline(dataset: Dataset, seed: number, scale: boolean, scaleLabelToo: boolean): object {
+function pipeline(dataset: Dataset, seed: number, scale: boolean, scaleLabelToo: boolean, validation: number): object {
   const stratify = dataset.task === 'classification' ? { stratifyBy: dataset.target } : {};
   const nodes = [
     { id: 'load', type: dataset.file === 'data.csv' ? 'data.csv' : 'data.json', params: { path: dataset.file } },
-    { id: 'split', type: 'data.split', params: { test: 0.2, seed, ...stratify } },
+    // A validation share gives train.dense rows to stop early on (the default, 0, trains every epoch).
+    { id: 'split', type: 'data.split', params: { test: 0.2, seed, ...stratify, ...(validation > 0 ? { validation } : {}) } },
     ...(scale ? [{ id: 'scale', type: 'feature.scale', params: scaleLabelToo ? {} : { target: dataset.target } }] : []),
     { id: 'train', type: 'train.dense', params: { target: dataset.target } },
     { id: 'eval', type: 'eval.model', params: {} },
@@ -82,7 +83,9 @@ function mean(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, only: { type: 'string' }, 'no-scale': { type: 'boolean' }, 'scale-label': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, only: { type: 'string' }, 'no-scale': { type: 'boolean' }, 'scale-label': { type: 'boolean' }, validation: { type: 'string', default: '0' } } });
+  const validation = Number(values.validation);
+  if (!(validation >= 0 && validation <= 0.5)) throw new Error(`--validation takes a share from 0 to 0.5 (got '${values.validation}')`);
   const seeds = Number(values.seeds);
   const scale = !values['no-scale'];
   const chosen = DATASETS.filter((dataset) => !values.only || values.only.split(',').includes(dataset.name));
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), 'tensorloom-quality-'));
       try {
         writeFileSync(join(dir, dataset.file), dataset.content());
-        writeFileSync(join(dir, 'q.pipeline.json'), JSON.stringify(pipeline(dataset, seed, scale, values['scale-label'] === true)));
+        writeFileSync(join(dir, 'q.pipeline.json'), JSON.stringify(pipeline(dataset, seed, scale, values['scale-label'] === true, validation)));
         const run = spawnSync(process.execPath, [join(ROOT, 'bin/tensorloom.mjs'), 'run', join(dir, 'q.pipeline.json'), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
         if (run.status !== 0) throw new Error(`tensorloom run failed (${run.status}): ${run.stderr.slice(-2000)}${run.stdout.slice(-2000)}`);
         const result = JSON.parse(run.stdout) as { metrics: Record<string, Record<string, number>>; outputs: Record<string, Record<string, string>> };
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
     rows.push([dataset.name, metric, format(oursMean), ...peers.map(([name, score]) => `${name} ${format(score)}`), bar ? 'meets the bar' : 'BELOW THE BAR']);
     process.stdout.write(`${rows.at(-1)!.join('  ')}\n`);
   }
-  process.stdout.write(`\n${seeds} split seeds each; tensorloom: data.split (80/20${scale ? ', stratified for classes' : ''}) → ${scale ? 'feature.scale → ' : ''}train.dense (defaults) → eval.model\n`);
+  process.stdout.write(`\n${seeds} split seeds each; tensorloom: data.split (80/20${validation > 0 ? `, ${validation} of the rows for validation` : ''}${scale ? ', stratified for classes' : ''}) → ${scale ? 'feature.scale → ' : ''}train.dense (defaults) → eval.model\n`);
   process.exitCode = failures > 0 ? 1 : 0;
 }
 

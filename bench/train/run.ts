@@ -8,6 +8,9 @@
  *
  *   npm run bench:train [-- --runs 3 --backends fused,wasm,cpu --rows 50000]
  *
+ * `fused` trains on the threads train.dense picks (chooseFusedThreads: two on a 2-core
+ * machine for this network); `fused1` and `fused2` force one or two (TENSORLOOM_FUSED_THREADS).
+ *
  * `--node` also times the whole train.dense work (`trainDense`: feature encoding from an Arrow
  * table, training, the bundle written) against scikit-learn's StandardScaler + MLPClassifier
  * for the same epochs.
@@ -21,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { tableFromArrays } from 'apache-arrow';
 import { seededRandom } from '../../core/data/random.js';
 import { BACKEND_CHAIN, backendForWork, loadBackend } from '../../core/ml/backend.js';
-import { FUSED_BACKEND } from '../../core/ml/fused/fused.js';
+import { chooseFusedThreads, FUSED_BACKEND } from '../../core/ml/fused/fused.js';
 import { stepFlops } from '../../core/ml/mlp.js';
 import { trainDense } from '../../core/ml/trainer.js';
 import { trainMlp } from '../../core/ml/train.js';
@@ -54,9 +57,10 @@ function generate(rows: number, cols: number): { x: Float32Array; y: Float32Arra
 async function child(backend: string, rows: number, cols: number, epochs: number, hidden: number[], batchSize: number): Promise<void> {
   // 'auto': the chain as the app uses it, with the backend picked for this network's work.
   let name: string;
-  const fused = backend === 'fused';
+  const fused = FUSED_VARIANTS.includes(backend);
+  const spec = { inputDim: cols, hiddenLayers: hidden, activation: 'relu' as const, dropout: 0, outputUnits: 2, output: 'softmax' as const };
   try {
-    name = fused ? FUSED_BACKEND : (await loadBackend(backend === 'auto' ? '' : backend)).name;
+    name = fused ? `${FUSED_BACKEND}, ${threadsLabel(chooseFusedThreads(spec, batchSize, Math.ceil(rows / batchSize) * epochs).threads)}${backend === 'fused' ? ' (auto)' : ''}` : (await loadBackend(backend === 'auto' ? '' : backend)).name;
     if (backend === 'auto') name = `auto→${await backendForWork(stepFlops({ inputDim: cols, hiddenLayers: hidden, activation: 'relu', dropout: 0, outputUnits: 2, output: 'softmax' }, batchSize))}`;
   } catch (error) {
     process.stdout.write(JSON.stringify({ skipped: (error as Error).message }) + '\n');
@@ -70,7 +74,7 @@ async function child(backend: string, rows: number, cols: number, epochs: number
     { x, y, rows },
     null,
     {
-      spec: { inputDim: cols, hiddenLayers: hidden, activation: 'relu', dropout: 0, outputUnits: 2, output: 'softmax' },
+      spec,
       optimizer: 'adam',
       learningRate: 0.001,
       epochs,
@@ -112,6 +116,11 @@ async function childNode(backend: string, rows: number, cols: number, epochs: nu
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** `fused` trains on the threads train.dense would pick, `fused1` / `fused2` on one / two. */
+const FUSED_VARIANTS = ['fused', 'fused1', 'fused2'];
+const fusedThreadsSetting = (backend: string): string => (backend === 'fused' ? '' : backend.slice('fused'.length));
+const threadsLabel = (threads: number): string => (threads === 1 ? '1 thread' : `${threads} threads`);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -163,7 +172,7 @@ async function main(): Promise<void> {
         if (skipped.has(backend)) continue;
         const result = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', backend, '--rows', String(rows), '--epochs', String(epochs), '--hidden', values.hidden, '--batch', values.batch], {
           encoding: 'utf8',
-          env: { ...process.env, TENSORLOOM_BACKEND: backend === 'auto' || backend === 'fused' ? '' : backend },
+          env: { ...process.env, TENSORLOOM_BACKEND: backend === 'auto' || FUSED_VARIANTS.includes(backend) ? '' : backend, TENSORLOOM_FUSED_THREADS: FUSED_VARIANTS.includes(backend) ? fusedThreadsSetting(backend) : '' },
         });
         const line = result.stdout.trim().split('\n').at(-1) ?? '';
         let parsed: { skipped?: string; secondsPerEpoch?: number; meanSecondsPerEpoch?: number; backend?: string };
@@ -180,11 +189,15 @@ async function main(): Promise<void> {
         }
       }
       if (values.node) {
-        // The node as the app runs it: the fused kernel by default, or TF.js on wasm to compare.
+        // The node as the app runs it: the fused kernel by default (on each fused variant
+        // asked for), or TF.js on wasm to compare.
+        const fusedVariants = values.backends.split(',').filter((backend) => FUSED_VARIANTS.includes(backend));
         for (const [label, env] of [
-          ['node, fused', { TENSORLOOM_BACKEND: 'wasm', TENSORLOOM_TRAIN_PATH: 'fused' }],
-          ['node, TF.js wasm', { TENSORLOOM_BACKEND: 'wasm', TENSORLOOM_TRAIN_PATH: 'tfjs' }],
-        ] as const) {
+          ...(fusedVariants.length > 0 ? fusedVariants : ['fused']).map(
+            (variant) => [`node, ${variant}`, { TENSORLOOM_BACKEND: 'wasm', TENSORLOOM_TRAIN_PATH: 'fused', TENSORLOOM_FUSED_THREADS: fusedThreadsSetting(variant) }] as const,
+          ),
+          ['node, TF.js wasm', { TENSORLOOM_BACKEND: 'wasm', TENSORLOOM_TRAIN_PATH: 'tfjs', TENSORLOOM_FUSED_THREADS: '' }] as const,
+        ]) {
           const result = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child-node', label, '--rows', String(rows), '--epochs', String(epochs), '--hidden', values.hidden, '--batch', values.batch], {
             encoding: 'utf8',
             env: { ...process.env, ...env },
@@ -212,7 +225,7 @@ async function main(): Promise<void> {
       if (backend === 'scikit-learn') continue;
       const value = median(list);
       const mean = median(means.get(backend)!);
-      process.stdout.write(`  tensorloom ${backend.padEnd(15)}  ${value.toFixed(3)} s/epoch (${mean.toFixed(3)})   ratio ${(value / peer).toFixed(2)}× scikit-learn (${(mean / peerMean).toFixed(2)}×)\n`);
+      process.stdout.write(`  tensorloom ${backend.padEnd(30)}  ${value.toFixed(3)} s/epoch (${mean.toFixed(3)})   ratio ${(value / peer).toFixed(2)}× scikit-learn (${(mean / peerMean).toFixed(2)}×)\n`);
     }
     for (const [backend, reason] of skipped) process.stdout.write(`  ${backend}: not available (${reason})\n`);
     if (values.node) {
@@ -221,7 +234,7 @@ async function main(): Promise<void> {
       process.stdout.write(`  scikit-learn                ${peerNode.toFixed(3)} s\n`);
       for (const [label, list] of nodeTimes) {
         if (label === 'scikit-learn') continue;
-        process.stdout.write(`  tensorloom ${label.padEnd(30)}  ${median(list).toFixed(3)} s   ratio ${(median(list) / peerNode).toFixed(2)}× scikit-learn\n`);
+        process.stdout.write(`  tensorloom ${label.padEnd(33)}  ${median(list).toFixed(3)} s   ratio ${(median(list) / peerNode).toFixed(2)}× scikit-learn\n`);
       }
     }
   } finally {

@@ -280,7 +280,9 @@ export function resultBuffers(result: ChunkResult): ArrayBuffer[] {
     if (array && array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
   };
   for (const column of result.columns) {
-    add(column.kinds);
+    add(column.missingBits);
+    add(column.trueBits);
+    add(column.strayRows);
     add(column.int32);
     add(column.float64);
     add(column.text?.data);

@@ -7,7 +7,8 @@
  * Arrow as they are (no per-row builders, no JS strings, no extra copies).
  *
  * Fresh memory is costly (the first write to each page faults), so nothing is allocated
- * that the column's type does not need.
+ * that the column's type does not need, and nothing is kept per cell but its value: a bit
+ * for missing and `true` cells, and the rows of the few text cells in a numeric column.
  */
 import { Bool, Float64, Int32, Utf8, makeData, type Data } from 'apache-arrow';
 import { CELL_BOOL, CELL_FLOAT, CELL_INT, CELL_MISSING, CELL_OTHER, EXACT_DOUBLES, classifyCell, unquoteInto } from './csv-cells.js';
@@ -73,7 +74,7 @@ export interface TextParts {
   readonly nullCount: number;
 }
 
-/** One column of one chunk of rows, as ColumnReader.parts() gives it (arrays `count` long). */
+/** One column of one chunk of rows, as ColumnReader.parts() gives it. Bit arrays hold `count` bits, bits past it clear. */
 export interface ColumnParts {
   readonly count: number;
   readonly missing: number;
@@ -81,7 +82,14 @@ export interface ColumnParts {
   readonly floats: number;
   readonly bools: number;
   readonly others: number;
-  readonly kinds: Uint8Array;
+  /** Bit set = the cell is missing; undefined when none is. */
+  readonly missingBits: Uint8Array | undefined;
+  /** Bit set = the cell is `true`; undefined when none is. */
+  readonly trueBits: Uint8Array | undefined;
+  /** Rows (from 0) whose cell is text or a boolean, or undefined when the reader stopped listing them. */
+  readonly strayRows: Uint32Array | undefined;
+  /** The reader stopped classifying cells of a column already settled as text: the counts are lower bounds. */
+  readonly settled: boolean;
   readonly int32: Int32Array | undefined;
   readonly float64: Float64Array | undefined;
   readonly text: TextParts | undefined;
@@ -96,8 +104,9 @@ export class Scratch {
   }
 }
 
-function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, minimum: number, used: number, cap = Infinity): T {
-  const next = new (array.constructor as new (length: number) => T)(Math.min(cap, Math.max(minimum, array.length * 2)));
+/** A copy of `array`'s first `used` items in a larger array: at least `minimum` long, and `factor` times as long as before (at most `cap`). */
+function grown<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(array: T, minimum: number, used: number, cap = Infinity, factor = 2): T {
+  const next = new (array.constructor as new (length: number) => T)(Math.min(cap, Math.max(minimum, Math.ceil(array.length * factor))));
   next.set(array.subarray(0, used));
   return next;
 }
@@ -105,30 +114,62 @@ function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, minim
 const cell = new Float64Array(1);
 
 /**
+ * Rows of text or boolean cells (numeric columns' strays) listed one by one up to this
+ * many, and beyond it while they stay under this share of the rows; past both the list is
+ * dropped (a text or boolean column) and, should the column still end numeric, `finish`
+ * finds them by a replay.
+ */
+const STRAY_LIST_ROWS = 1024;
+const STRAY_LIST_SHARE = 1 - NUMERIC_SHARE;
+/**
+ * Once a column keeps text and more than this share of the rows expected in the whole
+ * file are text cells, it can only end as text (see `finish`): its later cells are copied
+ * without being classified.
+ */
+const SETTLE_SHARE = 2 * (1 - NUMERIC_SHARE);
+
+export interface ColumnReaderOptions {
+  /** Keep a text copy once the column looks like text (default true). */
+  readonly text?: boolean;
+}
+
+/**
  * Reads column `column` row after row. Type, decided in `finish` from every cell: bool
  * when every non-missing cell is true/false; numeric when at least 95% of non-missing
  * cells are numbers (the rest become `strays`), Int32 when all are integers that fit,
  * else Float64; otherwise string. A column with no value at all is string.
+ *
+ * Nothing per cell is kept besides the values themselves: numbers go straight into the
+ * column's Int32Array or Float64Array, missing cells and `true` cells set a bit (arrays
+ * made at the first such cell), and the rows of text cells in a mostly numeric column are
+ * listed. Unwritten value slots stay 0, so equal files give equal bytes.
  */
 export class ColumnReader {
-  private kinds: Uint8Array;
   private int32: Int32Array | undefined;
   private float64: Float64Array | undefined;
+  private missingBits: Uint8Array | undefined;
+  private trueBits: Uint8Array | undefined;
+  private strayRows: Uint32Array | undefined = new Uint32Array(16);
+  private strayCount = 0;
   private count = 0;
   private missing = 0;
   private ints = 0;
   private floats = 0;
   private bools = 0;
   private others = 0;
+  /** True once cells are no longer classified (see SETTLE_SHARE). */
+  private settled = false;
   /** The text copy, started once the column looks like text (more than 5% non-numbers). */
   private text: Utf8Buffer | undefined;
+  private readonly keepText: boolean;
 
   constructor(
     private readonly column: number,
     private capacity: number,
     private readonly scratch: Scratch,
+    options: ColumnReaderOptions = {},
   ) {
-    this.kinds = new Uint8Array(capacity);
+    this.keepText = options.text ?? true;
   }
 
   /** Classifies the block's rows, which follow the rows consumed so far. */
@@ -136,7 +177,12 @@ export class ColumnReader {
     const from = this.count;
     const to = from + block.count;
     if (to > this.capacity) this.grow(to);
-    const { kinds, column } = this;
+    if (this.settled && this.text) {
+      this.text.append(block, this.column, from);
+      this.count = to;
+      return;
+    }
+    const { column } = this;
     let { int32, float64 } = this;
     const { fieldStart, recordField } = block.tokens;
     const { records, bytes } = block;
@@ -146,14 +192,14 @@ export class ColumnReader {
       const s = fieldStart[f]!;
       const e = fieldStart[f + 1]! - 1;
       if (s === e) {
-        kinds[p] = CELL_MISSING;
+        this.markMissing(p);
         missing++;
         continue;
       }
       const first = bytes[s]!;
       if (MAY_BE_VALUE[first] === 0) {
         // Starts like no number, boolean or missing marker: text, no need to look further.
-        kinds[p] = CELL_OTHER;
+        this.markStray(p);
         others++;
         continue;
       }
@@ -226,7 +272,6 @@ export class ColumnReader {
           if (kind === CELL_BOOL && value === 1) kind = CELL_TRUE;
         }
       }
-      kinds[p] = kind;
       if (kind === CELL_INT || kind === CELL_FLOAT) {
         if (float64 !== undefined) {
           float64[p] = value;
@@ -235,13 +280,23 @@ export class ColumnReader {
           int32[p] = value;
         } else {
           float64 = this.toFloat64(p);
+          int32 = undefined;
           float64[p] = value;
         }
         if (kind === CELL_INT) ints++;
         else floats++;
-      } else if (kind === CELL_MISSING) missing++;
-      else if (kind === CELL_OTHER) others++;
-      else bools++;
+      } else if (kind === CELL_MISSING) {
+        this.markMissing(p);
+        missing++;
+      } else {
+        this.markStray(p);
+        if (kind === CELL_OTHER) {
+          others++;
+        } else {
+          if (kind === CELL_TRUE) (this.trueBits ??= new Uint8Array((this.capacity + 7) >> 3))[p >> 3]! |= 1 << (p & 7);
+          bools++;
+        }
+      }
     }
     this.missing = missing;
     this.ints = ints;
@@ -251,16 +306,37 @@ export class ColumnReader {
     this.count = to;
     if (this.text) {
       this.text.append(block, column, from);
-    } else if (others > 0 && others > (to - missing) * (1 - NUMERIC_SHARE)) {
+      // Past this many text cells the column cannot end numeric (unless the file is far longer than expected: `finish` checks).
+      if (others > SETTLE_SHARE * this.capacity) this.settled = true;
+    } else if (this.keepText && others > 0 && others > (to - missing) * (1 - NUMERIC_SHARE)) {
       this.startText(block, replay);
     }
   }
 
-  /** From here on numbers are kept as doubles: the ints so far move over. */
+  private markMissing(p: number): void {
+    (this.missingBits ??= new Uint8Array((this.capacity + 7) >> 3))[p >> 3]! |= 1 << (p & 7);
+  }
+
+  /** Lists row `p` as a text or boolean cell, while the list is kept. */
+  private markStray(p: number): void {
+    let rows = this.strayRows;
+    if (rows === undefined) return;
+    const n = this.strayCount;
+    if (n === rows.length) {
+      if (n >= STRAY_LIST_ROWS && n > p * STRAY_LIST_SHARE) {
+        this.strayRows = undefined;
+        return;
+      }
+      rows = this.strayRows = grown(rows, n * 2, n);
+    }
+    rows[n] = p;
+    this.strayCount = n + 1;
+  }
+
+  /** From here on numbers are kept as doubles: the ints of rows before `upTo` move over (unwritten slots are 0 in both). */
   private toFloat64(upTo: number): Float64Array {
     const float64 = new Float64Array(this.capacity);
-    const { int32, kinds } = this;
-    if (int32) for (let p = 0; p < upTo; p++) if (kinds[p] === CELL_INT) float64[p] = int32[p]!;
+    if (this.int32) float64.set(this.int32.subarray(0, upTo));
     this.int32 = undefined;
     this.float64 = float64;
     return float64;
@@ -268,10 +344,13 @@ export class ColumnReader {
 
   private grow(minimum: number): void {
     const used = this.count;
-    this.kinds = grown(this.kinds, minimum, used);
-    if (this.int32) this.int32 = grown(this.int32, minimum, used);
-    if (this.float64) this.float64 = grown(this.float64, minimum, used);
-    this.capacity = this.kinds.length;
+    const capacity = Math.max(minimum, this.capacity * 2);
+    const bytes = (capacity + 7) >> 3;
+    if (this.int32) this.int32 = grown(this.int32, capacity, used);
+    if (this.float64) this.float64 = grown(this.float64, capacity, used);
+    if (this.missingBits) this.missingBits = grown(this.missingBits, bytes, (used + 7) >> 3);
+    if (this.trueBits) this.trueBits = grown(this.trueBits, bytes, (used + 7) >> 3);
+    this.capacity = capacity;
   }
 
   /** Starts the text copy with every row so far (the current block is the last one). */
@@ -283,7 +362,8 @@ export class ColumnReader {
       const f = recordField[current.records[k]!]! + this.column;
       sampleBytes += fieldStart[f + 1]! - 1 - fieldStart[f]!;
     }
-    const text = new Utf8Buffer(this.capacity, Math.ceil((sampleBytes / Math.max(1, current.count)) * 1.15) + 2);
+    // Sized from this block's cells with 5% to spare: a buffer made of reused memory is cleared whole, slack included.
+    const text = new Utf8Buffer(this.capacity, (sampleBytes / Math.max(1, current.count)) * 1.05);
     if (before > 0) {
       replay(before, (block) => text.append(block, this.column, text.rows, Math.min(block.count, before - text.rows)));
     }
@@ -294,10 +374,11 @@ export class ColumnReader {
 
   /**
    * What the reader gathered, before any type is decided: for a chunk of the file read on
-   * its own (csv-chunks.ts), merged with the other chunks' by `mergeColumnParts`.
+   * its own (csv-chunks.ts), merged with the other chunks' by `appendParts`.
    */
   parts(): ColumnParts {
-    const { count, missing, ints, floats, bools, others } = this;
+    const { count, missing, ints, floats, bools, others, settled } = this;
+    const bytes = (count + 7) >> 3;
     return {
       count,
       missing,
@@ -305,7 +386,10 @@ export class ColumnReader {
       floats,
       bools,
       others,
-      kinds: this.kinds.subarray(0, count),
+      settled,
+      missingBits: this.missingBits?.subarray(0, bytes),
+      trueBits: this.trueBits?.subarray(0, bytes),
+      strayRows: this.strayRows?.subarray(0, this.strayCount),
       int32: this.int32?.subarray(0, count),
       float64: this.float64?.subarray(0, count),
       text: this.text?.parts(),
@@ -321,7 +405,6 @@ export class ColumnReader {
     const from = this.count;
     const to = from + part.count;
     if (to > this.capacity) this.grow(to);
-    this.kinds.set(part.kinds, from);
     if (part.float64 && !this.float64) this.toFloat64(from);
     if (this.float64) {
       // set() converts Int32 to doubles: the values one pass would have written.
@@ -331,11 +414,20 @@ export class ColumnReader {
       this.int32 ??= new Int32Array(this.capacity);
       this.int32.set(part.int32, from);
     }
+    const bytes = (this.capacity + 7) >> 3;
+    if (part.missingBits) orBitsAt((this.missingBits ??= new Uint8Array(bytes)), from, part.missingBits);
+    if (part.trueBits) orBitsAt((this.trueBits ??= new Uint8Array(bytes)), from, part.trueBits);
+    if (this.strayRows !== undefined && part.strayRows !== undefined) {
+      for (const p of part.strayRows) this.markStray(from + p);
+    } else {
+      this.strayRows = undefined;
+    }
     this.missing += part.missing;
     this.ints += part.ints;
     this.floats += part.floats;
     this.bools += part.bools;
     this.others += part.others;
+    this.settled ||= part.settled;
     this.count = to;
     if (this.text) {
       if (part.text) this.text.appendParts(part.text, from, part.count);
@@ -346,54 +438,92 @@ export class ColumnReader {
 
   /** Decides the column's type from all cells consumed and builds its Arrow data. */
   finish(replay: Replay): ColumnResult {
-    const { count, kinds } = this;
+    const { count } = this;
+    if (this.settled) {
+      // Text cells alone are more than 5% of all rows, so fewer than 95% of the present cells can be numbers.
+      if (this.others > (1 - NUMERIC_SHARE) * count) return { type: 'string', data: this.textData(replay), strays: [] };
+      // The file was far longer than its first rows suggested: classify every cell after all.
+      const full = new ColumnReader(this.column, count, this.scratch, { text: false });
+      replay(count, (block) => full.consume({ ...block, count: Math.min(block.count, count - full.count) }, replay));
+      full.text = this.text;
+      return full.finish(replay);
+    }
     const present = count - this.missing;
     const numeric = this.ints + this.floats;
     if (present === 0 || numeric === 0 || numeric < present * NUMERIC_SHARE) {
-      if (this.bools === present && present > 0) return { type: 'bool', data: buildBool(kinds, count), strays: [] };
-      let text = this.text;
-      if (!text) {
-        const made = new Utf8Buffer(count, 8);
-        replay(count, (block) => made.append(block, this.column, made.rows, Math.min(block.count, count - made.rows)));
-        text = made;
+      if (this.bools === present && present > 0) {
+        const bits = new Uint8Array((count + 7) >> 3);
+        if (this.trueBits) bits.set(this.trueBits.subarray(0, bits.length));
+        return { type: 'bool', data: makeData({ type: new Bool(), length: count, nullCount: this.missing, nullBitmap: this.validity([]), data: bits }), strays: [] };
       }
-      return { type: 'string', data: text.finish(), strays: [] };
+      return { type: 'string', data: this.textData(replay), strays: [] };
     }
-    const strays: number[] = [];
+    let strays: number[] = [];
     if (numeric < present) {
-      for (let p = 0; p < count; p++) {
-        const kind = kinds[p]!;
-        if (kind === CELL_OTHER || kind === CELL_BOOL || kind === CELL_TRUE) {
-          strays.push(p);
-          kinds[p] = CELL_MISSING;
-        }
-      }
+      if (this.strayRows === undefined) this.findStrays(replay);
+      strays = Array.from(this.strayRows!.subarray(0, this.strayCount));
     }
-    const { bitmap, nullCount } = validity(kinds, count);
+    const nullBitmap = this.validity(strays);
+    const nullCount = this.missing + strays.length;
     // Unwritten slots (nulls) are 0 in fresh memory, so equal files give equal bytes.
     if (this.float64) {
-      return { type: 'float', data: makeData({ type: new Float64(), length: count, nullCount, nullBitmap: bitmap, data: this.float64.subarray(0, count) }), strays };
+      return { type: 'float', data: makeData({ type: new Float64(), length: count, nullCount, nullBitmap, data: this.float64.subarray(0, count) }), strays };
     }
     const int32 = this.int32 ?? new Int32Array(count);
-    return { type: 'int', data: makeData({ type: new Int32(), length: count, nullCount, nullBitmap: bitmap, data: int32.subarray(0, count) }), strays };
+    return { type: 'int', data: makeData({ type: new Int32(), length: count, nullCount, nullBitmap, data: int32.subarray(0, count) }), strays };
+  }
+
+  /** The text column: the copy kept while reading, or one made now by replaying every row. */
+  private textData(replay: Replay): Data<Utf8> {
+    const count = this.count;
+    let text = this.text;
+    if (!text) {
+      const made = new Utf8Buffer(count, 8);
+      replay(count, (block) => made.append(block, this.column, made.rows, Math.min(block.count, count - made.rows)));
+      text = made;
+    }
+    return text.finish();
+  }
+
+  /** Lists the text and boolean cells' rows again (the list was dropped while reading). */
+  private findStrays(replay: Replay): void {
+    const count = this.count;
+    const full = new ColumnReader(this.column, count, this.scratch, { text: false });
+    full.strayRows = new Uint32Array(Math.max(16, this.others + this.bools));
+    replay(count, (block) => full.consume({ ...block, count: Math.min(block.count, count - full.count) }, replay));
+    this.strayRows = full.strayRows;
+    this.strayCount = full.strayCount;
+  }
+
+  /** The validity bitmap (bit set = value present), missing cells and `strays` clear; undefined when every cell has a value. */
+  private validity(strays: readonly number[]): Uint8Array | undefined {
+    const count = this.count;
+    if (this.missing === 0 && strays.length === 0) return undefined;
+    const bitmap = new Uint8Array((count + 7) >> 3);
+    const missingBits = this.missingBits;
+    if (missingBits) for (let b = 0; b < bitmap.length; b++) bitmap[b] = ~missingBits[b]!;
+    else bitmap.fill(255);
+    if (count & 7) bitmap[bitmap.length - 1]! &= (1 << (count & 7)) - 1;
+    for (const p of strays) bitmap[p >> 3]! &= ~(1 << (p & 7));
+    return bitmap;
   }
 }
 
-/** The validity bitmap (bit set = value present), or undefined when nothing is missing. */
-function validity(kinds: Uint8Array, count: number): { bitmap: Uint8Array | undefined; nullCount: number } {
-  let nullCount = 0;
-  for (let p = 0; p < count; p++) if (kinds[p] === CELL_MISSING) nullCount++;
-  if (nullCount === 0) return { bitmap: undefined, nullCount };
-  const bitmap = new Uint8Array((count + 7) >> 3);
-  for (let p = 0; p < count; p++) if (kinds[p] !== CELL_MISSING) bitmap[p >> 3]! |= 1 << (p & 7);
-  return { bitmap, nullCount };
-}
-
-function buildBool(kinds: Uint8Array, count: number): Data<Bool> {
-  const bits = new Uint8Array((count + 7) >> 3);
-  for (let p = 0; p < count; p++) if (kinds[p] === CELL_TRUE) bits[p >> 3]! |= 1 << (p & 7);
-  const { bitmap, nullCount } = validity(kinds, count);
-  return makeData({ type: new Bool(), length: count, nullCount, nullBitmap: bitmap, data: bits });
+/** Sets in `target` the bits set in `source`, shifted to start at bit `at` (source bits past its rows are clear). */
+function orBitsAt(target: Uint8Array, at: number, source: Uint8Array): void {
+  const shift = at & 7;
+  const base = at >> 3;
+  if (shift === 0) {
+    for (let b = 0; b < source.length; b++) target[base + b]! |= source[b]!;
+    return;
+  }
+  for (let b = 0; b < source.length; b++) {
+    const byte = source[b]!;
+    if (byte === 0) continue;
+    target[base + b]! |= (byte << shift) & 255;
+    const high = byte >> (8 - shift);
+    if (high !== 0) target[base + b + 1]! |= high;
+  }
 }
 
 const probe = new Float64Array(1);
@@ -417,7 +547,7 @@ class Utf8Buffer {
   private used = 0;
 
   constructor(expectedRows: number, bytesPerCell: number) {
-    this.data = new Uint8Array(Math.min(MAX_TEXT_BYTES, expectedRows * bytesPerCell + 64));
+    this.data = new Uint8Array(Math.min(MAX_TEXT_BYTES, Math.ceil(expectedRows * bytesPerCell) + 64));
     this.offsets = new Int32Array(expectedRows + 1);
   }
 
@@ -438,7 +568,9 @@ class Utf8Buffer {
       if (w + e - s > data.length) {
         // Utf8 offsets are 32-bit: one column holds at most 2 GiB of text.
         if (w + e - s > MAX_TEXT_BYTES) throw new NodeError(`column ${column + 1} holds more than 2 GiB of text, more than one column can hold; split the file`);
-        data = grown(data, w + e - s, w, MAX_TEXT_BYTES);
+        // The rest of the rows, at the bytes per row so far: a close estimate, so grow by that rather than double.
+        const projected = Math.ceil(((w + e - s) / (p + 1)) * (this.offsets.length - 1) * 1.05);
+        data = grown(data, Math.max(w + e - s, projected), w, MAX_TEXT_BYTES, 1.25);
       }
       let missing: boolean;
       if (s === e) {

@@ -342,6 +342,29 @@ describe('readCsv: bad rows', () => {
     expect(rows(result.table)[2]!.age).toBe('x');
   });
 
+  it('types a column by all its cells when its first rows are text and far longer than the rest', async () => {
+    // The first rows are long, so the reader expects few rows and stops classifying the text
+    // column early; the file goes on with 40,000 short numeric rows, so it must look again
+    // (and, past 1,024 of them, find the text cells' rows again too).
+    const lines = ['code,note'];
+    for (let k = 0; k < 1500; k++) lines.push(`${k % 2 === 0 ? 'txt' : 'true'},${'y'.repeat(300)}`);
+    for (let k = 0; k < 40_000; k++) lines.push(`${k},z`);
+    const tunings: CsvTuning[] = [
+      { windowBytes: 1 << 20, blockBytes: 64 << 10, reportBytes: 1 << 20 },
+      { windowBytes: 4096, blockBytes: 2048, reportBytes: 1 << 20 },
+    ];
+    for (const tuning of tunings) {
+      const result = await readCsvTuned({ bytes: encoder.encode(`${lines.join('\n')}\n`), name: 'late.csv' }, { onBadRow: 'skip' }, tuning);
+      expect(types(result.table)).toEqual({ code: 'Int32', note: 'Utf8' });
+      expect(result.skipped).toBe(1500);
+      expect(result.badRows.slice(0, 2)).toEqual([
+        { line: 2, column: 'code', reason: "'txt' is not a number" },
+        { line: 3, column: 'code', reason: "'true' is not a number" },
+      ]);
+      expect(rows(result.table)[0]).toEqual({ code: 0, note: 'z' });
+    }
+  });
+
   it('fails on ragged rows with the expected and found counts', async () => {
     const error = await expectNodeError(csv('a,b,c\n1,2,3\n4,5\n6,7,8,9\n'));
     expect(error.message).toContain("'test.csv' has 2 bad rows:");

@@ -11,6 +11,7 @@ import {
   filterRows,
   float64Column,
   previewRows,
+  readFloat64,
   requireColumn,
   stringColumn,
   takeRows,
@@ -106,6 +107,32 @@ describe('table-ops', () => {
     expect([...columnAsFloat64(sample(), 'id', 'f')]).toEqual([1, 2, NaN, 4]);
     expect([...columnAsFloat64(sample(), 'ok', 'f')]).toEqual([1, NaN, 0, 1]);
     expect(() => columnAsFloat64(sample(), 'name', 'feature')).toThrow("column 'name' is text, not numeric");
+  });
+
+  it('columnAsFloat64 copies plain typed columns exactly, chunk by chunk (Int32, Float32, Int64, sliced)', () => {
+    const table = new Table({
+      i: vectorFromArray([7, -3, 2 ** 31 - 1], new Int32()),
+      f: vectorFromArray([0.1, -2.5, 3.4e38], new Float32()),
+      big: vectorFromArray([2n ** 60n, -5n, 0n], new Int64()),
+    });
+    expect([...columnAsFloat64(table, 'i', 'f')]).toEqual([7, -3, 2 ** 31 - 1]);
+    expect([...columnAsFloat64(table, 'f', 'f')]).toEqual([Math.fround(0.1), -2.5, Math.fround(3.4e38)]);
+    expect([...columnAsFloat64(table, 'big', 'f')]).toEqual([2 ** 60, -5, 0]);
+    const chunked = new Table({ x: vectorFromArray([1.5, 2.5], new Float64()) }).concat(new Table({ x: vectorFromArray([3.5, 4.5, 5.5], new Float64()) }));
+    expect([...columnAsFloat64(chunked, 'x', 'f')]).toEqual([1.5, 2.5, 3.5, 4.5, 5.5]);
+    expect([...columnAsFloat64(chunked.slice(1, 4), 'x', 'f')]).toEqual([2.5, 3.5, 4.5]);
+  });
+
+  it('readFloat64 hands out a one-chunk Float64 column without a copy, and copies anything else', () => {
+    const table = sample();
+    const score = readFloat64(table, 'score', 'f');
+    expect(score).toBeInstanceOf(Float64Array);
+    expect((score as Float64Array).buffer).toBe(table.getChild('score')!.data[0]!.values.buffer);
+    expect([...(score as Float64Array)]).toEqual([0.5, 1.5, 2.5, 3.5]);
+    expect([...(readFloat64(table.slice(1, 3), 'score', 'f') as Float64Array)]).toEqual([1.5, 2.5]);
+    // With nulls, or another type: the same values columnAsFloat64 gives.
+    expect([...(readFloat64(table, 'id', 'f') as Float64Array)]).toEqual([1, 2, NaN, 4]);
+    expect(() => readFloat64(table, 'name', 'feature')).toThrow("column 'name' is text, not numeric");
   });
 
   it('previewRows gives JSON-safe records', () => {

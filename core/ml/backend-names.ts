@@ -6,12 +6,13 @@ export const BACKEND_CHAIN = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 
 export type BackendName = (typeof BACKEND_CHAIN)[number];
 
 /**
- * What a run records when train.dense trained on the fused WebAssembly kernel (core/ml/fused)
- * rather than through a TF.js backend; the run's other nodes name their TF.js backend.
+ * What a run records when train.dense trained, or predict.batch / eval.model predicted, on the
+ * fused WebAssembly kernel (core/ml/fused) rather than through a TF.js backend; nodes that ran
+ * TF.js ops name their TF.js backend.
  */
 export const FUSED_TRAINING = 'wasm-fused';
 export const FUSED_TRAINING_HINT =
-  "Training on the CPU with Tensorloom's fused WebAssembly kernel (SIMD, one call per step); predictions on TF.js wasm. For the GPU, install @tensorflow/tfjs-node-gpu with CUDA and cuDNN.";
+  "Training on the CPU with Tensorloom's fused WebAssembly kernel (SIMD, one call per step, and one per 512 rows when predicting). For the GPU, install @tensorflow/tfjs-node-gpu with CUDA and cuDNN.";
 
 /** A one-line hint for the UI's backend badge. */
 export function backendHint(name: BackendName): string {

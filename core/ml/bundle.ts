@@ -6,13 +6,14 @@ import { NodeError } from '../base/errors.js';
 import { BUNDLE_FILE, BUNDLE_FORMAT, checkModelRecipe, MODEL_FILE, WEIGHTS_FILE, type ModelBundle } from './bundle-format.js';
 import { backendForWork, loadBackend, type BackendName } from './backend.js';
 import { createInference, stepFlops, toLayersModel, weightShapes } from './mlp.js';
-import { PREDICT_CHUNK } from './predict-table.js';
+import { choosePredictPath, FUSED_BACKEND, FusedNetwork } from './fused/fused.js';
+import { PREDICT_CHUNK, type FusedForward } from './predict-table.js';
 import { isRecipeError } from './recipe/index.js';
 
 // The format half (types, recipe matching) lives apart so reading it never loads TF.js.
 export * from './bundle-format.js';
 // Prediction itself needs TF.js ops only (no files, no backend loading): the browser bundle uses it too.
-export { predictTable } from './predict-table.js';
+export { predictMatrix, predictTable } from './predict-table.js';
 
 /** Writes model.json + weights.bin (a standard TF.js LayersModel) and bundle.json into `dir`. */
 export async function saveBundle(dir: string, bundle: ModelBundle, weights: readonly Float32Array[]): Promise<void> {
@@ -46,6 +47,7 @@ export interface LoadedModel {
   readonly bundle: ModelBundle;
   readonly weights: tf.Tensor[];
   readonly forward: ReturnType<typeof createInference>;
+  readonly fusedOn: (backend: string) => FusedForward | undefined;
   dispose(): void;
 }
 
@@ -83,11 +85,32 @@ export async function loadBundle(dir: string): Promise<LoadedModel> {
     tf.dispose(loaded);
     throw new NodeError(`${join(dir, MODEL_FILE)} does not match the network described in ${BUNDLE_FILE}`);
   }
-  return { dir, bundle, weights: loaded, forward: createInference(bundle.network), dispose: () => tf.dispose(loaded) };
+  return { dir, bundle, weights: loaded, forward: createInference(bundle.network), fusedOn: fusedForwardOf(bundle, loaded), dispose: () => tf.dispose(loaded) };
 }
 
-/** Loads the backend and picks the one that suits predicting `rows` rows with this network. */
-export async function backendForPrediction(bundle: ModelBundle, rows: number): Promise<BackendName> {
+/** Rows per fused-kernel call when predicting: the buffers stay in cache. */
+const FUSED_PREDICT_ROWS = 512;
+
+/** The fused kernel's forward pass for this model, built on first use, where choosePredictPath picks it. */
+function fusedForwardOf(bundle: ModelBundle, weights: readonly tf.Tensor[]): (backend: string) => FusedForward | undefined {
+  const setting = process.env.TENSORLOOM_PREDICT_PATH;
+  const paths = new Map<string, boolean>();
+  let network: FusedNetwork | undefined;
+  return (backend) => {
+    let fused = paths.get(backend);
+    if (fused === undefined) paths.set(backend, (fused = choosePredictPath(bundle.network, backend, setting).path === 'fused'));
+    if (!fused) return undefined;
+    network ??= new FusedNetwork(bundle.network, 'sgd', 0, FUSED_PREDICT_ROWS, weights.map((tensor) => tensor.dataSync() as Float32Array));
+    return network;
+  };
+}
+
+/**
+ * Loads the backend and picks the one that suits predicting `rows` rows with this network;
+ * `wasm-fused` where the fused kernel predicts on it (predictTable follows the same rule).
+ */
+export async function backendForPrediction(bundle: ModelBundle, rows: number): Promise<BackendName | typeof FUSED_BACKEND> {
   // A forward pass is a third of a training step's work.
-  return backendForWork(stepFlops(bundle.network, Math.min(rows, PREDICT_CHUNK)) / 3);
+  const backend = await backendForWork(stepFlops(bundle.network, Math.min(rows, PREDICT_CHUNK)) / 3);
+  return choosePredictPath(bundle.network, backend).path === 'fused' ? FUSED_BACKEND : backend;
 }

@@ -1,6 +1,6 @@
 import type { Table, Vector } from 'apache-arrow';
 import { SPLIT_COLUMN, type RecipeStep } from '../base/table.js';
-import { columnAsFloat64, columnKind, columnNames, requireColumn, singleData } from '../data/table-ops.js';
+import { columnAsFloat64, columnKind, columnNames, readFloat64, requireColumn, singleData } from '../data/table-ops.js';
 import { categoryCodes, stepKinds, type StepKindRegistry } from './recipe/index.js';
 import { NodeError } from '../base/errors.js';
 
@@ -49,7 +49,7 @@ export function planFeatures(table: Table, exclude: ReadonlySet<string>, trainRo
     const vector = table.getChildAt(index)!;
     const kind = columnKind(field.type);
     if (kind === 'int' || kind === 'float') {
-      const values = columnAsFloat64(table, name, name);
+      const values = readFloat64(table, name, name);
       let sum = 0;
       let count = 0;
       let min = Infinity;
@@ -134,7 +134,7 @@ export function encodeFeatures(plan: FeaturePlan, table: Table, rows?: Int32Arra
     switch (encoding.kind) {
       case 'number':
       case 'boolean': {
-        const values = columnAsFloat64(table, encoding.name, encoding.name);
+        const values = readFloat64(table, encoding.name, encoding.name);
         const mean = encoding.kind === 'number' ? encoding.mean : 0;
         const std = encoding.kind === 'number' ? encoding.std : 1;
         for (let k = 0; k < count; k++) {

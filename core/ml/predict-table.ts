@@ -12,22 +12,49 @@ import type { createInference } from './mlp.js';
 
 export const PREDICT_CHUNK = 8192;
 
+/** The fused CPU kernel's forward pass (core/ml/fused), as prediction uses it. */
+export interface FusedForward {
+  /** Rows per call. */
+  readonly capacity: number;
+  readonly inputs: Float32Array;
+  readonly outputs: Float32Array;
+  predict(rows: number): void;
+}
+
 /** What prediction needs of a loaded model (bundle.ts's LoadedModel is one). */
 export interface PredictingModel {
   readonly bundle: ModelBundle;
   readonly weights: tf.Tensor[];
   readonly forward: ReturnType<typeof createInference>;
+  /**
+   * The fused kernel where it predicts on this TF.js backend (bundle.ts decides, with the
+   * same rule as training); absent in the browser bundle, which predicts with TF.js only.
+   */
+  readonly fusedOn?: (backend: string) => FusedForward | undefined;
 }
 
 /** Predictions for every row of a table in model-input form (see modelInputTable). */
 export async function predictTable(model: PredictingModel, table: Table): Promise<Predictions> {
+  return predictMatrix(model, encodeFeatures(model.bundle.features, table), table.numRows);
+}
+
+/** Predictions for `rows` rows already encoded as the network's input matrix (rows × features.width, row-major). */
+export async function predictMatrix(model: PredictingModel, x: Float32Array, rows: number): Promise<Predictions> {
   const { bundle } = model;
-  const rows = table.numRows;
-  const x = encodeFeatures(bundle.features, table);
   const width = bundle.features.width;
   const units = bundle.network.outputUnits;
   const out = new Float32Array(rows * units);
-  for (let start = 0; start < rows; start += PREDICT_CHUNK) {
+  const fused = model.fusedOn?.(tf.getBackend());
+  if (fused) {
+    // One WebAssembly call per chunk, no tensors: a one-row request costs microseconds.
+    for (let start = 0; start < rows; start += fused.capacity) {
+      const count = Math.min(fused.capacity, rows - start);
+      fused.inputs.set(x.subarray(start * width, (start + count) * width));
+      fused.predict(count);
+      out.set(fused.outputs.subarray(0, count * units), start * units);
+    }
+  }
+  for (let start = 0; !fused && start < rows; start += PREDICT_CHUNK) {
     const end = Math.min(rows, start + PREDICT_CHUNK);
     const result = tf.tidy(() => {
       const logits = model.forward(tf.tensor2d(x.subarray(start * width, end * width), [end - start, width]), model.weights);

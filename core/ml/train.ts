@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import { createForward, initialWeights, weightShapes, type MlpSpec } from './mlp.js';
-import { FusedNetwork } from './fused/fused.js';
+import { chooseFusedThreads, FusedNetwork } from './fused/fused.js';
 import { createParameters, type OptimizerName } from './parameters.js';
 
 export { OPTIMIZERS, type OptimizerName } from './parameters.js';
@@ -47,6 +47,11 @@ export interface TrainOptions {
    * caller checks `fusedUnsupported` first. Default 'tfjs': TF.js kernels on the loaded backend.
    */
   readonly path?: TrainPath;
+  /**
+   * The fused path's threads (1, or 2 with every step split; the weights are the same either
+   * way). Default: `chooseFusedThreads` (2 where two cores and large enough steps make it pay).
+   */
+  readonly threads?: number;
   readonly onEpoch?: (stats: EpochStats) => void;
 }
 
@@ -151,9 +156,12 @@ interface StepRunner {
   readonly x: Float32Array;
   readonly y: Float32Array;
   readonly w: Float32Array;
-  startEpoch(): void;
-  /** One optimisation step on the first `size` rows of the buffers. */
-  step(size: number, step: number): void;
+  /** The runner reads each batch's rows itself (by the epoch's order); the loop does not fill the buffers. */
+  readonly gathers: boolean;
+  /** A new epoch, whose batches take the rows in `order`. */
+  startEpoch(order: readonly number[]): void;
+  /** One optimisation step on the batch of `size` rows from `order[start]` (in the buffers, unless the runner gathers). */
+  step(start: number, size: number, step: number): void;
   /** The sum over the epoch's steps of each batch's loss × its rows. */
   epochLossSum(): Promise<number>;
   evaluate(data: Matrix): Promise<{ loss: number; accuracy?: number }>;
@@ -177,12 +185,13 @@ function tfjsRunner(train: Matrix, options: TrainOptions, batchSize: number): St
     x,
     y,
     w,
+    gathers: false,
     startEpoch() {
       lossSum?.dispose();
       lossSum = tf.scalar(0);
       hostLossSum = 0;
     },
-    step(size, step) {
+    step(_start, size, step) {
       const xb = tf.tensor2d(x.subarray(0, size * dim), [size, dim]);
       const yb = tf.tensor2d(y.subarray(0, size * width), [size, width]);
       const wb = train.weights ? tf.tensor1d(w.subarray(0, size)) : undefined;
@@ -220,18 +229,25 @@ function fusedRunner(train: Matrix, options: TrainOptions, batchSize: number): S
   const { spec } = options;
   const dim = spec.inputDim;
   const width = spec.output === 'softmax' ? spec.outputUnits : 1;
-  const network = new FusedNetwork(spec, options.optimizer, options.learningRate, Math.max(batchSize, FUSED_EVAL_CHUNK), initialWeights(spec, options.seed));
+  const choice = chooseFusedThreads(spec, batchSize, Math.ceil(train.rows / batchSize) * options.epochs);
+  const threads = options.threads ?? choice.threads;
+  const capacity = Math.max(batchSize, FUSED_EVAL_CHUNK);
+  const network = new FusedNetwork(spec, options.optimizer, options.learningRate, capacity, initialWeights(spec, options.seed), { threads, parallelRows: options.threads ? 1 : choice.parallelRows });
   const weighted = train.weights !== undefined;
+  // The kernel gathers each batch from its own copy of the rows (each thread its chunk's), unless they are too large to copy.
+  const gathers = network.attach(train.x, train.y, train.rows, train.weights);
   let lossSum = 0;
   return {
     x: network.inputs.subarray(0, batchSize * dim),
     y: network.targets.subarray(0, batchSize * width),
     w: network.rowWeights.subarray(0, batchSize),
-    startEpoch() {
+    gathers,
+    startEpoch(order) {
       lossSum = 0;
+      if (gathers) network.order.set(order);
     },
-    step(size) {
-      lossSum += network.step(size, weighted) * size;
+    step(start, size) {
+      lossSum += (gathers ? network.stepRows(start, size, weighted) : network.step(size, weighted)) * size;
     },
     epochLossSum: async () => lossSum,
     async evaluate(data) {
@@ -249,7 +265,7 @@ function fusedRunner(train: Matrix, options: TrainOptions, batchSize: number): S
       return { loss: total / data.rows, ...(spec.output === 'softmax' ? { accuracy: hits / data.rows } : {}) };
     },
     snapshot: async () => network.weights(),
-    dispose() {},
+    dispose: () => network.dispose(), // ends the helper thread: after training, and on a cancel or an error
   };
 }
 
@@ -276,18 +292,18 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       shuffleInPlace(order, next);
-      runner.startEpoch();
+      runner.startEpoch(order);
       for (let start = 0; start < train.rows; start += batchSize) {
         options.signal.throwIfAborted();
         const size = Math.min(batchSize, train.rows - start);
         // Element by element: a subarray per row costs more than copying its few values.
-        for (let k = 0; k < size; k++) {
+        for (let k = 0; k < size && !runner.gathers; k++) {
           const row = order[start + k]!;
           for (let col = 0, from = row * dim, to = k * dim; col < dim; col++) xBuffer[to + col] = train.x[from + col]!;
           for (let col = 0, from = row * width, to = k * width; col < width; col++) yBuffer[to + col] = train.y[from + col]!;
           if (train.weights) wBuffer[k] = train.weights[row]!;
         }
-        runner.step(size, step);
+        runner.step(start, size, step);
         step++;
         await pause();
       }

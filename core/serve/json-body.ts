@@ -67,10 +67,11 @@ const MARKER = '\u0000tensorloom-non-finite:';
 /** JSON.parse with messages that name the problem; NaN/Infinity are reported with their path. */
 export function parseJsonBody(body: Buffer): unknown {
   const text = body.toString('utf8');
-  if (text.trim() === '') throw new RequestError(400, 'the request body is empty; send a JSON object');
   try {
     return JSON.parse(text);
   } catch (error) {
+    // Checked only once parsing failed: a body that parses is not empty.
+    if (text.trim() === '') throw new RequestError(400, 'the request body is empty; send a JSON object');
     const marked = markNonFinite(text);
     if (marked !== null) {
       let parsed: unknown;

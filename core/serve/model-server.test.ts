@@ -236,7 +236,7 @@ describe('model server: a classifier (penguins)', () => {
     const response = await fetch(server.url + '/metrics');
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
-    expect(text).toMatch(/^tensorloom_model_info\{model="m",version="3",task="classification",backend="(wasm|cpu|tensorflow|webgpu)",digest="sha256:[0-9a-f]{64}"\} 1$/m);
+    expect(text).toMatch(/^tensorloom_model_info\{model="m",version="3",task="classification",backend="(wasm-fused|tensorflow|webgpu)",digest="sha256:[0-9a-f]{64}"\} 1$/m);
     expect(text).toMatch(/^tensorloom_requests_total\{route="\/v1\/models\/\{m\}:predict",method="POST",status="400"\} [1-9]\d*$/m);
     expect(text).toMatch(/^tensorloom_request_duration_seconds_bucket\{route="\/v1\/models\/\{m\}:predict",le="\+Inf"\} [1-9]\d*$/m);
     const perClass = [...text.matchAll(/^tensorloom_predictions_total\{model="m",class="(\w+)"\} (\d+)$/gm)];

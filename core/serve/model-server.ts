@@ -18,7 +18,7 @@ import { parseJsonBody, readBody } from './json-body.js';
 import { isoTime, PredictionLines } from './log-lines.js';
 import { ServerMetrics } from './metrics.js';
 import { BatchingPredictor, type PredictionResult } from './predictor.js';
-import { formatV1Predict, parseV1Predict, v1Metadata, v1Status } from './protocol-v1.js';
+import { parseV1Predict, V1Answers, v1Metadata, v1Status } from './protocol-v1.js';
 import { formatV2Infer, parseV2Infer, v2Metadata, v2OutputNames } from './protocol-v2.js';
 import { checkModelName, SERVER_VERSION, type ServeLimits, type ServeSettings } from './settings.js';
 
@@ -51,6 +51,8 @@ interface RequestContext {
   readonly started: bigint;
   readonly time: number;
   rows?: number;
+  /** The model version that answered (x-model-version), for the access log. */
+  version?: string;
 }
 
 /** One loaded model with everything derived from it; replaced as a whole by a swap. */
@@ -64,6 +66,7 @@ interface Live {
   readonly predictor: BatchingPredictor;
   readonly metrics: ServerMetrics;
   readonly outputNames: ReturnType<typeof v2OutputNames>;
+  readonly v1Answers: V1Answers;
   readonly logLines: PredictionLines;
   /** Predict requests using this model right now; a retired model is disposed when it reaches 0. */
   active: number;
@@ -82,7 +85,7 @@ async function loadLive(name: string, modelDir: string, version: string, lineage
   // One prediction before answering: the first real request then pays no warm-up.
   await predictor.predict({ rows: 1, columns: bundle.inputs.map(() => [null]) }).catch((error: unknown) => log(`warm-up prediction failed: ${(error as Error).message}`));
   const logLines = new PredictionLines(name, version, bundle, schema.inputs.map((input) => input.name));
-  return { model, bundle, version, lineage, backend, schema, predictor, metrics, outputNames: v2OutputNames(bundle), logLines, active: 0, retired: false };
+  return { model, bundle, version, lineage, backend, schema, predictor, metrics, outputNames: v2OutputNames(bundle), v1Answers: new V1Answers(bundle), logLines, active: 0, retired: false };
 }
 
 /** `[{ "id": "…", "label": … }, …]`: ground truth for logged requests. */
@@ -122,10 +125,17 @@ const ROUTES: readonly { template: string; method: 'GET' | 'POST'; pattern: RegE
   { template: '/', method: 'GET', pattern: /^\/$/ },
 ];
 
-function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+/**
+ * Every answer's head in one writeHead (no setHeader before it: Node then writes the given
+ * headers straight out instead of merging them into a header map), with the request id.
+ */
+function send(response: ServerResponse, context: RequestContext, status: number, type: string, text: string, headers?: Record<string, string>): void {
+  response.writeHead(status, { 'content-type': type, 'content-length': String(Buffer.byteLength(text)), 'x-request-id': context.id, ...headers });
   response.end(text);
+}
+
+function json(response: ServerResponse, context: RequestContext, status: number, body: unknown, headers?: Record<string, string>): void {
+  send(response, context, status, 'application/json', JSON.stringify(body), headers);
 }
 
 function decode(part: string | undefined): string | undefined {
@@ -179,13 +189,13 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
   const ready = () => !draining;
 
   const handlers: Record<string, Handler> = {
-    '/v1/models/{m}': (_request, response, match) => {
+    '/v1/models/{m}': (_request, response, match, context) => {
       requireModel(match);
-      json(response, 200, v1Status(live.version, ready()));
+      json(response, context, 200, v1Status(live.version, ready()));
     },
-    '/v1/models/{m}/metadata': (_request, response, match) => {
+    '/v1/models/{m}/metadata': (_request, response, match, context) => {
       requireModel(match);
-      json(response, 200, v1Metadata(name, live.version, live.bundle, live.lineage));
+      json(response, context, 200, v1Metadata(name, live.version, live.bundle, live.lineage));
     },
     '/v1/models/{m}:predict': async (request, response, match, context) => {
       requireModel(match);
@@ -196,25 +206,26 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
         const result = await current.predictor.predict(batch);
         current.metrics.predictions(result);
         logPrediction(context, current, batch.columns, result);
-        json(response, 200, formatV1Predict(format, result, current.bundle), { 'x-model-version': current.version });
+        context.version = current.version;
+        send(response, context, 200, 'application/json', current.v1Answers.text(format, result), { 'x-model-version': current.version });
       });
     },
-    '/v1/models/{m}/feedback': async (request, response, match) => {
+    '/v1/models/{m}/feedback': async (request, response, match, context) => {
       if (match.model !== name) throw new RequestError(404, `model '${match.model}' is not served here; this server serves '${name}'`);
       const items = parseFeedback(parseJsonBody(await readBody(request, limits.maxBodyBytes)));
       if (!predictionLog) throw new RequestError(409, 'the prediction log is off on this server, so feedback has nowhere to go; start it with a log (tensorloom serve without --no-log; images: PREDICTION_LOG unset)');
-      json(response, 202, predictionLog.logFeedback(items));
+      json(response, context, 202, predictionLog.logFeedback(items));
     },
-    '/v2': (_request, response) => json(response, 200, { name: 'tensorloom', version: SERVER_VERSION, extensions: [] }),
-    '/v2/health/live': (_request, response) => json(response, 200, { live: true }),
-    '/v2/health/ready': (_request, response) => json(response, ready() ? 200 : 503, { ready: ready() }),
-    '/v2/models/{m}': (_request, response, match) => {
+    '/v2': (_request, response, _match, context) => json(response, context, 200, { name: 'tensorloom', version: SERVER_VERSION, extensions: [] }),
+    '/v2/health/live': (_request, response, _match, context) => json(response, context, 200, { live: true }),
+    '/v2/health/ready': (_request, response, _match, context) => json(response, context, ready() ? 200 : 503, { ready: ready() }),
+    '/v2/models/{m}': (_request, response, match, context) => {
       requireModel(match);
-      json(response, 200, v2Metadata(name, live.version, live.bundle, live.lineage));
+      json(response, context, 200, v2Metadata(name, live.version, live.bundle, live.lineage));
     },
-    '/v2/models/{m}/ready': (_request, response, match) => {
+    '/v2/models/{m}/ready': (_request, response, match, context) => {
       requireModel(match);
-      json(response, ready() ? 200 : 503, { name, ready: ready() });
+      json(response, context, ready() ? 200 : 503, { name, ready: ready() });
     },
     '/v2/models/{m}/infer': async (request, response, match, context) => {
       requireModel(match);
@@ -224,16 +235,15 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
         const result = await current.predictor.predict(parsed.batch);
         current.metrics.predictions(result);
         logPrediction(context, current, parsed.batch.columns, result);
-        json(response, 200, formatV2Infer(name, current.version, parsed, result, current.bundle), { 'x-model-version': current.version });
+        context.version = current.version;
+        json(response, context, 200, formatV2Infer(name, current.version, parsed, result, current.bundle), { 'x-model-version': current.version });
       });
     },
-    '/metrics': (_request, response) => {
-      const text = live.metrics.render() + (settings.featureLookup?.metricsText() ?? '');
-      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-      response.end(text);
+    '/metrics': (_request, response, _match, context) => {
+      send(response, context, 200, 'text/plain; version=0.0.4; charset=utf-8', live.metrics.render() + (settings.featureLookup?.metricsText() ?? ''));
     },
-    '/': (_request, response) =>
-      json(response, 200, {
+    '/': (_request, response, _match, context) =>
+      json(response, context, 200, {
         model: name,
         version: live.version,
         endpoints: [`POST /v1/models/${name}:predict`, `POST /v1/models/${name}/feedback`, `GET /v1/models/${name}/metadata`, `POST /v2/models/${name}/infer`, `GET /v2/models/${name}`, 'GET /v2/health/ready', 'GET /metrics'],
@@ -257,14 +267,17 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
     throw new RequestError(404, `no such endpoint: ${method} ${path}; see GET / for this server's endpoints`);
   };
 
+  const predictPath = `/v1/models/${name}:predict`;
+  const predictMatch: RouteMatch = { template: '/v1/models/{m}:predict', method: 'POST', model: name };
   const inFlight = new Set<ServerResponse>();
   let idle: (() => void) | undefined;
 
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
     const started = process.hrtime.bigint();
     const context: RequestContext = { id: ids.issue(request.headers['x-request-id']), started, time: Date.now() };
-    response.setHeader('x-request-id', context.id);
-    const path = (request.url ?? '/').split('?', 1)[0]!;
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     let template = 'other';
     inFlight.add(response);
     live.metrics.inFlight++;
@@ -284,7 +297,7 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
         status: response.statusCode,
         ms: Math.round(seconds * 1e6) / 1e3,
         model: name,
-        version: (response.getHeader('x-model-version') as string | undefined) ?? live.version,
+        version: context.version ?? live.version,
         ...(context.rows === undefined ? {} : { rows: context.rows }),
       });
       if (inFlight.size === 0) idle?.();
@@ -297,14 +310,15 @@ export async function startModelServer(settings: ServeSettings): Promise<ModelSe
       if (error instanceof RequestError) {
         const allow = (error as RequestError & { allow?: string }).allow;
         // A 413 closes the connection (readBody has read and dropped the rest of the body first, for at most 2 s).
-        json(response, error.status, { error: error.message }, { ...(allow ? { allow } : {}), ...(error.status === 413 ? { connection: 'close' } : {}) });
+        json(response, context, error.status, { error: error.message }, { ...(allow ? { allow } : {}), ...(error.status === 413 ? { connection: 'close' } : {}) });
         return;
       }
       log(`internal error on ${request.method} ${path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      json(response, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
+      json(response, context, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
     };
     try {
-      const match = route(request.method ?? 'GET', path);
+      // The hot route without the pattern walk (the name needs no decoding: checkModelName).
+      const match = path === predictPath && request.method === 'POST' ? predictMatch : route(request.method ?? 'GET', path);
       template = match.template;
       const done = handlers[match.template]!(request, response, match, context);
       if (done instanceof Promise) done.catch(fail);

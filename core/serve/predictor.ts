@@ -1,11 +1,12 @@
 /**
  * Predictions for validated requests, micro-batched: requests that arrive while the model is
- * busy (or in the same event-loop turn) are joined into one table, so the recipe and the
+ * busy (or in the same event-loop turn) are joined into one batch, so the recipe and the
  * network run once for all of them. Rows are independent, so a row's answer is the same
  * alone or in a batch (checked bit for bit against predict.batch in the tests).
  */
-import { classValue, modelInputTable } from '../ml/bundle-format.js';
-import { predictTable, type LoadedModel } from '../ml/bundle.js';
+import { classValue, modelInputTable, type Predictions } from '../ml/bundle-format.js';
+import { predictMatrix, predictTable, type LoadedModel } from '../ml/bundle.js';
+import { compileRowFeatures, type RowFeatures } from '../ml/row-features.js';
 import { isNodeError } from '../base/errors.js';
 import { RequestError } from './errors.js';
 import { concatBatches, type InputBatch, type InputSchema } from './inputs.js';
@@ -31,6 +32,9 @@ export class BatchingPredictor {
   private queue: Job[] = [];
   private busy = false;
   private scheduled = false;
+  private labels: (string | number | boolean)[] | undefined;
+  /** Null when a recipe step has no row form (a node pack's): every batch then takes the table path. */
+  private readonly rowFeatures: RowFeatures | null;
 
   constructor(
     private readonly model: LoadedModel,
@@ -39,7 +43,9 @@ export class BatchingPredictor {
     private readonly onModelCall: (rows: number) => void = () => {},
     /** Rows at most per model call; a bigger queue is served in several calls. */
     private readonly maxRows = 4096,
-  ) {}
+  ) {
+    this.rowFeatures = compileRowFeatures(model.bundle);
+  }
 
   predict(batch: InputBatch): Promise<PredictionResult> {
     return new Promise((resolve, reject) => {
@@ -91,12 +97,23 @@ export class BatchingPredictor {
 
   private async compute(batch: InputBatch): Promise<PredictionResult> {
     const { bundle } = this.model;
-    const prepared = modelInputTable(bundle, { table: this.schema.toTable(batch), recipe: [] });
-    const out = await predictTable(this.model, prepared);
+    const out = await this.predictRows(batch);
     this.onModelCall(batch.rows);
     if (bundle.task === 'regression') return { rows: batch.rows, predictions: Array.from(out.values!), probabilities: null, classIndex: null };
-    const labels = bundle.classes!.map((_, k) => classValue(bundle, k));
+    const labels = (this.labels ??= bundle.classes!.map((_, k) => classValue(bundle, k)));
     return { rows: batch.rows, predictions: Array.from(out.classIndex!, (index) => labels[index]!), probabilities: out.probabilities, classIndex: out.classIndex };
+  }
+
+  /**
+   * The compiled row path where it covers the batch (the same input matrix bit for bit, without
+   * building Arrow tables); otherwise the recipe replayed on a table, which also gives the errors.
+   */
+  private predictRows(batch: InputBatch): Promise<Predictions> {
+    if (this.rowFeatures) {
+      const x = new Float32Array(batch.rows * this.rowFeatures.width);
+      if (this.rowFeatures.encode(batch.columns, batch.rows, x)) return predictMatrix(this.model, x, batch.rows);
+    }
+    return predictTable(this.model, modelInputTable(this.model.bundle, { table: this.schema.toTable(batch), recipe: [] }));
   }
 }
 

@@ -2,7 +2,7 @@
  * TensorFlow Serving's REST API: `instances` (rows) in, `predictions` out; or `inputs`
  * (columns) in, `outputs` out. Each input is a raw feature by column name.
  */
-import type { InputColumn, ModelBundle } from '../ml/bundle-format.js';
+import { classValue, type InputColumn, type ModelBundle } from '../ml/bundle-format.js';
 import { RequestError } from './errors.js';
 import type { InputBatch, InputSchema } from './inputs.js';
 import type { PredictionResult } from './predictor.js';
@@ -39,6 +39,36 @@ export function formatV1Predict(format: V1Format, result: PredictionResult, bund
   const probabilities = new Array<number[]>(result.rows);
   for (let row = 0; row < result.rows; row++) probabilities[row] = probabilityRow(result, row, classes);
   return { outputs: { prediction: result.predictions, probabilities } };
+}
+
+/**
+ * The text of `JSON.stringify(formatV1Predict(format, result, bundle))`, written directly for
+ * the common answer (classification rows): no answer objects, the labels' JSON made once.
+ * Numbers are written as JSON.stringify writes them (String for finite ones, else null).
+ */
+export class V1Answers {
+  private readonly labels: readonly string[] | null;
+
+  constructor(private readonly bundle: ModelBundle) {
+    this.labels = bundle.task === 'classification' ? bundle.classes!.map((_, k) => JSON.stringify(classValue(bundle, k))) : null;
+  }
+
+  text(format: V1Format, result: PredictionResult): string {
+    const { labels } = this;
+    if (format !== 'instances' || labels === null || !result.probabilities || !result.classIndex) return JSON.stringify(formatV1Predict(format, result, this.bundle));
+    const classes = labels.length;
+    const probabilities = result.probabilities;
+    let text = '{"predictions":[';
+    for (let row = 0; row < result.rows; row++) {
+      text += `${row === 0 ? '' : ','}{"prediction":${labels[result.classIndex[row]!]},"probabilities":[`;
+      for (let k = 0; k < classes; k++) {
+        const p = probabilities[row * classes + k]!;
+        text += (k === 0 ? '' : ',') + (Number.isFinite(p) ? String(p) : 'null');
+      }
+      text += ']}';
+    }
+    return text + ']}';
+  }
 }
 
 export function v1Status(version: string, ready: boolean): unknown {

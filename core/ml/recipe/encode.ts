@@ -11,6 +11,7 @@ import { NodeError } from '../../base/errors.js';
 import { categoryCodes, float64Data, indexOfColumn, newColumn, tableColumns, type CategoryCodes } from './columns.js';
 import { categoryOrder, countIds } from './stats.js';
 import { findInput, type StepKind } from './step.js';
+import { rowCategory, rowInputIndex, type RowColumn, type RowStep, type RowStepInput } from './rows.js';
 
 export const ENCODE_METHODS = ['onehot', 'ordinal'] as const;
 export type EncodeMethod = (typeof ENCODE_METHODS)[number];
@@ -146,4 +147,47 @@ export const encodeStep: StepKind<EncodeFitted> = {
     const column = fitted.columns.find(({ name }) => name === target);
     return column && { effect: 'encoded', method: fitted.method, categories: column.categories };
   },
+  rows: encodeRows,
 };
+
+/** Row form of `apply`: each column's categories looked up by their string form, on plain arrays. */
+function encodeRows(fitted: EncodeFitted, input: RowStepInput): RowStep | null {
+  const ops: { index: number; position: Map<string, number>; width: number }[] = [];
+  let names = [...input.names];
+  for (const { name, categories } of fitted.columns) {
+    const index = rowInputIndex({ names, absentOk: input.absentOk }, name);
+    if (index === null) return null;
+    if (index === undefined) continue;
+    // Built as `positions` builds it: a repeated category maps to its last position.
+    ops.push({ index, position: new Map(categories.map((category, k) => [category, k])), width: categories.length });
+    if (fitted.method === 'onehot') names = [...names.slice(0, index), ...categories.map((category) => onehotName(name, category)), ...names.slice(index + 1)];
+  }
+  const ordinal = fitted.method === 'ordinal';
+  return {
+    names,
+    run(columns, rows) {
+      let out = [...columns];
+      for (const { index, position, width } of ops) {
+        const column = out[index]!;
+        if (ordinal) {
+          const values = new Array<number>(rows);
+          for (let row = 0; row < rows; row++) {
+            const category = rowCategory(column, row);
+            values[row] = category === null ? UNKNOWN_CODE : (position.get(category) ?? UNKNOWN_CODE);
+          }
+          out[index] = { kind: 'number', values };
+          continue;
+        }
+        const indicators: RowColumn[] = [];
+        for (let k = 0; k < width; k++) indicators.push({ kind: 'number', values: new Array<number>(rows).fill(0) });
+        for (let row = 0; row < rows; row++) {
+          const category = rowCategory(column, row);
+          const at = category === null ? UNKNOWN_CODE : (position.get(category) ?? UNKNOWN_CODE);
+          if (at >= 0) (indicators[at]!.values as number[])[row] = 1;
+        }
+        out = [...out.slice(0, index), ...indicators, ...out.slice(index + 1)];
+      }
+      return out;
+    },
+  };
+}

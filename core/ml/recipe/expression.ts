@@ -11,6 +11,7 @@ import { NodeError } from '../../base/errors.js';
 import { float64Data, indexOfColumn, isAllMissing, isNumericType, newColumn, numericValues, tableColumns, typeName } from './columns.js';
 import { evaluateExpression, ExpressionError, parseExpression, referencedColumns, type Expr } from './expression-parser.js';
 import { findInput, wrongTypeError, type StepKind } from './step.js';
+import { finiteOrMissing, rowInputIndex, rowNumbers, type RowStep, type RowStepInput } from './rows.js';
 
 export interface ExpressionFitted {
   readonly name: string;
@@ -99,4 +100,34 @@ export const expressionStep: StepKind<ParsedExpression> = {
     return out;
   },
   flows: (fitted) => [{ reads: [...referencedColumns(fitted.tree).keys()].map((name) => ({ name, type: 'number' as const })), writes: [fitted.name] }],
+  rows: expressionRows,
 };
+
+/** Row form of `apply`: the same evaluator, fed the batch's numbers as Float64Arrays. */
+function expressionRows(fitted: ParsedExpression, input: RowStepInput): RowStep | null {
+  const reads: { name: string; index: number }[] = [];
+  for (const name of referencedColumns(fitted.tree).keys()) {
+    const index = rowInputIndex(input, name);
+    if (index === null) return null;
+    // An absent input: `apply` returns the columns as they are, once the inputs read before it passed.
+    if (index === undefined) return { names: input.names, run: (columns) => (reads.every((read) => rowNumbers(columns[read.index]!)) ? [...columns] : undefined) };
+    reads.push({ name, index });
+  }
+  const at = input.names.indexOf(fitted.name);
+  return {
+    names: at >= 0 ? input.names : [...input.names, fitted.name],
+    run(columns, rows) {
+      const inputs = new Map<string, Float64Array>();
+      for (const { name, index } of reads) {
+        const numbers = rowNumbers(columns[index]!);
+        if (!numbers) return undefined;
+        inputs.set(name, Float64Array.from(numbers));
+      }
+      const values = Array.from(evaluateExpression(fitted.tree, (name) => inputs.get(name)!, rows), finiteOrMissing);
+      const out = [...columns];
+      if (at >= 0) out[at] = { kind: 'number', values };
+      else out.push({ kind: 'number', values });
+      return out;
+    },
+  };
+}

@@ -11,6 +11,7 @@ import { NodeError } from '../../base/errors.js';
 import { categoryCodes, float64Data, indexOfColumn, isAllMissing, newColumn, numericValues, tableColumns, typeName, utf8FromCodes } from './columns.js';
 import { categoryOrder, countIds, fittingValues, mean, quantileSorted, sortedCopy } from './stats.js';
 import { findInput, wrongTypeError, type StepKind } from './step.js';
+import { finiteOrMissing, rowCategory, rowInputIndex, rowNumbers, utf8Text, type RowColumn, type RowStep, type RowStepInput } from './rows.js';
 
 export const IMPUTE_STRATEGIES = ['mean', 'median', 'mostFrequent', 'constant'] as const;
 export type ImputeStrategy = (typeof IMPUTE_STRATEGIES)[number];
@@ -160,4 +161,40 @@ export const imputeStep: StepKind<ImputeFitted> = {
   // Filling keeps the column's kind: a request sends it as the model needs it.
   flows: (fitted) => fitted.columns.map(({ name }) => ({ reads: [{ name, type: 'same' }], writes: [name] })),
   target: (fitted, target) => (fitted.columns.some(({ name }) => name === target) ? { effect: 'filled' } : undefined),
+  rows: imputeRows,
 };
+
+/** Row form of `apply`: the same fills, column by column, on plain arrays. */
+function imputeRows(fitted: ImputeFitted, input: RowStepInput): RowStep | null {
+  const fills: { index: number; value: number | string }[] = [];
+  for (const { name, value } of fitted.columns) {
+    const index = rowInputIndex(input, name);
+    if (index === null) return null;
+    if (index !== undefined) fills.push({ index, value: typeof value === 'number' ? value : utf8Text(value) });
+  }
+  return {
+    names: input.names,
+    run(columns, rows) {
+      const out = [...columns];
+      for (const { index, value } of fills) {
+        const column = out[index]!;
+        if (typeof value === 'number') {
+          const numbers = rowNumbers(column);
+          if (!numbers) return undefined;
+          const values = new Array<number>(rows);
+          for (let k = 0; k < rows; k++) {
+            const x = numbers[k]!;
+            values[k] = finiteOrMissing(x - x !== 0 ? value : x);
+          }
+          out[index] = { kind: 'number', values };
+        } else if (column.kind !== 'text' || column.values.includes(null)) {
+          // utf8FromCodes(categoryCodes(…)): the decoded string forms, re-encoded, the fill where missing.
+          const values = new Array<string>(rows);
+          for (let k = 0; k < rows; k++) values[k] = rowCategory(column, k) ?? value;
+          out[index] = { kind: 'text', values } satisfies RowColumn;
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -3,6 +3,8 @@ export { applyRecipe, applyStep } from './apply.js';
 export { StepKindRegistry, stepKinds, registerStepKind, BUILT_IN_STEP_KINDS, RECIPE_STEP_KINDS } from './registry.js';
 export type { RegisterOptions, ResolvedStep, StepKindProvider, PackModule } from './registry.js';
 export { findInput, wrongTypeError } from './step.js';
+export { finiteOrMissing, rowAllMissing, rowCategory, rowInputIndex, rowNumbers, utf8Text } from './rows.js';
+export type { RowColumn, RowStep, RowStepInput } from './rows.js';
 export type { ApplyOptions, StepKind, StepContext, ColumnFlow, InputType, TargetEffect } from './step.js';
 export { RecipeError, isRecipeError, missingColumnError, stepLabel } from './errors.js';
 export { hasSplit, trainRowMask, NO_SPLIT_WARNING } from './train-rows.js';

@@ -169,6 +169,7 @@ function checkDeclaration(kind: AnyStepKind, from: string): void {
     if (typeof kind[method] !== 'function') throw new Error(`${where}: ${method} must be a function`);
   }
   if (kind.target !== undefined && typeof kind.target !== 'function') throw new Error(`${where}: target must be a function when given`);
+  if (kind.rows !== undefined && typeof kind.rows !== 'function') throw new Error(`${where}: rows must be a function when given`);
 }
 
 /**

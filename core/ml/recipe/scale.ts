@@ -9,6 +9,7 @@ import { NodeError } from '../../base/errors.js';
 import { float64Data, indexOfColumn, newColumn, numericValues, tableColumns, typeName, type Column } from './columns.js';
 import { fittingValues, mean, minMax, populationStd, quantileSorted, sortedCopy } from './stats.js';
 import { findInput, wrongTypeError, type StepKind } from './step.js';
+import { finiteOrMissing, rowInputIndex, rowNumbers, type RowStep, type RowStepInput } from './rows.js';
 
 export const SCALE_METHODS = ['standard', 'minmax', 'robust'] as const;
 export type ScaleMethod = (typeof SCALE_METHODS)[number];
@@ -118,4 +119,29 @@ export const scaleStep: StepKind<ScaleFitted> = {
     const column = fitted.columns.find(({ name }) => name === target);
     return column && { effect: 'scaled', center: column.center, scale: column.scale };
   },
+  rows: scaleRows,
 };
+
+/** Row form of `apply`: the same `(x - center) / scale` in float64, on plain arrays. */
+function scaleRows(fitted: ScaleFitted, input: RowStepInput): RowStep | null {
+  const ops: { index: number; center: number; scale: number }[] = [];
+  for (const { name, center, scale } of fitted.columns) {
+    const index = rowInputIndex(input, name);
+    if (index === null) return null;
+    if (index !== undefined) ops.push({ index, center, scale });
+  }
+  return {
+    names: input.names,
+    run(columns, rows) {
+      const out = [...columns];
+      for (const { index, center, scale } of ops) {
+        const numbers = rowNumbers(out[index]!);
+        if (!numbers) return undefined;
+        const values = new Array<number>(rows);
+        for (let k = 0; k < rows; k++) values[k] = finiteOrMissing((numbers[k]! - center) / scale);
+        out[index] = { kind: 'number', values };
+      }
+      return out;
+    },
+  };
+}

@@ -10,6 +10,7 @@ import { SPLIT_COLUMN } from '../../base/table.js';
 import { NodeError } from '../../base/errors.js';
 import { indexOfColumn, type Column } from './columns.js';
 import { findInput, type StepKind } from './step.js';
+import { rowInputIndex, type RowStep, type RowStepInput } from './rows.js';
 
 export interface SelectFitted {
   readonly keep: readonly string[];
@@ -52,4 +53,21 @@ export const selectStep: StepKind<SelectFitted> = {
   },
   // Replay requires every kept column, used downstream or not.
   flows: (fitted) => [{ reads: fitted.keep.map((name) => ({ name, type: 'same' as const })), writes: fitted.keep, always: true }],
+  rows: selectRows,
 };
+
+/** Row form of `apply`: which columns stay is known from the names alone. */
+function selectRows(fitted: SelectFitted, input: RowStepInput): RowStep | null {
+  const picks: number[] = [];
+  for (const name of fitted.keep) {
+    const index = rowInputIndex(input, name);
+    if (index === null) return null;
+    if (index !== undefined) picks.push(index);
+  }
+  const split = input.names.indexOf(SPLIT_COLUMN);
+  if (split >= 0 && !fitted.keep.includes(SPLIT_COLUMN)) picks.push(split);
+  return {
+    names: picks.map((index) => input.names[index]!),
+    run: (columns) => picks.map((index) => columns[index]!),
+  };
+}

@@ -1,6 +1,7 @@
 import type { RecipeStep } from '../../base/table.js';
 import { indexOfColumn, typeName, type Column } from './columns.js';
 import type { StepKindRegistry } from './registry.js';
+import type { RowStep, RowStepInput } from './rows.js';
 import { missingColumnError, RecipeError, stepLabel } from './errors.js';
 
 export interface ApplyOptions {
@@ -76,6 +77,14 @@ export interface StepKind<F = unknown> {
    * whatever the table holds after the recipe.
    */
   target?(fitted: F, target: string): TargetEffect | undefined;
+  /**
+   * Optional row form (rows.ts): the step compiled for the columns `input.names`, replayed
+   * on plain arrays by the model server's compiled row path. It must give exactly what
+   * `apply` gives, or undefined for a batch it does not reproduce; return null when the
+   * step cannot be compiled for these columns. A kind without it (or returning null) makes
+   * the server replay every request through `apply`: slower for one row, never different.
+   */
+  rows?(fitted: F, input: RowStepInput): RowStep | null;
 }
 
 /**
