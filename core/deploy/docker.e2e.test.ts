@@ -205,7 +205,7 @@ describe.runIf(problem === undefined)('exported model image on Docker', () => {
 
   it('reports Prometheus metrics that promtool accepts', async () => {
     const text = await fetch(`${base}/metrics`).then((response) => response.text());
-    expect(text).toMatch(/^tensorloom_model_info\{model="penguins",version="1",task="classification",backend="wasm"/m);
+    expect(text).toMatch(/^tensorloom_model_info\{model="penguins",version="1",task="classification",backend="wasm-fused"/m);
     expect(text).toContain(`digest="${example.modelId}"`);
     if (!existsSync(PROMTOOL)) {
       if (REQUIRED) throw new Error(`${PROMTOOL} is missing (Debian package prometheus); TENSORLOOM_REQUIRE_DOCKER=1 needs it`);

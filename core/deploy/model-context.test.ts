@@ -239,9 +239,9 @@ describe('server.mjs from the context, without node_modules', () => {
         const lines = createInterface({ input: server.stdout });
         let port = 0;
         for await (const line of lines) {
-          const match = /serving model 'penguins' version 1 \(classification, backend (\w+)\) on [\d.]+:(\d+)/.exec(line);
+          const match = /serving model 'penguins' version 1 \(classification, backend ([\w-]+)\) on [\d.]+:(\d+)/.exec(line);
           if (match) {
-            expect(match[1]).toBe('wasm');
+            expect(match[1]).toBe('wasm-fused');
             port = Number(match[2]);
             break;
           }
