@@ -67,11 +67,26 @@ export class PredictionLines {
   }
 }
 
+/**
+ * `JSON.stringify(text)` for the few texts every access line repeats (method, path, route,
+ * model, version), remembered: the same handful come back on every request. Bounded, so paths
+ * a client makes up cannot grow it without end.
+ */
+const quoted = new Map<string, string>();
+function quote(text: string): string {
+  let json = quoted.get(text);
+  if (json === undefined) {
+    if (quoted.size >= 512) quoted.clear();
+    quoted.set(text, (json = JSON.stringify(text)));
+  }
+  return json;
+}
+
 /** One AccessEntry as a JSON line (the id is a request id; the path is escaped). */
 export function accessLine(entry: AccessEntry): string {
   return (
-    `{"time":"${entry.time}","id":"${entry.id}","method":${JSON.stringify(entry.method)},"path":${JSON.stringify(entry.path)},"route":${JSON.stringify(entry.route)},` +
-    `"status":${entry.status},"ms":${jsonNumber(entry.ms)},"model":${JSON.stringify(entry.model)},"version":${JSON.stringify(entry.version)}` +
+    `{"time":"${entry.time}","id":"${entry.id}","method":${quote(entry.method)},"path":${quote(entry.path)},"route":${quote(entry.route)},` +
+    `"status":${entry.status},"ms":${jsonNumber(entry.ms)},"model":${quote(entry.model)},"version":${quote(entry.version)}` +
     (entry.rows === undefined ? '' : `,"rows":${entry.rows}`) +
     '}\n'
   );
