@@ -17,10 +17,8 @@
  * read would, faster.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../base/module-worker.js';
 import type { Data } from 'apache-arrow';
 import { isNodeError } from '../base/errors.js';
 import { ColumnReader, Scratch, type ColumnParts, type InferredType, type Replay } from './csv-columns.js';
@@ -306,7 +304,7 @@ class ChunkWorker {
   private nextId = 0;
 
   constructor() {
-    this.worker = spawnChunkWorker();
+    this.worker = spawnModuleWorker(import.meta.url, 'csv-chunk-worker');
     // Idle, it must not keep the process alive; `parse` holds it while a chunk is out.
     this.worker.unref();
     let started: (ok: boolean) => void = () => {};
@@ -377,14 +375,3 @@ function chunkWorkers(): ChunkWorker[] {
   return workers;
 }
 
-function spawnChunkWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // Running from TypeScript sources (tests, tsx): the worker registers tsx before loading its entry.
-    const entry = new URL('./csv-chunk-worker.ts', here).href;
-    const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
-    const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
-    return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
-  }
-  return new Worker(new URL('./csv-chunk-worker.js', here));
-}

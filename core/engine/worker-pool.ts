@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../base/module-worker.js';
 import { isNodeError } from '../base/errors.js';
 import { stepKinds } from '../ml/recipe/registry.js';
 import { isStoreError } from '../store/index.js';
@@ -27,7 +25,7 @@ export class WorkerPool {
   async run(moduleUrl: string, storeDir: string, job: NodeJob, reporter: JobReporter, signal: AbortSignal): Promise<JobResult> {
     while (this.busy.size >= this.size) await new Promise<void>((resume) => this.waiting.push(resume));
     if (signal.aborted) return { ok: false, userError: true, message: 'cancelled' };
-    const worker = this.idle.pop() ?? spawnWorker();
+    const worker = this.idle.pop() ?? spawnModuleWorker(import.meta.url, 'worker-main');
     worker.ref();
     this.busy.add(worker);
     let reusable = true;
@@ -103,18 +101,3 @@ export class WorkerPool {
   }
 }
 
-function spawnWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // Running from TypeScript sources (tests, tsx): the worker registers tsx before loading its entry.
-    // tsx is resolved from here, not from the process's working folder.
-    const entry = new URL('./worker-main.ts', here).href;
-    const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
-    const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
-    return new Worker(
-      `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-      { eval: true },
-    );
-  }
-  return new Worker(new URL('./worker-main.js', here));
-}

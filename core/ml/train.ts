@@ -63,7 +63,6 @@ export interface TrainResult {
   readonly stoppedEarly: boolean;
 }
 
-
 /** Lets queued messages (a cancel from the engine) in, at most every 100 ms of work. */
 function yielder(): () => Promise<void> {
   let last = performance.now();
@@ -335,7 +334,6 @@ export async function trainMlp(train: Matrix, validation: Matrix | null, options
     runner.dispose();
   }
 }
-
 
 /** The loss became NaN or infinite: a user-fixable setting, reported as such. */
 export class TrainingDiverged extends Error {

@@ -52,7 +52,6 @@ export interface ApiIssue extends ValidationIssue {
   text: string;
 }
 
-
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/api\/health$/, handler: (ctx) => ({ body: { ok: true, version: ctx.version, workspace: ctx.root } }) },
   { method: 'GET', pattern: /^\/api\/nodes$/, handler: (ctx) => ({ body: ctx.registry.catalog() }) },

@@ -105,7 +105,6 @@ export interface FusedOptions {
   readonly parallelRows?: number;
 }
 
-
 let compiled: { module: WasmModule } | { missing: string } | undefined;
 
 const newMemory = (): WasmMemory => new wasm.Memory({ initial: FUSED_INITIAL_PAGES, maximum: FUSED_MAX_PAGES, shared: true });
@@ -274,7 +273,6 @@ export class FusedNetwork {
   stepRows(start: number, rows: number, weighted: boolean, apply = true): number {
     return this.kernel.tl_step_rows(start, rows, weighted ? 1 : 0, apply ? 1 : 0);
   }
-
 
   /** The unweighted mean loss of the first `rows` rows, and how many of them the network classes right. */
   evaluate(rows: number): { loss: number; hits: number } {

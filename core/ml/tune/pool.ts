@@ -3,10 +3,8 @@
  * backend and a copy of the input table, each training one fold at a time. A cancel
  * terminates them at once (a fold in flight is lost; finished ones are already recorded).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../../base/module-worker.js';
 import type { DataTable } from '../../base/table.js';
 import { encodeTable } from '../../data/arrow-io.js';
 import type { DenseOptions } from '../trainer.js';
@@ -33,7 +31,7 @@ export class TrialPool {
   constructor(size: number, input: DataTable, plan: FoldPlan) {
     const bytes = encodeTable(input);
     for (let k = 0; k < size; k++) {
-      const worker = spawnTrialWorker();
+      const worker = spawnModuleWorker(import.meta.url, 'trial-worker');
       worker.postMessage({ type: 'init', table: bytes, k: plan.k, roles: plan.roles, fold: plan.fold } satisfies ToTrialWorker);
       worker.on('message', (message: FromTrialWorker) => {
         const job = this.pending.get(worker);
@@ -87,14 +85,3 @@ export class TrialPool {
   }
 }
 
-/** As core/engine/worker-pool.ts: from TypeScript sources (tests, tsx) the thread registers tsx first. */
-function spawnTrialWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./trial-worker.ts', here).href;
-    const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
-    const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
-    return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
-  }
-  return new Worker(new URL('./trial-worker.js', here));
-}
